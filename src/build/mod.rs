@@ -1,0 +1,281 @@
+//! Turns a function's source into a `.wasm` artifact, one function at a time.
+//!
+//! Rust crates are built by cargo for `wasm32-wasip1`; `.wat` files are compiled
+//! in-process; `.wasm` files are taken as they are; a custom `build` command is run
+//! in the function's folder. Artifacts land in `.wasmfaas/build/<function>.wasm`
+//! beside a small manifest of the files they were built from, so `invoke` can tell
+//! in microseconds whether a build is needed, and a failed build never replaces
+//! the last good artifact (cargo writes elsewhere; we copy only on success).
+//!
+//! This module owns build commands and the artifact folder. It never loads or runs
+//! a module.
+
+mod cargo;
+mod manifest;
+mod process;
+
+use crate::config::{Function, Project, Source};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub use cargo::{GUEST_TARGET, PROFILE};
+
+/// Where build artifacts of a project live, relative to its root.
+pub const ARTIFACT_DIR: &str = ".wasmfaas/build";
+
+/// A built function, ready to load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    pub function: String,
+    /// The `.wasm` file to load.
+    pub path: PathBuf,
+    /// Whether this call built it (false: it was already up to date).
+    pub rebuilt: bool,
+}
+
+/// What the builder tells its caller while it works.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// A build of this function started.
+    Started { function: String },
+    /// A line of compiler output (cargo's progress or diagnostics).
+    Line { function: String, line: String },
+}
+
+/// Why a build failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("building `{function}` failed:\n{output}")]
+    Compiler { function: String, output: String },
+    /// Invalid WAT text; the message carries `file:line:column` and the line.
+    #[error("`{function}` is not valid WAT: {rendered}")]
+    Wat { function: String, rendered: String },
+    #[error("could not run `{command}` for `{function}`: {source}; {hint}")]
+    Spawn {
+        function: String,
+        command: String,
+        hint: &'static str,
+        source: std::io::Error,
+    },
+    #[error(
+        "the Rust target `{target}` is not installed and `rustup target add {target}` failed; \
+         install rustup (https://rustup.rs) or the target by hand"
+    )]
+    MissingTarget { target: &'static str },
+    #[error("`{function}`: the build finished but {path} does not exist; {hint}")]
+    MissingOutput {
+        function: String,
+        path: String,
+        hint: String,
+    },
+    #[error("`{function}`: {action} {path}: {source}")]
+    Io {
+        function: String,
+        action: &'static str,
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// Builds `function` if anything it was built from changed (or `force` is set).
+///
+/// # Errors
+/// A [`BuildError`] with the compiler's output or the command that failed. The
+/// previous artifact, if any, is left in place.
+pub fn build(
+    project: &Project,
+    function: &Function,
+    force: bool,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Artifact, BuildError> {
+    match &function.source {
+        Source::Wasm(path) => build_wasm_file(function, path, progress),
+        Source::Wat(path) => build_wat(project, function, path, force),
+        Source::RustCrate(dir) => match &function.build.command {
+            Some(command) => build_with_command(project, function, dir, command, progress),
+            None => cargo::build_crate(project, function, dir, force, progress),
+        },
+    }
+}
+
+/// The artifact to load for `function`, building it first only if it is missing
+/// or out of date.
+///
+/// # Errors
+/// As [`build`].
+pub fn ensure_built(
+    project: &Project,
+    function: &Function,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Artifact, BuildError> {
+    if let Some(path) = up_to_date_artifact(project, function) {
+        return Ok(Artifact {
+            function: function.name.clone(),
+            path,
+            rebuilt: false,
+        });
+    }
+    build(project, function, false, progress)
+}
+
+/// The artifact path if no build is needed.
+fn up_to_date_artifact(project: &Project, function: &Function) -> Option<PathBuf> {
+    match &function.source {
+        Source::Wasm(path) => path.is_file().then(|| path.clone()),
+        Source::RustCrate(_) if function.build.command.is_some() => {
+            let output = function.build.output.as_ref()?;
+            output.is_file().then(|| output.clone())
+        }
+        Source::RustCrate(_) | Source::Wat(_) => {
+            let path = artifact_path(project, &function.name);
+            manifest::is_fresh(&path, &fingerprint(function)).then_some(path)
+        }
+    }
+}
+
+/// `.wasmfaas/build/<function>.wasm` under the project root.
+pub fn artifact_path(project: &Project, function: &str) -> PathBuf {
+    project
+        .root
+        .join(ARTIFACT_DIR)
+        .join(format!("{function}.wasm"))
+}
+
+/// Everything besides source files that changes what a build produces.
+fn fingerprint(function: &Function) -> String {
+    format!(
+        "wasmfaas {} | {} | stack {} | {:?}",
+        env!("CARGO_PKG_VERSION"),
+        PROFILE,
+        function.build.stack_size,
+        function.source
+    )
+}
+
+fn build_wasm_file(
+    function: &Function,
+    path: &Path,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Artifact, BuildError> {
+    if let Some(command) = &function.build.command {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        run_command(function, dir, command, progress)?;
+    }
+    if !path.is_file() {
+        return Err(BuildError::MissingOutput {
+            function: function.name.clone(),
+            path: path.display().to_string(),
+            hint: "check `source` in wasmfaas.toml, or that the build command writes it".into(),
+        });
+    }
+    Ok(Artifact {
+        function: function.name.clone(),
+        path: path.to_path_buf(),
+        rebuilt: function.build.command.is_some(),
+    })
+}
+
+fn build_wat(
+    project: &Project,
+    function: &Function,
+    path: &Path,
+    force: bool,
+) -> Result<Artifact, BuildError> {
+    let out = artifact_path(project, &function.name);
+    let fingerprint = fingerprint(function);
+    if !force && manifest::is_fresh(&out, &fingerprint) {
+        return Ok(Artifact {
+            function: function.name.clone(),
+            path: out,
+            rebuilt: false,
+        });
+    }
+    let text = std::fs::read_to_string(path).map_err(|source| BuildError::Io {
+        function: function.name.clone(),
+        action: "reading",
+        path: path.display().to_string(),
+        source,
+    })?;
+    let started = manifest::now();
+    let wasm = compile_wat(&function.name, path, &text)?;
+    let inputs = [path.to_path_buf()];
+    manifest::write_artifact(&function.name, &out, &wasm, &fingerprint, started, &inputs)?;
+    Ok(Artifact {
+        function: function.name.clone(),
+        path: out,
+        rebuilt: true,
+    })
+}
+
+/// Compiles WAT text, reporting errors at `path:line:column` with the line quoted.
+///
+/// # Errors
+/// [`BuildError::Wat`] for the first error.
+pub fn compile_wat(function: &str, path: &Path, text: &str) -> Result<Vec<u8>, BuildError> {
+    wat::parse_str(text).map_err(|mut error| {
+        error.set_path(path);
+        BuildError::Wat {
+            function: function.to_string(),
+            rendered: error.to_string(),
+        }
+    })
+}
+
+fn build_with_command(
+    _project: &Project,
+    function: &Function,
+    dir: &Path,
+    command: &str,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Artifact, BuildError> {
+    run_command(function, dir, command, progress)?;
+    let Some(output) = &function.build.output else {
+        return Err(BuildError::MissingOutput {
+            function: function.name.clone(),
+            path: "(no output configured)".into(),
+            hint: "set `build.output` to the .wasm your command produces".into(),
+        });
+    };
+    if !output.is_file() {
+        return Err(BuildError::MissingOutput {
+            function: function.name.clone(),
+            path: output.display().to_string(),
+            hint: "make the build command write it, or fix `build.output`".into(),
+        });
+    }
+    Ok(Artifact {
+        function: function.name.clone(),
+        path: output.clone(),
+        rebuilt: true,
+    })
+}
+
+/// Runs a user's build command through `sh -c` in `dir`, streaming its output.
+fn run_command(
+    function: &Function,
+    dir: &Path,
+    command: &str,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(), BuildError> {
+    progress(Progress::Started {
+        function: function.name.clone(),
+    });
+    let mut child = Command::new("sh");
+    child.arg("-c").arg(command).current_dir(dir);
+    let output = process::run_streaming(&function.name, child, progress).map_err(|source| {
+        BuildError::Spawn {
+            function: function.name.clone(),
+            command: command.to_string(),
+            hint: "check that `sh` and the command exist",
+            source,
+        }
+    })?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(BuildError::Compiler {
+            function: function.name.clone(),
+            output: format!("{}{}", output.stdout, output.stderr),
+        })
+    }
+}

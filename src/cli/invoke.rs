@@ -1,0 +1,336 @@
+//! `wasmfaas invoke <function>`: one invocation from the command line.
+//!
+//! The function is built first if its artifact is missing or stale, so `invoke`
+//! right after an edit runs the new code. The response goes to stdout (status
+//! line, headers, blank line, body — like `curl -i`); the function's log and the
+//! usage line go to stderr, so `> file` keeps only the response.
+
+use super::{Failure, console};
+use crate::abi::http::{self, HttpOutcome, HttpRequest, HttpResponse};
+use crate::build;
+use crate::config::{Function, Project};
+use crate::router;
+use crate::runtime::{Context, LoadedModule};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use clap::Args;
+use serde::Deserialize;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Arguments of `wasmfaas invoke`.
+#[derive(Debug, Args)]
+pub struct InvokeArgs {
+    /// The function to run.
+    pub function: String,
+    /// Request path, with an optional query: `/hello?name=Ada` (default: the
+    /// function's first route if it has no parameters, else `/`).
+    #[arg(long)]
+    pub path: Option<String>,
+    /// Request method (default: GET, or POST when a body is given).
+    #[arg(long, short = 'X')]
+    pub method: Option<String>,
+    /// A request header `Name: value`; repeat for several.
+    #[arg(long = "header", short = 'H', value_name = "NAME:VALUE")]
+    pub headers: Vec<String>,
+    /// The request body, as text.
+    #[arg(long, conflicts_with_all = ["body_file", "request"])]
+    pub body: Option<String>,
+    /// Read the request body from a file (bytes as they are).
+    #[arg(long, value_name = "FILE", conflicts_with = "request")]
+    pub body_file: Option<PathBuf>,
+    /// Read the whole request from a JSON file: `{"method", "path", "headers",
+    /// "body" | "body_base64"}`.
+    #[arg(long, value_name = "FILE")]
+    pub request: Option<PathBuf>,
+    /// Print one JSON object (response, usage, logs) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Seed of the function's random numbers (default: fresh each run).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// The invocation's clock start, in nanoseconds since the Unix epoch (default: now).
+    #[arg(long, value_name = "NS")]
+    pub time_ns: Option<u64>,
+}
+
+/// A request file, as `--request` reads it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestFile {
+    #[serde(default)]
+    method: Option<String>,
+    #[serde(default)]
+    path: Option<String>,
+    #[serde(default)]
+    headers: Headers,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    body_base64: Option<String>,
+}
+
+/// Headers as pairs (repeats allowed) or as an object.
+#[derive(Debug, Deserialize, Default)]
+#[serde(untagged)]
+enum Headers {
+    #[default]
+    None,
+    Pairs(Vec<(String, String)>),
+    Map(std::collections::BTreeMap<String, String>),
+}
+
+/// Runs the invocation and prints its outcome.
+pub fn run(project: &Project, args: &InvokeArgs, quiet: bool) -> Result<(), Failure> {
+    let function = project.function(&args.function)?;
+    let request = build_request(function, args)?;
+    let mut progress = console::progress(quiet);
+    let artifact = build::ensure_built(project, function, &mut progress)
+        .map_err(|error| Failure::Failed(error.to_string()))?;
+    let wasm = std::fs::read(&artifact.path).map_err(|error| {
+        Failure::Failed(format!("cannot read {}: {error}", artifact.path.display()))
+    })?;
+    let module = LoadedModule::new(&function.name, &wasm)
+        .map_err(|error| Failure::Failed(error.to_string()))?;
+    let live = Context::live();
+    let context = Context {
+        start_time_ns: args.time_ns.unwrap_or(live.start_time_ns),
+        seed: args.seed.unwrap_or(live.seed),
+    };
+    let outcome = http::call(&module, function, &request, context);
+    if args.json {
+        print_json(function, &outcome, context)
+    } else {
+        print_text(function, &outcome, quiet)
+    }
+}
+
+fn build_request(function: &Function, args: &InvokeArgs) -> Result<HttpRequest, Failure> {
+    let mut request = match &args.request {
+        Some(path) => read_request_file(path)?,
+        None => HttpRequest::default(),
+    };
+    if let Some(path) = args.path.clone().or_else(|| default_path(function)) {
+        set_path(&mut request, &path);
+    }
+    if request.path.is_empty() {
+        request.path = "/".into();
+    }
+    for header in &args.headers {
+        let Some((name, value)) = header.split_once(':') else {
+            return Err(Failure::Usage(format!(
+                "--header {header:?} has no `:`; write it as `Name: value`"
+            )));
+        };
+        request
+            .headers
+            .push((name.trim().to_string(), value.trim().to_string()));
+    }
+    if let Some(body) = &args.body {
+        request.body = body.clone().into_bytes();
+    }
+    if let Some(path) = &args.body_file {
+        request.body = std::fs::read(path).map_err(|error| {
+            Failure::Usage(format!(
+                "cannot read --body-file {}: {error}",
+                path.display()
+            ))
+        })?;
+    }
+    let has_body = !request.body.is_empty();
+    if let Some(method) = &args.method {
+        request.method = method.to_ascii_uppercase();
+    } else if request.method.is_empty() {
+        request.method = if has_body { "POST" } else { "GET" }.into();
+    }
+    match router::best_match(&function.routes, &request.method, &request.path) {
+        Some((_, params)) => request.params = params,
+        None if !function.routes.is_empty() => console::error(&format!(
+            "warning: no route of `{}` matches {} {}; invoking it without route parameters",
+            function.name, request.method, request.path
+        )),
+        None => {}
+    }
+    Ok(request)
+}
+
+/// The first route's path when it has no parameters: `invoke hello` just works.
+fn default_path(function: &Function) -> Option<String> {
+    let route = function.routes.first()?;
+    let text = route.text.rsplit(' ').next()?;
+    (!text.contains([':', '*'])).then(|| text.to_string())
+}
+
+fn set_path(request: &mut HttpRequest, path_and_query: &str) {
+    match path_and_query.split_once('?') {
+        Some((path, query)) => {
+            request.path = path.to_string();
+            request.query = query.to_string();
+        }
+        None => request.path = path_and_query.to_string(),
+    }
+}
+
+fn read_request_file(path: &PathBuf) -> Result<HttpRequest, Failure> {
+    let usage = |why: String| Failure::Usage(format!("--request {}: {why}", path.display()));
+    let text = std::fs::read(path).map_err(|error| usage(error.to_string()))?;
+    let file: RequestFile = serde_json::from_slice(&text).map_err(|error| {
+        usage(format!(
+            "{error}; expected {{\"method\", \"path\", \"headers\", \"body\" | \"body_base64\"}}"
+        ))
+    })?;
+    let body = match (file.body, file.body_base64) {
+        (Some(_), Some(_)) => return Err(usage("give `body` or `body_base64`, not both".into())),
+        (Some(text), None) => text.into_bytes(),
+        (None, Some(encoded)) => BASE64
+            .decode(encoded.trim())
+            .map_err(|error| usage(format!("`body_base64` is not valid base64: {error}")))?,
+        (None, None) => Vec::new(),
+    };
+    let mut request = HttpRequest {
+        method: file.method.unwrap_or_default().to_ascii_uppercase(),
+        headers: match file.headers {
+            Headers::None => Vec::new(),
+            Headers::Pairs(pairs) => pairs,
+            Headers::Map(map) => map.into_iter().collect(),
+        },
+        body,
+        ..HttpRequest::default()
+    };
+    set_path(&mut request, file.path.as_deref().unwrap_or("/"));
+    Ok(request)
+}
+
+fn print_text(function: &Function, outcome: &HttpOutcome, quiet: bool) -> Result<(), Failure> {
+    console::function_log(&function.name, &outcome.logs);
+    let response = match &outcome.result {
+        Ok(response) => response,
+        Err(error) => {
+            let mut message = format!("`{}`: {error}", function.name);
+            let tail = outcome.log_tail(10);
+            if !tail.is_empty() {
+                message.push_str(&format!("\n  last lines of its log:\n{}", indent(&tail)));
+            }
+            message.push_str(&format!(
+                "\n  {}",
+                console::usage_line(&function.name, &outcome.usage)
+            ));
+            return Err(Failure::Failed(message));
+        }
+    };
+    write_response(response).map_err(|error| Failure::Failed(error.to_string()))?;
+    if !quiet {
+        eprintln!("{}", console::usage_line(&function.name, &outcome.usage));
+    }
+    Ok(())
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|line| format!("    {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Writes status, headers and body; a closed stdout is not an error.
+fn write_response(response: &HttpResponse) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let result = (|| {
+        writeln!(out, "HTTP {} {}", response.status, reason(response.status))?;
+        for (name, value) in &response.headers {
+            writeln!(out, "{name}: {value}")?;
+        }
+        writeln!(out)?;
+        out.write_all(&response.body)?;
+        if !response.body.ends_with(b"\n") && !response.body.is_empty() {
+            writeln!(out)?;
+        }
+        out.flush()
+    })();
+    match result {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+fn print_json(function: &Function, outcome: &HttpOutcome, context: Context) -> Result<(), Failure> {
+    let usage = serde_json::json!({
+        "fuel": outcome.usage.fuel,
+        "peak_memory_bytes": outcome.usage.peak_memory_bytes,
+        "wall_ms": outcome.usage.wall.as_secs_f64() * 1000.0,
+    });
+    let mut report = serde_json::json!({
+        "function": function.name,
+        "context": { "start_time_ns": context.start_time_ns, "seed": context.seed },
+        "usage": usage,
+        "logs": String::from_utf8_lossy(&outcome.logs),
+    });
+    let failed = match &outcome.result {
+        Ok(response) => {
+            let mut value = serde_json::json!({
+                "status": response.status,
+                "headers": response.headers,
+            });
+            match std::str::from_utf8(&response.body) {
+                Ok(text) => value["body"] = text.into(),
+                Err(_) => value["body_base64"] = BASE64.encode(&response.body).into(),
+            }
+            report["response"] = value;
+            false
+        }
+        Err(error) => {
+            report["error"] = serde_json::json!({
+                "kind": error_kind(error),
+                "message": error.to_string(),
+            });
+            true
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let written = writeln!(out, "{report:#}");
+    if let Err(error) = written
+        && error.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(Failure::Failed(error.to_string()));
+    }
+    if failed {
+        Err(Failure::Reported)
+    } else {
+        Ok(())
+    }
+}
+
+fn error_kind(error: &http::CallError) -> &'static str {
+    match error {
+        http::CallError::BodyTooLarge { .. } => "body_too_large",
+        http::CallError::Invoke(inner) => inner.kind(),
+        http::CallError::Envelope(_) => "malformed_response",
+    }
+}
+
+/// The reason phrase of common statuses, for the status line.
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        304 => "Not Modified",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        413 => "Content Too Large",
+        422 => "Unprocessable Content",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "",
+    }
+}

@@ -1,0 +1,125 @@
+//! The `wasmfaas` command line: argument parsing, dispatch, and the exit-code
+//! contract.
+//!
+//! Exit codes (documented in the README and `wasmfaas --help`):
+//! - 0: the thing asked for happened (an invocation whose function answered, even
+//!   with a 4xx/5xx status, is a success);
+//! - 1: the thing asked for failed: a build error, a trapping or runaway function,
+//!   a malformed response;
+//! - 2: the command could not start: bad arguments, or an invalid `wasmfaas.toml`.
+//!
+//! Errors are printed as `wasmfaas: <what>: <why>`, with a hint where there is one.
+//! A closed stdout (`wasmfaas invoke ... | head -1`) is not an error.
+
+mod build;
+mod console;
+mod invoke;
+
+use crate::config::{CONFIG_FILE_NAME, ConfigError, Project};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Run serverless functions compiled to WebAssembly, locally and reproducibly.
+#[derive(Debug, Parser)]
+#[command(
+    name = "wasmfaas",
+    version,
+    after_help = "Exit codes: 0 success, 1 the command's work failed (build error, \
+                  function trap or limit), 2 usage or config error."
+)]
+pub struct Cli {
+    /// The project file (default: `wasmfaas.toml` in this folder or the nearest parent).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Print less: no build progress.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build functions to WebAssembly (all of them, or those named).
+    Build(build::BuildArgs),
+    /// Run one invocation of a function and print its response and usage.
+    Invoke(invoke::InvokeArgs),
+}
+
+/// The failure of a command, carrying its exit code.
+#[derive(Debug)]
+pub enum Failure {
+    /// A usage or config problem (exit 2); the message was not printed yet.
+    Usage(String),
+    /// The command's work failed (exit 1); the message was not printed yet.
+    Failed(String),
+    /// The command's work failed and already said why (exit 1).
+    Reported,
+}
+
+impl From<ConfigError> for Failure {
+    fn from(error: ConfigError) -> Self {
+        Failure::Usage(error.to_string())
+    }
+}
+
+/// Parses the process arguments, runs the command, and returns its exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS // --help, --version
+            };
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => {
+            console::error(&message);
+            ExitCode::from(2)
+        }
+        Err(Failure::Failed(message)) => {
+            console::error(&message);
+            ExitCode::from(1)
+        }
+        Err(Failure::Reported) => ExitCode::from(1),
+    }
+}
+
+/// Runs a parsed command line.
+///
+/// # Errors
+/// A [`Failure`] saying which exit code applies and why.
+pub fn run(cli: Cli) -> Result<(), Failure> {
+    let project = load_project(cli.config.as_ref())?;
+    match cli.command {
+        Command::Build(args) => build::run(&project, &args, cli.quiet),
+        Command::Invoke(args) => invoke::run(&project, &args, cli.quiet),
+    }
+}
+
+fn load_project(explicit: Option<&PathBuf>) -> Result<Project, Failure> {
+    let path = match explicit {
+        Some(path) => path.clone(),
+        None => {
+            let cwd = std::env::current_dir()
+                .map_err(|e| Failure::Usage(format!("cannot read the current folder: {e}")))?;
+            Project::discover(&cwd).ok_or_else(|| {
+                Failure::Usage(format!(
+                    "no {CONFIG_FILE_NAME} in {} or any parent folder; \
+                     run in a project folder or pass --config PATH",
+                    cwd.display()
+                ))
+            })?
+        }
+    };
+    Ok(Project::load(&path)?)
+}

@@ -1,0 +1,186 @@
+//! The project model: `wasmfaas.toml` read into a validated [`Project`].
+//!
+//! Parsing happens in two stages. [`raw`] mirrors the file with serde and keeps the
+//! source span of every value; [`validate`] turns that into the types below, which
+//! are correct by construction: every later stage (build, runtime, gateway) trusts
+//! them and never re-checks. Every problem becomes a [`ConfigError`] naming the file,
+//! line and column, the key, and how to fix it.
+//!
+//! This module owns the schema and its defaults. It must not touch the filesystem
+//! beyond reading the config file and checking that declared sources exist.
+
+mod error;
+mod raw;
+mod route;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use error::{ConfigError, Diagnostic};
+pub use route::{Method, Route, RouteError, RoutePath, Segment};
+
+/// The name of the project file looked up by every command.
+pub const CONFIG_FILE_NAME: &str = "wasmfaas.toml";
+
+/// A validated `wasmfaas.toml`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Project {
+    /// The folder holding the config file; relative paths in the file resolve against it.
+    pub root: PathBuf,
+    /// The config file itself, as given (used in messages).
+    pub config_path: PathBuf,
+    /// `[project] name`.
+    pub name: String,
+    /// `[functions.<name>]`, in name order.
+    pub functions: BTreeMap<String, Function>,
+}
+
+/// One `[functions.<name>]` table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Function {
+    /// The `<name>` in `[functions.<name>]`.
+    pub name: String,
+    /// `source`: where the code comes from.
+    pub source: Source,
+    /// `build`: how the code becomes a `.wasm`.
+    pub build: BuildSettings,
+    /// `abi`: the host-guest calling convention.
+    pub abi: Abi,
+    /// `routes`: the requests this function answers, in file order.
+    pub routes: Vec<Route>,
+    /// Environment visible to the guest through WASI `environ_get`.
+    pub env: BTreeMap<String, String>,
+    /// KV namespaces this function may use (served by a later issue).
+    pub kv: Vec<String>,
+    /// S3 buckets this function may use (served by a later issue).
+    pub s3: Vec<String>,
+    /// `[functions.<name>.limits]`, defaults applied.
+    pub limits: Limits,
+}
+
+/// Where a function's code comes from; the kind decides the default build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A folder with a `Cargo.toml`: built with cargo for `wasm32-wasip1`.
+    RustCrate(PathBuf),
+    /// A ready `.wasm` file, loaded as is (or produced by a custom `build` command).
+    Wasm(PathBuf),
+    /// A `.wat` text file, compiled in-process with the `wat` crate.
+    Wat(PathBuf),
+}
+
+impl Source {
+    /// The absolute path of the crate folder or file.
+    pub fn path(&self) -> &Path {
+        match self {
+            Source::RustCrate(p) | Source::Wasm(p) | Source::Wat(p) => p,
+        }
+    }
+}
+
+/// How a function is built: `build = "cmd"` or a `[functions.<name>.build]` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildSettings {
+    /// A shell command replacing the default build, run in the function's folder.
+    pub command: Option<String>,
+    /// The `.wasm` the custom command produces (absolute). Required with `command`
+    /// when `source` is a folder; when `source` is a `.wasm` file, that file.
+    pub output: Option<PathBuf>,
+    /// Guest stack size in bytes for Rust crates (default [`DEFAULT_STACK_SIZE`]).
+    pub stack_size: u64,
+}
+
+/// Default guest stack: 64 KiB instead of Rust's 1 MiB, which would cost a fresh
+/// instance 16 extra pages to zero on every invocation.
+pub const DEFAULT_STACK_SIZE: u64 = 64 * 1024;
+
+/// The calling convention between host and guest (`abi = "..."`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Abi {
+    /// Request envelope on stdin, response envelope on stdout (`docs/abi.md`).
+    Http,
+}
+
+impl Abi {
+    /// Every value `abi` accepts, for error messages.
+    pub const VALID: &'static [&'static str] = &["http"];
+
+    /// The value as written in the config: `"http"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Abi::Http => "http",
+        }
+    }
+}
+
+/// `[functions.<name>.limits]`, defaults applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Deterministic instruction budget per invocation.
+    pub fuel: u64,
+    /// Linear memory cap in bytes (`memory_mb` × 1 MiB).
+    pub memory_bytes: u64,
+    /// Wall-clock budget per invocation.
+    pub timeout: Duration,
+    /// Largest request body accepted.
+    pub max_body_bytes: u64,
+    /// Largest stdout (the response envelope) a guest may write.
+    pub max_response_bytes: u64,
+    /// Largest stderr (the function's log) a guest may write.
+    pub max_log_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            fuel: 1_000_000_000,
+            memory_bytes: 128 * 1024 * 1024,
+            timeout: Duration::from_millis(3_000),
+            max_body_bytes: 6 * 1024 * 1024,
+            max_response_bytes: 6 * 1024 * 1024,
+            max_log_bytes: 1024 * 1024,
+        }
+    }
+}
+
+impl Project {
+    /// Reads and validates the config file at `path`.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] for an unreadable file, bad TOML, or a schema violation.
+    pub fn load(path: &Path) -> Result<Project, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Project::parse(&text, path)
+    }
+
+    /// Validates `text` as if read from `path` (relative paths resolve against its folder).
+    ///
+    /// # Errors
+    /// A [`ConfigError`] for bad TOML or a schema violation.
+    pub fn parse(text: &str, path: &Path) -> Result<Project, ConfigError> {
+        validate::project(text, path)
+    }
+
+    /// Finds `wasmfaas.toml` in `start` or the nearest parent folder, as cargo does.
+    pub fn discover(start: &Path) -> Option<PathBuf> {
+        start
+            .ancestors()
+            .map(|dir| dir.join(CONFIG_FILE_NAME))
+            .find(|candidate| candidate.is_file())
+    }
+
+    /// Looks a function up by name.
+    ///
+    /// # Errors
+    /// [`ConfigError::UnknownFunction`] with a "did you mean" hint.
+    pub fn function(&self, name: &str) -> Result<&Function, ConfigError> {
+        self.functions
+            .get(name)
+            .ok_or_else(|| ConfigError::unknown_function(name, self.functions.keys()))
+    }
+}

@@ -1,0 +1,17 @@
+//! wasmfaas: a local FaaS emulator that runs serverless functions compiled to
+//! WebAssembly in the `wasmi` interpreter.
+//!
+//! Data flows one way: [`config`] reads `wasmfaas.toml` into a validated
+//! [`config::Project`]; [`build`] turns each function's source into a `.wasm`
+//! artifact; [`runtime`] loads artifacts and runs one isolated invocation at a time
+//! on the virtual, deterministic [`wasi`] layer; [`abi`] converts between the
+//! host's requests and responses and the bytes a guest reads and writes. [`cli`]
+//! wires them into commands.
+
+pub mod abi;
+pub mod build;
+pub mod cli;
+pub mod config;
+pub mod router;
+pub mod runtime;
+pub mod wasi;

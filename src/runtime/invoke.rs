@@ -1,0 +1,324 @@
+//! One invocation: a fresh store and instance, run to completion under limits.
+//!
+//! Fuel is granted in slices. Between slices the call is suspended (wasmi's
+//! resumable calls) and the wall clock is checked, so a timeout needs no second
+//! thread and no signal, and fuel used is exact. A fresh `Store` per invocation
+//! means nothing a guest did to its memory or globals survives into the next
+//! request.
+
+use super::error::InvokeError;
+use super::limiter::InvocationLimiter;
+use super::module::LoadedModule;
+use crate::config::Limits;
+use crate::wasi::{OutputLimitExceeded, WasiCtx, WasiInputs, WasiView};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use wasmi::{Instance, ResumableCall, Store, TrapCode};
+
+/// Fuel granted per slice: small enough that a timeout is noticed within a few
+/// milliseconds, large enough that suspending costs nothing measurable.
+const FUEL_SLICE: u64 = 5_000_000;
+
+/// What an invocation may depend on besides its input: its time and its seed.
+/// Recording these is what makes a replay byte-identical.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Context {
+    /// The start of the invocation, nanoseconds since the Unix epoch.
+    pub start_time_ns: u64,
+    /// Seed of the guest's `random_get` stream.
+    pub seed: u64,
+}
+
+impl Context {
+    /// The current wall-clock time and a fresh seed, for live requests.
+    pub fn live() -> Context {
+        let start_time_ns = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+            .unwrap_or(0);
+        // RandomState is seeded from the OS per process and per instance: enough
+        // for a seed that differs between live invocations.
+        use std::hash::{BuildHasher, RandomState};
+        let seed = RandomState::new().hash_one(start_time_ns);
+        Context {
+            start_time_ns,
+            seed,
+        }
+    }
+}
+
+/// Everything one invocation needs.
+#[derive(Debug, Clone)]
+pub struct Invocation<'a> {
+    /// Bytes the guest reads from stdin (the ABI's request envelope).
+    pub stdin: Vec<u8>,
+    /// `argv`, starting with the program name.
+    pub args: Vec<String>,
+    /// The environment, from config.
+    pub env: Vec<(String, String)>,
+    pub context: Context,
+    pub limits: &'a Limits,
+}
+
+/// What an invocation cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Usage {
+    /// Deterministic instruction budget consumed.
+    pub fuel: u64,
+    /// Largest linear memory the instance had, in bytes.
+    pub peak_memory_bytes: u64,
+    /// Wall-clock time, instantiation included.
+    pub wall: Duration,
+}
+
+/// The result of an invocation: output or the reason it failed, plus what it
+/// logged and cost either way.
+#[derive(Debug)]
+pub struct Report {
+    /// The guest's stdout when it ended normally.
+    pub result: Result<Vec<u8>, InvokeError>,
+    /// The guest's stderr (its log), whatever the result.
+    pub stderr: Vec<u8>,
+    pub usage: Usage,
+}
+
+impl Report {
+    /// The last `lines` lines of the guest's log, for error messages.
+    pub fn stderr_tail(&self, lines: usize) -> String {
+        let text = String::from_utf8_lossy(&self.stderr);
+        let all: Vec<&str> = text.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+}
+
+/// The data of an invocation's store.
+#[derive(Debug)]
+pub(crate) struct HostState {
+    pub(super) wasi: WasiCtx,
+    pub(super) limiter: InvocationLimiter,
+    fuel: FuelLedger,
+}
+
+/// Fuel accounting across slices: the store only knows what is left in the
+/// current slice.
+#[derive(Debug, Default, Clone, Copy)]
+struct FuelLedger {
+    spent_before_slice: u64,
+    slice: u64,
+}
+
+impl HostState {
+    fn new(wasi: WasiCtx, limits: &Limits) -> HostState {
+        HostState {
+            wasi,
+            limiter: InvocationLimiter::new(limits.memory_bytes),
+            fuel: FuelLedger::default(),
+        }
+    }
+
+    /// A state with no input, for load-time trial instantiation.
+    pub(super) fn trial() -> HostState {
+        let limits = Limits::default();
+        HostState::new(
+            WasiCtx::new(WasiInputs {
+                stdin: Vec::new(),
+                args: Vec::new(),
+                env: Vec::new(),
+                start_time_ns: 0,
+                seed: 0,
+                max_stdout: 0,
+                max_stderr: 0,
+            }),
+            &limits,
+        )
+    }
+}
+
+impl WasiView for HostState {
+    fn wasi(&mut self) -> &mut WasiCtx {
+        &mut self.wasi
+    }
+
+    fn fuel_consumed(&self, fuel_left_in_store: u64) -> u64 {
+        self.fuel.spent_before_slice + self.fuel.slice.saturating_sub(fuel_left_in_store)
+    }
+}
+
+impl LoadedModule {
+    /// Runs the module's `_start` once in a fresh instance.
+    ///
+    /// Never panics on guest behaviour: every way a guest can fail is an
+    /// [`InvokeError`] in the report.
+    pub fn invoke(&self, invocation: Invocation<'_>) -> Report {
+        let started = Instant::now();
+        let limits = invocation.limits;
+        let wasi = WasiCtx::new(WasiInputs {
+            stdin: invocation.stdin,
+            args: invocation.args,
+            env: invocation.env,
+            start_time_ns: invocation.context.start_time_ns,
+            seed: invocation.context.seed,
+            max_stdout: limits.max_response_bytes,
+            max_stderr: limits.max_log_bytes,
+        });
+        let mut store = Store::new(&self.engine, HostState::new(wasi, limits));
+        store.limiter(|state| &mut state.limiter);
+        let result = self.run(&mut store, limits, started);
+        let fuel = self.fuel_used(&store);
+        let state = store.data_mut();
+        Report {
+            result,
+            stderr: state.wasi.stderr.take(),
+            usage: Usage {
+                fuel,
+                peak_memory_bytes: state.limiter.peak_memory(),
+                wall: started.elapsed(),
+            },
+        }
+    }
+
+    fn fuel_used(&self, store: &Store<HostState>) -> u64 {
+        let left = store.get_fuel().unwrap_or(0);
+        store.data().fuel_consumed(left)
+    }
+
+    fn run(
+        &self,
+        store: &mut Store<HostState>,
+        limits: &Limits,
+        started: Instant,
+    ) -> Result<Vec<u8>, InvokeError> {
+        let budget = limits.fuel;
+        if self.options.metering {
+            // Instantiation (a start function, if any) is not resumable: it gets
+            // the whole budget, and the ledger counts what it spent.
+            store.data_mut().fuel = FuelLedger {
+                spent_before_slice: 0,
+                slice: budget,
+            };
+            set_fuel(store, budget);
+        }
+        let instance = self
+            .linker
+            .instantiate_and_start(&mut *store, &self.module)
+            .map_err(|error| classify(store, limits, error))?;
+        self.attach_memory(store, instance);
+        let start = instance
+            .get_func(&*store, "_start")
+            .ok_or_else(|| InvokeError::Host {
+                reason: "`_start` disappeared after loading".to_string(),
+            })?;
+        if self.options.metering {
+            self.grant_slice(store, budget);
+        }
+        let mut call = start.call_resumable(&mut *store, &[], &mut []);
+        loop {
+            match call {
+                Ok(ResumableCall::Finished) => break,
+                Ok(ResumableCall::OutOfFuel(suspended)) => {
+                    let spent = self.fuel_used(store);
+                    if budget.saturating_sub(spent) < suspended.required_fuel().max(1) {
+                        return Err(InvokeError::FuelExhausted { budget });
+                    }
+                    let elapsed = started.elapsed();
+                    if elapsed >= limits.timeout {
+                        return Err(InvokeError::Timeout {
+                            limit: limits.timeout,
+                            elapsed,
+                            fuel_used: spent,
+                        });
+                    }
+                    self.grant_slice(store, budget);
+                    call = suspended.resume(&mut *store, &mut []);
+                }
+                Ok(ResumableCall::HostTrap(trap)) => {
+                    ended_by(store, limits, trap.into_host_error())?;
+                    break;
+                }
+                Err(error) => {
+                    ended_by(store, limits, error)?;
+                    break;
+                }
+            }
+        }
+        Ok(store.data_mut().wasi.stdout.take())
+    }
+
+    fn attach_memory(&self, store: &mut Store<HostState>, instance: Instance) {
+        let memory = instance.get_memory(&*store, "memory");
+        if let Some(memory) = memory {
+            let size = memory.data_size(&*store) as u64;
+            let state = store.data_mut();
+            state.wasi.memory = Some(memory);
+            // The limiter sees growth only; count the initial size as well.
+            state.limiter.note_size(size);
+        }
+    }
+
+    /// Records what was spent so far and fills the store with the next slice.
+    fn grant_slice(&self, store: &mut Store<HostState>, budget: u64) {
+        let spent = self.fuel_used(store);
+        let slice = FUEL_SLICE.min(budget.saturating_sub(spent));
+        store.data_mut().fuel = FuelLedger {
+            spent_before_slice: spent,
+            slice,
+        };
+        set_fuel(store, slice);
+    }
+}
+
+fn set_fuel(store: &mut Store<HostState>, fuel: u64) {
+    // Only fails when metering is off, which the callers have checked.
+    let _ = store.set_fuel(fuel);
+}
+
+/// A guest that calls `proc_exit(0)` (C's `exit(0)`, Rust's `process::exit(0)`)
+/// ended normally; anything else that stops it is a failure.
+fn ended_by(
+    store: &Store<HostState>,
+    limits: &Limits,
+    error: wasmi::Error,
+) -> Result<(), InvokeError> {
+    match error.i32_exit_status() {
+        Some(0) => Ok(()),
+        _ => Err(classify(store, limits, error)),
+    }
+}
+
+/// Maps a wasmi error to what the user needs to hear.
+fn classify(store: &Store<HostState>, limits: &Limits, error: wasmi::Error) -> InvokeError {
+    if let Some(requested) = store.data().limiter.denied_memory() {
+        return InvokeError::MemoryLimit {
+            requested,
+            limit_mb: limits.memory_bytes / (1024 * 1024),
+        };
+    }
+    if let Some(code) = error.i32_exit_status() {
+        return InvokeError::Exit { code };
+    }
+    if let Some(exceeded) = error.downcast_ref::<OutputLimitExceeded>() {
+        return InvokeError::OutputLimit {
+            stream: exceeded.stream,
+            limit: exceeded.limit,
+        };
+    }
+    match error.as_trap_code() {
+        Some(TrapCode::StackOverflow) => InvokeError::StackOverflow,
+        Some(TrapCode::OutOfFuel) => InvokeError::FuelExhausted {
+            budget: limits.fuel,
+        },
+        Some(TrapCode::UnreachableCodeReached) => InvokeError::Trap {
+            reason: "reached `unreachable` (a Rust panic or C abort() ends this way)".to_string(),
+        },
+        Some(TrapCode::MemoryOutOfBounds) => InvokeError::Trap {
+            reason: "accessed memory out of bounds (a Rust guest overflowing its shadow \
+                     stack also ends this way: raise `build.stack_size`)"
+                .to_string(),
+        },
+        Some(code) => InvokeError::Trap {
+            reason: code.to_string(),
+        },
+        None => InvokeError::Host {
+            reason: error.to_string(),
+        },
+    }
+}
