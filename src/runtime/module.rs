@@ -65,7 +65,7 @@ impl LoadedModule {
         // Lazy translation validates everything now and translates each function
         // on first call; the unchecked lazy mode is never used for user code.
         config
-            .compilation_mode(CompilationMode::LazyTranslation)
+            .compilation_mode(CompilationMode::Eager)
             .consume_fuel(options.metering);
         let engine = Engine::new(&config);
         let module = Module::new(&engine, wasm).map_err(|error| LoadError::InvalidModule {

@@ -1,0 +1,255 @@
+//! The `wasmfaas` binary as a user runs it: exit codes, output, and errors.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn wasmfaas(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wasmfaas"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A throwaway project folder with the given files.
+fn project(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("wasmfaas-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (path, contents) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn invoking_the_demo_hello_prints_the_response_and_a_usage_line() {
+    let out = wasmfaas(&repo(), &["invoke", "hello", "--path", "/hello?name=Ada"]);
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.starts_with("HTTP 200 OK\n"), "{stdout}");
+    assert!(
+        stdout.contains("content-type: application/json\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("\n\n{\"message\":\"Hello, Ada!\"}\n"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("hello: fuel "), "{stderr}");
+    assert!(stderr.contains("peak memory"), "{stderr}");
+}
+
+#[test]
+fn invoke_json_reports_response_usage_and_context() {
+    let out = wasmfaas(
+        &repo(),
+        &[
+            "invoke",
+            "hello",
+            "--json",
+            "--seed",
+            "7",
+            "--time-ns",
+            "1000",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["response"]["status"], 200);
+    assert_eq!(
+        report["response"]["body"],
+        "{\"message\":\"Hello, world!\"}"
+    );
+    assert_eq!(report["context"]["seed"], 7);
+    assert!(report["usage"]["fuel"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn a_trapping_function_exits_1_with_the_reason_and_its_log() {
+    let dir = project(
+        "trap",
+        &[
+            (
+                "wasmfaas.toml",
+                "[project]\nname = \"t\"\n[functions.boom]\nsource = \"boom.wat\"\n",
+            ),
+            (
+                "boom.wat",
+                r#"(module
+                  (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+                  (memory (export "memory") 1)
+                  (data (i32.const 16) "about to fail\n")
+                  (func (export "_start")
+                    (i32.store (i32.const 0) (i32.const 16))
+                    (i32.store (i32.const 4) (i32.const 14))
+                    (drop (call $w (i32.const 2) (i32.const 0) (i32.const 1) (i32.const 8)))
+                    unreachable))"#,
+            ),
+        ],
+    );
+    let out = wasmfaas(&dir, &["invoke", "boom"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("wasmfaas: `boom`: the function trapped"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("about to fail"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn a_runaway_function_exits_1_naming_the_fuel_budget() {
+    let dir = project(
+        "spin",
+        &[
+            (
+                "wasmfaas.toml",
+                "[project]\nname = \"t\"\n[functions.spin]\nsource = \"spin.wat\"\n\
+                 [functions.spin.limits]\nfuel = 1000000\n",
+            ),
+            (
+                "spin.wat",
+                r#"(module (memory (export "memory") 1) (func (export "_start") (loop (br 0))))"#,
+            ),
+        ],
+    );
+    let out = wasmfaas(&dir, &["invoke", "spin"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("ran out of fuel"), "{stderr}");
+    assert!(stderr.contains("1000000"), "{stderr}");
+}
+
+#[test]
+fn a_function_answering_500_is_still_a_successful_invocation() {
+    let dir = project(
+        "five-hundred",
+        &[
+            (
+                "wasmfaas.toml",
+                "[project]\nname = \"t\"\n[functions.err]\nsource = \"err.wat\"\n",
+            ),
+            (
+                "err.wat",
+                r#"(module
+                  (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+                  (memory (export "memory") 1)
+                  (data (i32.const 16) "{\"status\":500}\noops")
+                  (func (export "_start")
+                    (i32.store (i32.const 0) (i32.const 16))
+                    (i32.store (i32.const 4) (i32.const 19))
+                    (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"#,
+            ),
+        ],
+    );
+    let out = wasmfaas(&dir, &["invoke", "err"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("HTTP 500 Internal Server Error\n"));
+}
+
+#[test]
+fn a_malformed_response_envelope_is_a_failure_that_says_why() {
+    let dir = project(
+        "garbage",
+        &[
+            (
+                "wasmfaas.toml",
+                "[project]\nname = \"t\"\n[functions.junk]\nsource = \"junk.wat\"\n",
+            ),
+            (
+                "junk.wat",
+                r#"(module
+                  (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+                  (memory (export "memory") 1)
+                  (data (i32.const 16) "hello world")
+                  (func (export "_start")
+                    (i32.store (i32.const 0) (i32.const 16))
+                    (i32.store (i32.const 4) (i32.const 11))
+                    (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"#,
+            ),
+        ],
+    );
+    let out = wasmfaas(&dir, &["invoke", "junk"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("malformed response"), "{stderr}");
+    assert!(stderr.contains("not terminated by a newline"), "{stderr}");
+}
+
+#[test]
+fn an_invalid_config_exits_2_with_file_line_and_column() {
+    let dir = project(
+        "bad-config",
+        &[
+            (
+                "wasmfaas.toml",
+                "[project]\nname = \"t\"\n[functions.f]\nsource = \"f.wat\"\nabi = \"soap\"\n",
+            ),
+            ("f.wat", "(module)"),
+        ],
+    );
+    let out = wasmfaas(&dir, &["invoke", "f"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("wasmfaas.toml:5:7"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_function_exits_2_with_a_suggestion() {
+    let out = wasmfaas(&repo(), &["invoke", "helo"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("did you mean `hello`?"), "{stderr}");
+}
+
+#[test]
+fn invalid_wat_fails_the_build_with_its_position() {
+    let dir = project(
+        "bad-wat",
+        &[
+            (
+                "wasmfaas.toml",
+                "[project]\nname = \"t\"\n[functions.f]\nsource = \"f.wat\"\n",
+            ),
+            (
+                "f.wat",
+                "(module\n  (func (export \"_start\") (i32.bogus)))\n",
+            ),
+        ],
+    );
+    let out = wasmfaas(&dir, &["build"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("f.wat:2:"), "{stderr}");
+}
+
+#[test]
+fn a_second_build_with_no_changes_rebuilds_nothing() {
+    let out = wasmfaas(&repo(), &["build", "hello"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = wasmfaas(&repo(), &["build", "hello"]);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("Fresh hello"), "{stderr}");
+    assert!(!stderr.contains("Compiling"), "{stderr}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = wasmfaas(&repo(), &["invoke"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = wasmfaas(&repo(), &["invoke", "hello", "--header", "no-colon"]);
+    assert_eq!(out.status.code(), Some(2));
+}
