@@ -1,1 +1,229 @@
-fn main() {}
+//! Per-invocation cost, process start-up, module loading and the cost of fuel
+//! metering. Prints figures; asserts nothing (speed targets live here, never in
+//! tests). Run with `cargo bench --bench invoke`; `BENCH_QUICK=1` for a short run.
+//!
+//! Every comparison is a ratio measured in the same run, on the same machine.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+use wasmfaas::abi::http::{self, HttpRequest};
+use wasmfaas::build::{self, Progress};
+use wasmfaas::config::{Limits, Project};
+use wasmfaas::runtime::{Context, EngineOptions, Invocation, LoadedModule};
+
+const CONTEXT: Context = Context {
+    start_time_ns: 1_700_000_000_000_000_000,
+    seed: 1,
+};
+
+fn main() {
+    let quick = std::env::var_os("BENCH_QUICK").is_some();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let project = Project::load(&root.join("wasmfaas.toml")).expect("demo config");
+    let hello = project.function("hello").expect("demo has hello");
+    let artifact = build::ensure_built(&project, hello, &mut |_: Progress| {}).expect("build");
+    let wasm = std::fs::read(&artifact.path).expect("artifact");
+    println!(
+        "hello.wasm: {} KiB, built with the `{}` profile, stack {} KiB",
+        wasm.len() / 1024,
+        build::PROFILE,
+        hello.build.stack_size / 1024
+    );
+
+    per_invocation(&wasm, hello, if quick { 2_000 } else { 10_000 });
+    module_loading(&wasm);
+    whole_process(root, if quick { 10 } else { 30 });
+    fuel_overhead(if quick { 3 } else { 7 });
+}
+
+/// Median and 90th percentile of `samples`.
+fn stats(samples: &mut [Duration]) -> (Duration, Duration) {
+    samples.sort();
+    (samples[samples.len() / 2], samples[samples.len() * 9 / 10])
+}
+
+fn micros(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+fn per_invocation(wasm: &[u8], hello: &wasmfaas::config::Function, n: usize) {
+    let module = LoadedModule::new("hello", wasm).expect("hello loads");
+    let request = HttpRequest {
+        method: "GET".into(),
+        path: "/hello".into(),
+        query: "name=Ada".into(),
+        headers: vec![
+            ("host".into(), "localhost:8080".into()),
+            ("user-agent".into(), "bench".into()),
+            ("accept".into(), "*/*".into()),
+        ],
+        ..HttpRequest::default()
+    };
+    // Warm up caches and the allocator.
+    for _ in 0..200 {
+        let _ = http::call(&module, hello, &request, CONTEXT);
+    }
+    let mut wasm_samples = Vec::with_capacity(n);
+    let mut fuel = 0;
+    for _ in 0..n {
+        let started = Instant::now();
+        let outcome = http::call(&module, hello, &request, CONTEXT);
+        wasm_samples.push(started.elapsed());
+        fuel = outcome.usage.fuel;
+        assert_eq!(outcome.result.expect("hello answers").status, 200);
+    }
+    let empty = wat::parse_str(r#"(module (memory (export "memory") 1) (func (export "_start")))"#)
+        .unwrap();
+    let empty = LoadedModule::new("empty", &empty).unwrap();
+    let limits = Limits::default();
+    let mut floor_samples = Vec::with_capacity(n);
+    for _ in 0..n {
+        let started = Instant::now();
+        let report = empty.invoke(Invocation {
+            stdin: Vec::new(),
+            args: Vec::new(),
+            env: Vec::new(),
+            context: CONTEXT,
+            limits: &limits,
+        });
+        floor_samples.push(started.elapsed());
+        assert!(report.result.is_ok());
+    }
+    let mut native_samples = Vec::with_capacity(n);
+    let envelope = http::encode_request(&request);
+    for _ in 0..n {
+        let started = Instant::now();
+        let response = native_hello(&envelope);
+        native_samples.push(started.elapsed());
+        assert_eq!(http::decode_response(&response).unwrap().status, 200);
+    }
+    let (wasm_median, wasm_p90) = stats(&mut wasm_samples);
+    let (floor_median, _) = stats(&mut floor_samples);
+    let (native_median, _) = stats(&mut native_samples);
+    println!("\n== per invocation, fresh instance each ({n} runs)");
+    println!(
+        "hello via wasmi:        median {:8.1} µs  p90 {:8.1} µs  fuel {fuel}",
+        micros(wasm_median),
+        micros(wasm_p90)
+    );
+    println!(
+        "empty module (floor):   median {:8.1} µs",
+        micros(floor_median)
+    );
+    println!(
+        "native handler (SDK):   median {:8.1} µs   → wasm/native {:.1}×",
+        micros(native_median),
+        wasm_median.as_secs_f64() / native_median.as_secs_f64()
+    );
+}
+
+/// The same work as the hello guest, natively: parse the envelope with the SDK,
+/// answer, encode.
+fn native_hello(envelope: &[u8]) -> Vec<u8> {
+    let request = wasmfaas_sdk::Request::parse(envelope).expect("valid envelope");
+    let name = request
+        .query_param("name")
+        .unwrap_or_else(|| "world".into());
+    let body = format!(
+        "{{\"message\":{}}}",
+        wasmfaas_sdk::json::string(&format!("Hello, {name}!"))
+    );
+    let mut out = Vec::new();
+    wasmfaas_sdk::Response::json(body)
+        .write_to(&mut out)
+        .expect("writes to a Vec");
+    out
+}
+
+fn module_loading(wasm: &[u8]) {
+    let mut samples = Vec::new();
+    for _ in 0..20 {
+        let started = Instant::now();
+        let _ = LoadedModule::new("hello", wasm).unwrap();
+        samples.push(started.elapsed());
+    }
+    let (median, _) = stats(&mut samples);
+    println!("\n== loading hello.wasm (validate + eager translate + link + trial instance)");
+    println!("median {:.2} ms", median.as_secs_f64() * 1e3);
+}
+
+fn whole_process(root: &Path, runs: usize) {
+    let binary = env!("CARGO_BIN_EXE_wasmfaas");
+    let run = || {
+        let started = Instant::now();
+        let out = Command::new(binary)
+            .args(["-q", "invoke", "hello", "--path", "/hello?name=Ada"])
+            .current_dir(root)
+            .output()
+            .expect("wasmfaas runs");
+        assert!(out.status.success());
+        started.elapsed()
+    };
+    run(); // Builds if needed; not measured.
+    let mut samples: Vec<Duration> = (0..runs).map(|_| run()).collect();
+    let (median, p90) = stats(&mut samples);
+    println!("\n== whole process: `wasmfaas invoke hello` (already built, {runs} runs)");
+    println!(
+        "median {:.2} ms  p90 {:.2} ms",
+        median.as_secs_f64() * 1e3,
+        p90.as_secs_f64() * 1e3
+    );
+}
+
+/// A CPU-bound guest: 20 million rounds of xorshift and multiply-add.
+const CPU_HEAVY: &str = r#"
+(module
+  (memory (export "memory") 1)
+  (func (export "_start") (local $i i32) (local $x i64) (local $acc i64)
+    (local.set $x (i64.const 88172645463325252))
+    (loop
+      (local.set $x (i64.xor (local.get $x) (i64.shl (local.get $x) (i64.const 13))))
+      (local.set $x (i64.xor (local.get $x) (i64.shr_u (local.get $x) (i64.const 7))))
+      (local.set $x (i64.xor (local.get $x) (i64.shl (local.get $x) (i64.const 17))))
+      (local.set $acc (i64.add (i64.mul (local.get $acc) (i64.const 31)) (local.get $x)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if 0 (i32.lt_u (local.get $i) (i32.const 20000000))))
+    (i64.store (i32.const 0) (local.get $acc))))
+"#;
+
+fn fuel_overhead(rounds: usize) {
+    let wasm = wat::parse_str(CPU_HEAVY).unwrap();
+    let metered = LoadedModule::new("cpu", &wasm).unwrap();
+    let unmetered =
+        LoadedModule::with_options("cpu", &wasm, EngineOptions { metering: false }).unwrap();
+    let limits = Limits {
+        fuel: u64::MAX / 4,
+        timeout: Duration::from_secs(600),
+        ..Limits::default()
+    };
+    let time = |module: &LoadedModule| {
+        let started = Instant::now();
+        let report = module.invoke(Invocation {
+            stdin: Vec::new(),
+            args: Vec::new(),
+            env: Vec::new(),
+            context: CONTEXT,
+            limits: &limits,
+        });
+        assert!(report.result.is_ok(), "{:?}", report.result);
+        (started.elapsed(), report.usage.fuel)
+    };
+    let (mut on, mut off, mut fuel) = (Vec::new(), Vec::new(), 0);
+    for _ in 0..rounds {
+        // Alternate so drift in machine speed hits both sides alike.
+        let (elapsed, used) = time(&metered);
+        on.push(elapsed);
+        fuel = used;
+        off.push(time(&unmetered).0);
+    }
+    let (on_median, _) = stats(&mut on);
+    let (off_median, _) = stats(&mut off);
+    println!("\n== fuel metering on a CPU-heavy guest ({rounds} alternating runs each)");
+    println!(
+        "metered {:.1} ms ({fuel} fuel)   unmetered {:.1} ms   overhead {:+.1}%",
+        on_median.as_secs_f64() * 1e3,
+        off_median.as_secs_f64() * 1e3,
+        (on_median.as_secs_f64() / off_median.as_secs_f64() - 1.0) * 100.0
+    );
+}
