@@ -88,9 +88,17 @@ fn a_body_over_the_limit_is_refused_before_the_guest_runs() {
 }
 
 #[test]
-fn fuel_is_the_same_for_the_same_request() {
-    let fuel = || echo(post(b"same".to_vec())).usage.fuel;
-    let first = fuel();
-    assert!(first > 0);
-    assert_eq!(first, fuel());
+fn fuel_is_the_same_on_a_cold_and_a_warm_module() {
+    // Regression: wasmi charged lazy translation to the first invocation's fuel.
+    let (project, module) = rust_guest("echo");
+    let function = project.function("echo").unwrap();
+    let fuel = || {
+        http::call(&module, function, &post(b"same".to_vec()), CONTEXT)
+            .usage
+            .fuel
+    };
+    let cold = fuel();
+    let warm = fuel();
+    assert!(cold > 0);
+    assert_eq!(cold, warm);
 }
