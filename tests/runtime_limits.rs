@@ -315,3 +315,20 @@ fn a_fresh_instance_per_invocation_forgets_earlier_requests() {
         );
     }
 }
+
+#[test]
+fn a_loaded_module_can_be_shared_by_worker_threads() {
+    fn shareable<T: Send + Sync>(_: &T) {}
+    let module = wat("good", common::GOOD_WAT);
+    shareable(&module);
+    let module = std::sync::Arc::new(module);
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let module = module.clone();
+            std::thread::spawn(move || run(&module, b"", &small_limits()).result)
+        })
+        .collect();
+    for worker in workers {
+        assert_eq!(worker.join().unwrap(), Ok(b"hello".to_vec()));
+    }
+}
