@@ -1,5 +1,9 @@
 //! The `wasmfaas` binary as a user runs it: exit codes, output, and errors.
 
+mod common;
+
+use common::printing_wat;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -30,6 +34,16 @@ fn project(name: &str, files: &[(&str, &str)]) -> PathBuf {
         std::fs::write(path, contents).unwrap();
     }
     dir
+}
+
+/// A project with one WAT function `name` and extra TOML for its table.
+fn wat_project(name: &str, wat: &str, extra: &str) -> PathBuf {
+    let config =
+        format!("[project]\nname = \"t\"\n[functions.{name}]\nsource = \"{name}.wat\"\n{extra}");
+    project(
+        name,
+        &[("wasmfaas.toml", &config), (&format!("{name}.wat"), wat)],
+    )
 }
 
 #[test]
@@ -78,26 +92,10 @@ fn invoke_json_reports_response_usage_and_context() {
 
 #[test]
 fn a_trapping_function_exits_1_with_the_reason_and_its_log() {
-    let dir = project(
-        "trap",
-        &[
-            (
-                "wasmfaas.toml",
-                "[project]\nname = \"t\"\n[functions.boom]\nsource = \"boom.wat\"\n",
-            ),
-            (
-                "boom.wat",
-                r#"(module
-                  (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
-                  (memory (export "memory") 1)
-                  (data (i32.const 16) "about to fail\n")
-                  (func (export "_start")
-                    (i32.store (i32.const 0) (i32.const 16))
-                    (i32.store (i32.const 4) (i32.const 14))
-                    (drop (call $w (i32.const 2) (i32.const 0) (i32.const 1) (i32.const 8)))
-                    unreachable))"#,
-            ),
-        ],
+    let dir = wat_project(
+        "boom",
+        &printing_wat(2, "about to fail\n", "unreachable"),
+        "",
     );
     let out = wasmfaas(&dir, &["invoke", "boom"]);
     let stderr = text(&out.stderr);
@@ -112,19 +110,10 @@ fn a_trapping_function_exits_1_with_the_reason_and_its_log() {
 
 #[test]
 fn a_runaway_function_exits_1_naming_the_fuel_budget() {
-    let dir = project(
+    let dir = wat_project(
         "spin",
-        &[
-            (
-                "wasmfaas.toml",
-                "[project]\nname = \"t\"\n[functions.spin]\nsource = \"spin.wat\"\n\
-                 [functions.spin.limits]\nfuel = 1000000\n",
-            ),
-            (
-                "spin.wat",
-                r#"(module (memory (export "memory") 1) (func (export "_start") (loop (br 0))))"#,
-            ),
-        ],
+        r#"(module (memory (export "memory") 1) (func (export "_start") (loop (br 0))))"#,
+        "[functions.spin.limits]\nfuel = 1000000\n",
     );
     let out = wasmfaas(&dir, &["invoke", "spin"]);
     let stderr = text(&out.stderr);
@@ -135,26 +124,7 @@ fn a_runaway_function_exits_1_naming_the_fuel_budget() {
 
 #[test]
 fn a_function_answering_500_is_still_a_successful_invocation() {
-    let dir = project(
-        "five-hundred",
-        &[
-            (
-                "wasmfaas.toml",
-                "[project]\nname = \"t\"\n[functions.err]\nsource = \"err.wat\"\n",
-            ),
-            (
-                "err.wat",
-                r#"(module
-                  (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
-                  (memory (export "memory") 1)
-                  (data (i32.const 16) "{\"status\":500}\noops")
-                  (func (export "_start")
-                    (i32.store (i32.const 0) (i32.const 16))
-                    (i32.store (i32.const 4) (i32.const 19))
-                    (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"#,
-            ),
-        ],
-    );
+    let dir = wat_project("err", &printing_wat(1, "{\"status\":500}\noops", ""), "");
     let out = wasmfaas(&dir, &["invoke", "err"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).starts_with("HTTP 500 Internal Server Error\n"));
@@ -162,26 +132,7 @@ fn a_function_answering_500_is_still_a_successful_invocation() {
 
 #[test]
 fn a_malformed_response_envelope_is_a_failure_that_says_why() {
-    let dir = project(
-        "garbage",
-        &[
-            (
-                "wasmfaas.toml",
-                "[project]\nname = \"t\"\n[functions.junk]\nsource = \"junk.wat\"\n",
-            ),
-            (
-                "junk.wat",
-                r#"(module
-                  (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
-                  (memory (export "memory") 1)
-                  (data (i32.const 16) "hello world")
-                  (func (export "_start")
-                    (i32.store (i32.const 0) (i32.const 16))
-                    (i32.store (i32.const 4) (i32.const 11))
-                    (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"#,
-            ),
-        ],
-    );
+    let dir = wat_project("junk", &printing_wat(1, "hello world", ""), "");
     let out = wasmfaas(&dir, &["invoke", "junk"]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
@@ -252,4 +203,31 @@ fn usage_errors_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     let out = wasmfaas(&repo(), &["invoke", "hello", "--header", "no-colon"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn an_edit_rebuilds_and_a_failed_build_keeps_the_last_good_artifact() {
+    let dir = wat_project("edit", &printing_wat(1, "{}\nv1", ""), "");
+    let build = |dir: &Path| {
+        let out = wasmfaas(dir, &["build"]);
+        (out.status.code(), text(&out.stderr))
+    };
+    assert!(build(&dir).1.contains("Built edit"));
+    assert!(build(&dir).1.contains("Fresh edit"));
+    let artifact = dir.join(".wasmfaas/build/edit.wasm");
+    let good = std::fs::read(&artifact).unwrap();
+
+    std::fs::write(dir.join("edit.wat"), "(module (func $oops").unwrap();
+    let (code, stderr) = build(&dir);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(std::fs::read(&artifact).unwrap(), good);
+
+    std::fs::write(dir.join("edit.wat"), printing_wat(1, "{}\nv2", "")).unwrap();
+    assert!(build(&dir).1.contains("Built edit"));
+    let out = wasmfaas(&dir, &["invoke", "edit"]);
+    assert!(
+        text(&out.stdout).ends_with("\n\nv2\n"),
+        "{}",
+        text(&out.stdout)
+    );
 }

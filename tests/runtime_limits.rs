@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{assert_host_still_serves, run, small_limits, wat};
+use common::{assert_host_still_serves, printing_wat, run, small_limits, wat};
 use std::time::Duration;
 use wasmfaas::runtime::{InvokeError, LoadError, LoadedModule};
 use wasmfaas::wasi::Stream;
@@ -110,15 +110,7 @@ fn unbounded_recursion_overflows_the_stack() {
 fn unreachable_is_a_trap_and_the_log_written_before_it_is_kept() {
     let panics = wat(
         "panics",
-        r#"(module
-             (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
-             (memory (export "memory") 1)
-             (data (i32.const 16) "panicked at src/main.rs:3:5\n")
-             (func (export "_start")
-               (i32.store (i32.const 0) (i32.const 16))
-               (i32.store (i32.const 4) (i32.const 28))
-               (drop (call $w (i32.const 2) (i32.const 0) (i32.const 1) (i32.const 8)))
-               unreachable))"#,
+        &printing_wat(2, "panicked at src/main.rs:3:5\n", "unreachable"),
     );
     let report = run(&panics, b"", &small_limits());
     match &report.result {
@@ -319,7 +311,7 @@ fn a_fresh_instance_per_invocation_forgets_earlier_requests() {
 #[test]
 fn a_loaded_module_can_be_shared_by_worker_threads() {
     fn shareable<T: Send + Sync>(_: &T) {}
-    let module = wat("good", common::GOOD_WAT);
+    let module = wat("good", &common::good_wat());
     shareable(&module);
     let module = std::sync::Arc::new(module);
     let workers: Vec<_> = (0..4)

@@ -8,8 +8,8 @@
 //! fresh instance must zero its whole initial memory on every invocation.
 
 use super::process::run_streaming;
-use super::{Artifact, BuildError, Progress, artifact_path, fingerprint, manifest};
-use crate::config::{Function, Project};
+use super::{BuildError, Progress, manifest};
+use crate::config::Function;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,22 +19,14 @@ pub const GUEST_TARGET: &str = "wasm32-wasip1";
 /// The cargo profile guest builds use.
 pub const PROFILE: &str = "wasmfaas";
 
+/// Builds the crate of `function` and copies its `.wasm` to the managed artifact `out`.
 pub(super) fn build_crate(
-    project: &Project,
     function: &Function,
-    dir: &Path,
-    force: bool,
+    out: &Path,
+    fingerprint: &str,
     progress: &mut dyn FnMut(Progress),
-) -> Result<Artifact, BuildError> {
-    let out = artifact_path(project, &function.name);
-    let fingerprint = fingerprint(function);
-    if !force && manifest::is_fresh(&out, &fingerprint) {
-        return Ok(Artifact {
-            function: function.name.clone(),
-            path: out,
-            rebuilt: false,
-        });
-    }
+) -> Result<(), BuildError> {
+    let dir = function.source.path();
     ensure_target_installed(&function.name, progress)?;
     progress(Progress::Started {
         function: function.name.clone(),
@@ -71,12 +63,7 @@ pub(super) fn build_crate(
     if lock.is_file() {
         inputs.push(lock);
     }
-    manifest::write_artifact(&function.name, &out, &wasm, &fingerprint, started, &inputs)?;
-    Ok(Artifact {
-        function: function.name.clone(),
-        path: out,
-        rebuilt: true,
-    })
+    manifest::write_artifact(&function.name, out, &wasm, fingerprint, started, &inputs)
 }
 
 fn cargo_command(function: &Function, manifest_path: &Path) -> Command {

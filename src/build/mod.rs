@@ -88,18 +88,36 @@ pub fn build(
     force: bool,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Artifact, BuildError> {
-    match &function.source {
-        Source::Wasm(path) => build_wasm_file(function, path, progress),
-        Source::Wat(path) => build_wat(project, function, path, force),
-        Source::RustCrate(dir) => match &function.build.command {
-            Some(command) => build_with_command(project, function, dir, command, progress),
-            None => cargo::build_crate(project, function, dir, force, progress),
-        },
+    let managed = match &function.source {
+        Source::Wasm(path) => return build_wasm_file(function, path, progress),
+        Source::RustCrate(dir) if function.build.command.is_some() => {
+            let command = function.build.command.as_deref().unwrap_or_default();
+            return build_with_command(function, dir, command, progress);
+        }
+        Source::Wat(_) | Source::RustCrate(_) => artifact_path(project, &function.name),
+    };
+    let fingerprint = fingerprint(function);
+    if !force && manifest::is_fresh(&managed, &fingerprint) {
+        return Ok(Artifact {
+            function: function.name.clone(),
+            path: managed,
+            rebuilt: false,
+        });
     }
+    match &function.source {
+        Source::Wat(path) => build_wat(function, path, &managed, &fingerprint)?,
+        _ => cargo::build_crate(function, &managed, &fingerprint, progress)?,
+    }
+    Ok(Artifact {
+        function: function.name.clone(),
+        path: managed,
+        rebuilt: true,
+    })
 }
 
 /// The artifact to load for `function`, building it first only if it is missing
-/// or out of date.
+/// or out of date. A custom build command's output is used as it is once it
+/// exists: only the command itself (make, …) knows what its inputs are.
 ///
 /// # Errors
 /// As [`build`].
@@ -108,28 +126,18 @@ pub fn ensure_built(
     function: &Function,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Artifact, BuildError> {
-    if let Some(path) = up_to_date_artifact(project, function) {
-        return Ok(Artifact {
+    let custom_output = match &function.source {
+        Source::Wasm(path) => Some(path),
+        Source::RustCrate(_) => function.build.output.as_ref(),
+        Source::Wat(_) => None,
+    };
+    match custom_output {
+        Some(path) if path.is_file() => Ok(Artifact {
             function: function.name.clone(),
-            path,
+            path: path.clone(),
             rebuilt: false,
-        });
-    }
-    build(project, function, false, progress)
-}
-
-/// The artifact path if no build is needed.
-fn up_to_date_artifact(project: &Project, function: &Function) -> Option<PathBuf> {
-    match &function.source {
-        Source::Wasm(path) => path.is_file().then(|| path.clone()),
-        Source::RustCrate(_) if function.build.command.is_some() => {
-            let output = function.build.output.as_ref()?;
-            output.is_file().then(|| output.clone())
-        }
-        Source::RustCrate(_) | Source::Wat(_) => {
-            let path = artifact_path(project, &function.name);
-            manifest::is_fresh(&path, &fingerprint(function)).then_some(path)
-        }
+        }),
+        _ => build(project, function, false, progress),
     }
 }
 
@@ -175,36 +183,23 @@ fn build_wasm_file(
     })
 }
 
+/// Compiles a `.wat` source into the managed artifact `out`.
 fn build_wat(
-    project: &Project,
     function: &Function,
     path: &Path,
-    force: bool,
-) -> Result<Artifact, BuildError> {
-    let out = artifact_path(project, &function.name);
-    let fingerprint = fingerprint(function);
-    if !force && manifest::is_fresh(&out, &fingerprint) {
-        return Ok(Artifact {
-            function: function.name.clone(),
-            path: out,
-            rebuilt: false,
-        });
-    }
+    out: &Path,
+    fingerprint: &str,
+) -> Result<(), BuildError> {
+    let started = manifest::now();
     let text = std::fs::read_to_string(path).map_err(|source| BuildError::Io {
         function: function.name.clone(),
         action: "reading",
         path: path.display().to_string(),
         source,
     })?;
-    let started = manifest::now();
     let wasm = compile_wat(&function.name, path, &text)?;
     let inputs = [path.to_path_buf()];
-    manifest::write_artifact(&function.name, &out, &wasm, &fingerprint, started, &inputs)?;
-    Ok(Artifact {
-        function: function.name.clone(),
-        path: out,
-        rebuilt: true,
-    })
+    manifest::write_artifact(&function.name, out, &wasm, fingerprint, started, &inputs)
 }
 
 /// Compiles WAT text, reporting errors at `path:line:column` with the line quoted.
@@ -222,7 +217,6 @@ pub fn compile_wat(function: &str, path: &Path, text: &str) -> Result<Vec<u8>, B
 }
 
 fn build_with_command(
-    _project: &Project,
     function: &Function,
     dir: &Path,
     command: &str,

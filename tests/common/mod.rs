@@ -49,21 +49,39 @@ pub fn run_with(module: &LoadedModule, stdin: &[u8], limits: &Limits, context: C
     })
 }
 
-/// A guest that writes `hello` to stdout and ends normally.
-pub const GOOD_WAT: &str = r#"
-(module
+/// WAT for a guest that writes `text` to file descriptor `fd`, then runs `then`
+/// (more WAT instructions, e.g. `unreachable`).
+pub fn printing_wat(fd: u32, text: &str, then: &str) -> String {
+    let escaped: String = text
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' => format!("\\{}", b as char),
+            b' '..=b'~' => (b as char).to_string(),
+            _ => format!("\\{b:02x}"),
+        })
+        .collect();
+    format!(
+        r#"(module
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
   (memory (export "memory") 1)
-  (data (i32.const 16) "hello")
+  (data (i32.const 16) "{escaped}")
   (func (export "_start")
     (i32.store (i32.const 0) (i32.const 16))
-    (i32.store (i32.const 4) (i32.const 5))
-    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
-"#;
+    (i32.store (i32.const 4) (i32.const {len}))
+    (drop (call $fd_write (i32.const {fd}) (i32.const 0) (i32.const 1) (i32.const 8)))
+    {then}))"#,
+        len = text.len()
+    )
+}
+
+/// A guest that writes `hello` to stdout and ends normally.
+pub fn good_wat() -> String {
+    printing_wat(1, "hello", "")
+}
 
 /// Asserts that a well-behaved guest still runs: no failure leaves the host broken.
 pub fn assert_host_still_serves() {
-    let report = run(&wat("good", GOOD_WAT), b"", &small_limits());
+    let report = run(&wat("good", &good_wat()), b"", &small_limits());
     assert_eq!(
         report.result.expect("the good guest must succeed"),
         b"hello"
