@@ -127,9 +127,7 @@ pub struct HttpOutcome {
 impl HttpOutcome {
     /// The last `lines` lines of the function's log.
     pub fn log_tail(&self, lines: usize) -> String {
-        let text = String::from_utf8_lossy(&self.logs);
-        let all: Vec<&str> = text.lines().collect();
-        all[all.len().saturating_sub(lines)..].join("\n")
+        crate::runtime::log_tail(&self.logs, lines)
     }
 }
 

@@ -84,10 +84,15 @@ pub struct Report {
 impl Report {
     /// The last `lines` lines of the guest's log, for error messages.
     pub fn stderr_tail(&self, lines: usize) -> String {
-        let text = String::from_utf8_lossy(&self.stderr);
-        let all: Vec<&str> = text.lines().collect();
-        all[all.len().saturating_sub(lines)..].join("\n")
+        log_tail(&self.stderr, lines)
     }
+}
+
+/// The last `lines` lines of a guest's log, lossily decoded, for error messages.
+pub fn log_tail(log: &[u8], lines: usize) -> String {
+    let text = String::from_utf8_lossy(log);
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
 }
 
 /// The data of an invocation's store.

@@ -11,5 +11,5 @@ mod limiter;
 mod module;
 
 pub use error::{InvokeError, LoadError};
-pub use invoke::{Context, Invocation, Report, Usage};
+pub use invoke::{Context, Invocation, Report, Usage, log_tail};
 pub use module::{EngineOptions, LoadedModule};
