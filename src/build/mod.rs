@@ -88,36 +88,31 @@ pub fn build(
     force: bool,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Artifact, BuildError> {
-    let managed = match &function.source {
-        Source::Wasm(path) => return build_wasm_file(function, path, progress),
-        Source::RustCrate(dir) if function.build.command.is_some() => {
-            let command = function.build.command.as_deref().unwrap_or_default();
-            return build_with_command(function, dir, command, progress);
-        }
-        Source::Wat(_) | Source::RustCrate(_) => artifact_path(project, &function.name),
-    };
-    let fingerprint = fingerprint(function);
-    if !force && manifest::is_fresh(&managed, &fingerprint) {
-        return Ok(Artifact {
-            function: function.name.clone(),
-            path: managed,
-            rebuilt: false,
-        });
+    if let Some(output) = &function.build.output {
+        return build_external(function, output, progress);
     }
-    match &function.source {
-        Source::Wat(path) => build_wat(function, path, &managed, &fingerprint)?,
-        _ => cargo::build_crate(function, &managed, &fingerprint, progress)?,
+    let managed = artifact_path(project, &function.name);
+    let fingerprint = fingerprint(function);
+    let fresh = !force && manifest::is_fresh(&managed, &fingerprint);
+    if !fresh {
+        match &function.source {
+            Source::Wat(path) => build_wat(function, path, &managed, &fingerprint)?,
+            Source::RustCrate(_) => cargo::build_crate(function, &managed, &fingerprint, progress)?,
+            // Config gives every `.wasm` source an `output` (the file itself).
+            Source::Wasm(path) => return build_external(function, path, progress),
+        }
     }
     Ok(Artifact {
         function: function.name.clone(),
         path: managed,
-        rebuilt: true,
+        rebuilt: !fresh,
     })
 }
 
 /// The artifact to load for `function`, building it first only if it is missing
-/// or out of date. A custom build command's output is used as it is once it
-/// exists: only the command itself (make, …) knows what its inputs are.
+/// or out of date. An `output` wasmfaas does not manage (a `.wasm` source, or
+/// what a custom command writes) is used as it is once it exists: only the
+/// command itself (make, …) knows what its inputs are.
 ///
 /// # Errors
 /// As [`build`].
@@ -126,12 +121,7 @@ pub fn ensure_built(
     function: &Function,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Artifact, BuildError> {
-    let custom_output = match &function.source {
-        Source::Wasm(path) => Some(path),
-        Source::RustCrate(_) => function.build.output.as_ref(),
-        Source::Wat(_) => None,
-    };
-    match custom_output {
+    match &function.build.output {
         Some(path) if path.is_file() => Ok(Artifact {
             function: function.name.clone(),
             path: path.clone(),
@@ -160,25 +150,32 @@ fn fingerprint(function: &Function) -> String {
     )
 }
 
-fn build_wasm_file(
+/// An artifact wasmfaas does not manage: runs the custom command, if any, in the
+/// function's folder, then checks that `output` exists.
+fn build_external(
     function: &Function,
-    path: &Path,
+    output: &Path,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Artifact, BuildError> {
     if let Some(command) = &function.build.command {
-        let dir = path.parent().unwrap_or(Path::new("."));
+        let dir = match &function.source {
+            Source::RustCrate(dir) => dir.as_path(),
+            Source::Wasm(file) | Source::Wat(file) => file.parent().unwrap_or(Path::new(".")),
+        };
         run_command(function, dir, command, progress)?;
     }
-    if !path.is_file() {
+    if !output.is_file() {
         return Err(BuildError::MissingOutput {
             function: function.name.clone(),
-            path: path.display().to_string(),
-            hint: "check `source` in wasmfaas.toml, or that the build command writes it".into(),
+            path: output.display().to_string(),
+            hint: "make the build command write it, or fix `source` / `build.output` in \
+                   wasmfaas.toml"
+                .into(),
         });
     }
     Ok(Artifact {
         function: function.name.clone(),
-        path: path.to_path_buf(),
+        path: output.to_path_buf(),
         rebuilt: function.build.command.is_some(),
     })
 }
@@ -213,34 +210,6 @@ pub fn compile_wat(function: &str, path: &Path, text: &str) -> Result<Vec<u8>, B
             function: function.to_string(),
             rendered: error.to_string(),
         }
-    })
-}
-
-fn build_with_command(
-    function: &Function,
-    dir: &Path,
-    command: &str,
-    progress: &mut dyn FnMut(Progress),
-) -> Result<Artifact, BuildError> {
-    run_command(function, dir, command, progress)?;
-    let Some(output) = &function.build.output else {
-        return Err(BuildError::MissingOutput {
-            function: function.name.clone(),
-            path: "(no output configured)".into(),
-            hint: "set `build.output` to the .wasm your command produces".into(),
-        });
-    };
-    if !output.is_file() {
-        return Err(BuildError::MissingOutput {
-            function: function.name.clone(),
-            path: output.display().to_string(),
-            hint: "make the build command write it, or fix `build.output`".into(),
-        });
-    }
-    Ok(Artifact {
-        function: function.name.clone(),
-        path: output.clone(),
-        rebuilt: true,
     })
 }
 
