@@ -31,7 +31,7 @@ pub(super) fn build_crate(
     progress(Progress::Started {
         function: function.name.clone(),
     });
-    let started = manifest::now();
+    let stamp = manifest::start(out);
     let manifest_path = dir.join("Cargo.toml");
     let output = run_streaming(
         &function.name,
@@ -63,7 +63,7 @@ pub(super) fn build_crate(
     if lock.is_file() {
         inputs.push(lock);
     }
-    manifest::write_artifact(&function.name, out, &wasm, fingerprint, started, &inputs)
+    manifest::write_artifact(&function.name, out, &wasm, fingerprint, stamp, &inputs)
 }
 
 fn cargo_command(function: &Function, manifest_path: &Path) -> Command {

@@ -1,37 +1,67 @@
 //! The record beside each artifact of what it was built from.
 //!
-//! `<function>.json` holds a fingerprint of the build settings, the time the build
-//! started, and every input file (for Rust, read from cargo's dep-info, so a change
-//! to the SDK counts too). An artifact is fresh when the fingerprint matches and no
-//! input changed since the build *started* — an edit saved while cargo was running
-//! still triggers the next build.
+//! `<function>.json` holds a fingerprint of the build settings and every input
+//! file (for Rust, read from cargo's dep-info, so a change to the SDK counts too)
+//! with a hash of its contents. An artifact is fresh when the fingerprint matches
+//! and every input still hashes the same.
+//!
+//! Why contents, not modification times: file mtimes come from the kernel's
+//! coarse clock, a few milliseconds behind `SystemTime::now()`, so an edit saved
+//! right after a build could look older than the build and be missed. Times are
+//! still used for one thing, compared on the filesystem's own clock: an input
+//! modified after the build began (a [`BuildStamp`]) may have been read before the
+//! edit, so it is recorded without a hash and the next check rebuilds.
 
 use super::BuildError;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Manifest {
     fingerprint: String,
-    /// Nanoseconds since the Unix epoch when the build began.
-    started_ns: u128,
-    inputs: Vec<PathBuf>,
+    inputs: Vec<Input>,
 }
+
+/// One file an artifact was built from.
+#[derive(Debug, Serialize, Deserialize)]
+struct Input {
+    path: PathBuf,
+    /// FNV-1a of the contents as built; `None` when it changed during the build.
+    hash: Option<String>,
+}
+
+/// The moment a build began, read from the filesystem's clock so it compares
+/// exactly with input mtimes.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct BuildStamp(Option<SystemTime>);
 
 fn manifest_path(artifact: &Path) -> PathBuf {
     artifact.with_extension("json")
 }
 
-fn nanos(time: SystemTime) -> u128 {
-    time.duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0)
+/// Marks the start of a build of `artifact` by writing a stamp file beside it.
+pub(super) fn start(artifact: &Path) -> BuildStamp {
+    let stamp = artifact.with_extension("stamp");
+    let written = artifact
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::write(&stamp, b""));
+    let time = written
+        .and_then(|()| std::fs::metadata(&stamp))
+        .and_then(|meta| meta.modified());
+    // Without a stamp every input counts as changed during the build: the
+    // artifact is still written, and simply rebuilt next time.
+    BuildStamp(time.ok())
 }
 
-/// The current time in the form manifests store.
-pub(super) fn now() -> u128 {
-    nanos(SystemTime::now())
+/// FNV-1a, 64 bits: stable across Rust versions, unlike `DefaultHasher`.
+fn content_hash(path: &Path) -> Option<String> {
+    let bytes = std::fs::read(path).ok()?;
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    Some(format!("{hash:016x}"))
 }
 
 /// Whether `artifact` exists and nothing it was built from changed since.
@@ -44,11 +74,10 @@ pub(super) fn is_fresh(artifact: &Path, fingerprint: &str) -> bool {
     };
     manifest.fingerprint == fingerprint
         && artifact.is_file()
-        && manifest.inputs.iter().all(|input| {
-            std::fs::metadata(input)
-                .and_then(|meta| meta.modified())
-                .is_ok_and(|modified| nanos(modified) < manifest.started_ns)
-        })
+        && manifest
+            .inputs
+            .iter()
+            .all(|input| input.hash.is_some() && input.hash == content_hash(&input.path))
 }
 
 /// Writes `wasm` to `artifact` and its manifest, each atomically (temp + rename),
@@ -58,7 +87,7 @@ pub(super) fn write_artifact(
     artifact: &Path,
     wasm: &[u8],
     fingerprint: &str,
-    started_ns: u128,
+    stamp: BuildStamp,
     inputs: &[PathBuf],
 ) -> Result<(), BuildError> {
     let io_error = |action: &'static str, path: &Path| {
@@ -76,12 +105,31 @@ pub(super) fn write_artifact(
     write_atomically(artifact, wasm).map_err(io_error("writing", artifact))?;
     let manifest = Manifest {
         fingerprint: fingerprint.to_string(),
-        started_ns,
-        inputs: inputs.to_vec(),
+        inputs: inputs
+            .iter()
+            .map(|path| Input {
+                path: path.clone(),
+                hash: unchanged_since(path, stamp)
+                    .then(|| content_hash(path))
+                    .flatten(),
+            })
+            .collect(),
     };
     let json = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
     let path = manifest_path(artifact);
     write_atomically(&path, &json).map_err(io_error("writing", &path))
+}
+
+/// Whether `path` was last modified strictly before the build began. An mtime in
+/// the same clock tick as the stamp counts as before: the build tool reads its
+/// inputs after it starts, so such an edit was already seen.
+fn unchanged_since(path: &Path, stamp: BuildStamp) -> bool {
+    let Some(started) = stamp.0 else {
+        return false;
+    };
+    std::fs::metadata(path)
+        .and_then(|meta| meta.modified())
+        .is_ok_and(|modified| modified <= started)
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -90,4 +138,55 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let temp = path.with_extension(format!("{}.tmp", std::process::id()));
     std::fs::write(&temp, bytes)?;
     std::fs::rename(&temp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_edit_right_after_a_build_is_seen_even_within_one_clock_tick() {
+        let dir = std::env::temp_dir().join(format!("wasmfaas-manifest-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let (input, artifact) = (dir.join("f.wat"), dir.join("f.wasm"));
+        std::fs::write(&input, "(module)").unwrap();
+        let stamp = start(&artifact);
+        write_artifact(
+            "f",
+            &artifact,
+            b"\0asm",
+            "fp",
+            stamp,
+            std::slice::from_ref(&input),
+        )
+        .unwrap();
+        assert!(is_fresh(&artifact, "fp"));
+        assert!(!is_fresh(&artifact, "other settings"));
+        std::fs::write(&input, "(module )").unwrap();
+        assert!(!is_fresh(&artifact, "fp"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_input_modified_during_the_build_is_rebuilt_next_time() {
+        let dir = std::env::temp_dir().join(format!("wasmfaas-during-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let (input, artifact) = (dir.join("f.wat"), dir.join("f.wasm"));
+        let stamp = start(&artifact);
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        std::fs::write(&input, "(module)").unwrap();
+        write_artifact(
+            "f",
+            &artifact,
+            b"\0asm",
+            "fp",
+            stamp,
+            std::slice::from_ref(&input),
+        )
+        .unwrap();
+        assert!(!is_fresh(&artifact, "fp"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

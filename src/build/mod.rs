@@ -187,7 +187,7 @@ fn build_wat(
     out: &Path,
     fingerprint: &str,
 ) -> Result<(), BuildError> {
-    let started = manifest::now();
+    let stamp = manifest::start(out);
     let text = std::fs::read_to_string(path).map_err(|source| BuildError::Io {
         function: function.name.clone(),
         action: "reading",
@@ -196,7 +196,7 @@ fn build_wat(
     })?;
     let wasm = compile_wat(&function.name, path, &text)?;
     let inputs = [path.to_path_buf()];
-    manifest::write_artifact(&function.name, out, &wasm, fingerprint, started, &inputs)
+    manifest::write_artifact(&function.name, out, &wasm, fingerprint, stamp, &inputs)
 }
 
 /// Compiles WAT text, reporting errors at `path:line:column` with the line quoted.
