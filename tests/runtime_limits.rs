@@ -5,7 +5,7 @@ mod common;
 
 use common::{assert_host_still_serves, printing_wat, run, small_limits, wat};
 use std::time::Duration;
-use wasmfaas::runtime::{InvokeError, LoadError, LoadedModule};
+use wasmfaas::runtime::{InvokeError, LoadError, LoadedModule, log_tail};
 use wasmfaas::wasi::Stream;
 
 #[test]
@@ -117,7 +117,7 @@ fn unreachable_is_a_trap_and_the_log_written_before_it_is_kept() {
         Err(InvokeError::Trap { reason }) => assert!(reason.contains("unreachable"), "{reason}"),
         other => panic!("expected a trap, got {other:?}"),
     }
-    assert_eq!(report.stderr_tail(1), "panicked at src/main.rs:3:5");
+    assert_eq!(log_tail(&report.stderr, 1), "panicked at src/main.rs:3:5");
     assert_host_still_serves();
 }
 

@@ -5,7 +5,7 @@
 //! and a 10 MiB upload stays 10 MiB; the head is JSON so that a guest in any
 //! language can read it. The authoritative description is `docs/abi.md`.
 
-use crate::config::{Function, Limits};
+use crate::config::Function;
 use crate::runtime::{Context, Invocation, InvokeError, LoadedModule, Usage};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -115,6 +115,17 @@ pub enum CallError {
     Envelope(#[from] EnvelopeError),
 }
 
+impl CallError {
+    /// A short, stable name for logs, headers and JSON output.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CallError::BodyTooLarge { .. } => "body_too_large",
+            CallError::Invoke(inner) => inner.kind(),
+            CallError::Envelope(_) => "malformed_response",
+        }
+    }
+}
+
 /// A completed call: the response or why there is none, plus logs and usage.
 #[derive(Debug)]
 pub struct HttpOutcome {
@@ -206,24 +217,15 @@ fn preview(bytes: &[u8]) -> String {
     }
 }
 
-/// Runs `function` (already loaded as `module`) on `request`.
+/// Runs `function` (already loaded as `module`) on `request`, under the
+/// function's limits.
 pub fn call(
     module: &LoadedModule,
     function: &Function,
     request: &HttpRequest,
     context: Context,
 ) -> HttpOutcome {
-    call_with_limits(module, function, &function.limits, request, context)
-}
-
-/// As [`call`], with limits other than the function's own (used by tests and benches).
-pub fn call_with_limits(
-    module: &LoadedModule,
-    function: &Function,
-    limits: &Limits,
-    request: &HttpRequest,
-    context: Context,
-) -> HttpOutcome {
+    let limits = &function.limits;
     let size = request.body.len() as u64;
     if size > limits.max_body_bytes {
         return HttpOutcome {

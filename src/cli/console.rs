@@ -7,7 +7,8 @@ use crate::runtime::Usage;
 use colored::Colorize;
 use std::io::{IsTerminal, Write};
 
-/// Turns colors off when stderr is not a terminal.
+/// Turns colors off when stderr is not a terminal or `NO_COLOR` is set; called
+/// once at start-up, before anything is printed.
 pub fn init_colors() {
     if !std::io::stderr().is_terminal() || std::env::var_os("NO_COLOR").is_some() {
         colored::control::set_override(false);
@@ -16,13 +17,11 @@ pub fn init_colors() {
 
 /// Prints `wasmfaas: <message>` to stderr.
 pub fn error(message: &str) {
-    init_colors();
     eprintln!("{}: {message}", "wasmfaas".red().bold());
 }
 
 /// Prints build progress to stderr, unless quiet.
 pub fn progress(quiet: bool) -> impl FnMut(Progress) {
-    init_colors();
     move |event| {
         if quiet {
             return;

@@ -280,7 +280,7 @@ fn print_json(function: &Function, outcome: &HttpOutcome, context: Context) -> R
         }
         Err(error) => {
             report["error"] = serde_json::json!({
-                "kind": error_kind(error),
+                "kind": error.kind(),
                 "message": error.to_string(),
             });
             true
@@ -297,14 +297,6 @@ fn print_json(function: &Function, outcome: &HttpOutcome, context: Context) -> R
         Err(Failure::Reported)
     } else {
         Ok(())
-    }
-}
-
-fn error_kind(error: &http::CallError) -> &'static str {
-    match error {
-        http::CallError::BodyTooLarge { .. } => "body_too_large",
-        http::CallError::Invoke(inner) => inner.kind(),
-        http::CallError::Envelope(_) => "malformed_response",
     }
 }
 

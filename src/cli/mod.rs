@@ -69,6 +69,7 @@ impl From<ConfigError> for Failure {
 
 /// Parses the process arguments, runs the command, and returns its exit code.
 pub fn main() -> ExitCode {
+    console::init_colors();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {

@@ -81,13 +81,6 @@ pub struct Report {
     pub usage: Usage,
 }
 
-impl Report {
-    /// The last `lines` lines of the guest's log, for error messages.
-    pub fn stderr_tail(&self, lines: usize) -> String {
-        log_tail(&self.stderr, lines)
-    }
-}
-
 /// The last `lines` lines of a guest's log, lossily decoded, for error messages.
 pub fn log_tail(log: &[u8], lines: usize) -> String {
     let text = String::from_utf8_lossy(log);
@@ -168,7 +161,7 @@ impl LoadedModule {
         let mut store = Store::new(&self.engine, HostState::new(wasi, limits));
         store.limiter(|state| &mut state.limiter);
         let result = self.run(&mut store, limits, started);
-        let fuel = self.fuel_used(&store);
+        let fuel = fuel_used(&store);
         let state = store.data_mut();
         Report {
             result,
@@ -179,11 +172,6 @@ impl LoadedModule {
                 wall: started.elapsed(),
             },
         }
-    }
-
-    fn fuel_used(&self, store: &Store<HostState>) -> u64 {
-        let left = store.get_fuel().unwrap_or(0);
-        store.data().fuel_consumed(left)
     }
 
     fn run(
@@ -206,21 +194,21 @@ impl LoadedModule {
             .linker
             .instantiate_and_start(&mut *store, &self.module)
             .map_err(|error| classify(store, limits, error))?;
-        self.attach_memory(store, instance);
+        attach_memory(store, instance);
         let start = instance
             .get_func(&*store, "_start")
             .ok_or_else(|| InvokeError::Host {
                 reason: "`_start` disappeared after loading".to_string(),
             })?;
         if self.options.metering {
-            self.grant_slice(store, budget);
+            grant_slice(store, budget);
         }
         let mut call = start.call_resumable(&mut *store, &[], &mut []);
         loop {
             match call {
                 Ok(ResumableCall::Finished) => break,
                 Ok(ResumableCall::OutOfFuel(suspended)) => {
-                    let spent = self.fuel_used(store);
+                    let spent = fuel_used(store);
                     if budget.saturating_sub(spent) < suspended.required_fuel().max(1) {
                         return Err(InvokeError::FuelExhausted { budget });
                     }
@@ -232,7 +220,7 @@ impl LoadedModule {
                             fuel_used: spent,
                         });
                     }
-                    self.grant_slice(store, budget);
+                    grant_slice(store, budget);
                     call = suspended.resume(&mut *store, &mut []);
                 }
                 Ok(ResumableCall::HostTrap(trap)) => {
@@ -247,28 +235,35 @@ impl LoadedModule {
         }
         Ok(store.data_mut().wasi.stdout.take())
     }
+}
 
-    fn attach_memory(&self, store: &mut Store<HostState>, instance: Instance) {
-        let memory = instance.get_memory(&*store, "memory");
-        if let Some(memory) = memory {
-            let size = memory.data_size(&*store) as u64;
-            let state = store.data_mut();
-            state.wasi.memory = Some(memory);
-            // The limiter sees growth only; count the initial size as well.
-            state.limiter.note_size(size);
-        }
+/// Hands the instance's memory to WASI and counts its initial size as used.
+fn attach_memory(store: &mut Store<HostState>, instance: Instance) {
+    let memory = instance.get_memory(&*store, "memory");
+    if let Some(memory) = memory {
+        let size = memory.data_size(&*store) as u64;
+        let state = store.data_mut();
+        state.wasi.memory = Some(memory);
+        // The limiter sees growth only; count the initial size as well.
+        state.limiter.note_size(size);
     }
+}
 
-    /// Records what was spent so far and fills the store with the next slice.
-    fn grant_slice(&self, store: &mut Store<HostState>, budget: u64) {
-        let spent = self.fuel_used(store);
-        let slice = FUEL_SLICE.min(budget.saturating_sub(spent));
-        store.data_mut().fuel = FuelLedger {
-            spent_before_slice: spent,
-            slice,
-        };
-        set_fuel(store, slice);
-    }
+/// Records what was spent so far and fills the store with the next slice.
+fn grant_slice(store: &mut Store<HostState>, budget: u64) {
+    let spent = fuel_used(store);
+    let slice = FUEL_SLICE.min(budget.saturating_sub(spent));
+    store.data_mut().fuel = FuelLedger {
+        spent_before_slice: spent,
+        slice,
+    };
+    set_fuel(store, slice);
+}
+
+/// Fuel the invocation has consumed, across slices.
+fn fuel_used(store: &Store<HostState>) -> u64 {
+    let left = store.get_fuel().unwrap_or(0);
+    store.data().fuel_consumed(left)
 }
 
 fn set_fuel(store: &mut Store<HostState>, fuel: u64) {
