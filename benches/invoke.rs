@@ -80,13 +80,7 @@ fn per_invocation(wasm: &[u8], hello: &wasmfaas::config::Function, n: usize) {
     let mut floor_samples = Vec::with_capacity(n);
     for _ in 0..n {
         let started = Instant::now();
-        let report = empty.invoke(Invocation {
-            stdin: Vec::new(),
-            args: Vec::new(),
-            env: Vec::new(),
-            context: CONTEXT,
-            limits: &limits,
-        });
+        let report = run_without_input(&empty, &limits);
         floor_samples.push(started.elapsed());
         assert!(report.result.is_ok());
     }
@@ -116,6 +110,17 @@ fn per_invocation(wasm: &[u8], hello: &wasmfaas::config::Function, n: usize) {
         micros(native_median),
         wasm_median.as_secs_f64() / native_median.as_secs_f64()
     );
+}
+
+/// One invocation with empty stdin, args and env.
+fn run_without_input(module: &LoadedModule, limits: &Limits) -> wasmfaas::runtime::Report {
+    module.invoke(Invocation {
+        stdin: Vec::new(),
+        args: Vec::new(),
+        env: Vec::new(),
+        context: CONTEXT,
+        limits,
+    })
 }
 
 /// The same work as the hello guest, natively: parse the envelope with the SDK,
@@ -201,13 +206,7 @@ fn fuel_overhead(rounds: usize) {
     };
     let time = |module: &LoadedModule| {
         let started = Instant::now();
-        let report = module.invoke(Invocation {
-            stdin: Vec::new(),
-            args: Vec::new(),
-            env: Vec::new(),
-            context: CONTEXT,
-            limits: &limits,
-        });
+        let report = run_without_input(module, &limits);
         assert!(report.result.is_ok(), "{:?}", report.result);
         (started.elapsed(), report.usage.fuel)
     };

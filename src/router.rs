@@ -99,22 +99,16 @@ pub fn percent_decode(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Project;
 
-    fn routes(list: &str) -> Vec<Route> {
-        let dir = std::env::temp_dir().join(format!("wasmfaas-router-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("f.wat"), "(module)").unwrap();
-        let text = format!(
-            "[project]\nname = \"t\"\n[functions.f]\nsource = \"f.wat\"\nroutes = [{list}]\n"
-        );
-        let project = Project::parse(&text, &dir.join("wasmfaas.toml")).unwrap();
-        project.functions["f"].routes.clone()
+    fn routes(list: &[&str]) -> Vec<Route> {
+        list.iter()
+            .map(|text| Route::parse(text).unwrap())
+            .collect()
     }
 
     #[test]
     fn params_are_captured_and_decoded() {
-        let r = routes("\"GET /items/:id\"");
+        let r = routes(&["GET /items/:id"]);
         let params = match_route(&r[0], "GET", "/items/a%20b").unwrap();
         assert_eq!(params["id"], "a b");
         assert!(match_route(&r[0], "POST", "/items/1").is_none());
@@ -124,7 +118,7 @@ mod tests {
 
     #[test]
     fn a_wildcard_takes_the_rest_of_the_path() {
-        let r = routes("\"/files/*rest\"");
+        let r = routes(&["/files/*rest"]);
         let params = match_route(&r[0], "PUT", "/files/a/b/c.txt").unwrap();
         assert_eq!(params["rest"], "a/b/c.txt");
         assert!(match_route(&r[0], "GET", "/files").is_none());
@@ -133,7 +127,7 @@ mod tests {
 
     #[test]
     fn static_beats_param_beats_wildcard() {
-        let r = routes("\"/items/*rest\", \"/items/:id\", \"/items/new\"");
+        let r = routes(&["/items/*rest", "/items/:id", "/items/new"]);
         let (best, _) = best_match(&r, "GET", "/items/new").unwrap();
         assert_eq!(best.text, "/items/new");
         let (best, _) = best_match(&r, "GET", "/items/7").unwrap();

@@ -142,16 +142,7 @@ fn a_malformed_response_envelope_is_a_failure_that_says_why() {
 
 #[test]
 fn an_invalid_config_exits_2_with_file_line_and_column() {
-    let dir = project(
-        "bad-config",
-        &[
-            (
-                "wasmfaas.toml",
-                "[project]\nname = \"t\"\n[functions.f]\nsource = \"f.wat\"\nabi = \"soap\"\n",
-            ),
-            ("f.wat", "(module)"),
-        ],
-    );
+    let dir = wat_project("f", "(module)", "abi = \"soap\"\n");
     let out = wasmfaas(&dir, &["invoke", "f"]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
@@ -168,23 +159,15 @@ fn an_unknown_function_exits_2_with_a_suggestion() {
 
 #[test]
 fn invalid_wat_fails_the_build_with_its_position() {
-    let dir = project(
-        "bad-wat",
-        &[
-            (
-                "wasmfaas.toml",
-                "[project]\nname = \"t\"\n[functions.f]\nsource = \"f.wat\"\n",
-            ),
-            (
-                "f.wat",
-                "(module\n  (func (export \"_start\") (i32.bogus)))\n",
-            ),
-        ],
+    let dir = wat_project(
+        "bogus",
+        "(module\n  (func (export \"_start\") (i32.bogus)))\n",
+        "",
     );
     let out = wasmfaas(&dir, &["build"]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("f.wat:2:"), "{stderr}");
+    assert!(stderr.contains("bogus.wat:2:"), "{stderr}");
 }
 
 #[test]

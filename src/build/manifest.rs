@@ -144,12 +144,17 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn an_edit_right_after_a_build_is_seen_even_within_one_clock_tick() {
-        let dir = std::env::temp_dir().join(format!("wasmfaas-manifest-{}", std::process::id()));
+    /// An empty folder with the paths of an input and its artifact.
+    fn scratch(name: &str) -> (PathBuf, PathBuf, PathBuf) {
+        let dir = std::env::temp_dir().join(format!("wasmfaas-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let (input, artifact) = (dir.join("f.wat"), dir.join("f.wasm"));
+        (dir.clone(), dir.join("f.wat"), dir.join("f.wasm"))
+    }
+
+    #[test]
+    fn an_edit_right_after_a_build_is_seen_even_within_one_clock_tick() {
+        let (dir, input, artifact) = scratch("edit");
         std::fs::write(&input, "(module)").unwrap();
         let stamp = start(&artifact);
         write_artifact(
@@ -170,10 +175,7 @@ mod tests {
 
     #[test]
     fn an_input_modified_during_the_build_is_rebuilt_next_time() {
-        let dir = std::env::temp_dir().join(format!("wasmfaas-during-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let (input, artifact) = (dir.join("f.wat"), dir.join("f.wasm"));
+        let (dir, input, artifact) = scratch("during");
         let stamp = start(&artifact);
         std::thread::sleep(std::time::Duration::from_millis(30));
         std::fs::write(&input, "(module)").unwrap();
