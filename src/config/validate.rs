@@ -477,6 +477,15 @@ impl Cx<'_> {
                 "remove it: a `.wasm` or `.wat` module sets its own stack",
             ));
         }
+        if matches!(source, Source::Wat(_)) && spec.command.is_some() {
+            // Otherwise the command would silently never run.
+            return Err(self.error(
+                spec.span,
+                &key,
+                "a `.wat` source is compiled by wasmfaas itself, so a build command would never run",
+                "remove `build`, or point `source` at the `.wasm` your command writes",
+            ));
+        }
         let output = match (source, &spec.command, spec.output) {
             (Source::Wasm(path), _, None) => Some(path.clone()),
             (Source::RustCrate(_), Some(_), Some((written, span))) => {
