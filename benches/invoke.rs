@@ -22,7 +22,13 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let project = Project::load(&root.join("wasmfaas.toml")).expect("demo config");
     let hello = project.function("hello").expect("demo has hello");
-    let artifact = build::ensure_built(&project, hello, &mut |_: Progress| {}).expect("build");
+    let artifact = build::ensure_built(
+        &project,
+        hello,
+        &mut |_: Progress| {},
+        &build::Cancel::never(),
+    )
+    .expect("build");
     let wasm = std::fs::read(&artifact.path).expect("artifact");
     println!(
         "hello.wasm: {} KiB, built with the `{}` profile, stack {} KiB",

@@ -7,8 +7,8 @@
 //! second. The guest is linked with a small stack (64 KiB by default), because a
 //! fresh instance must zero its whole initial memory on every invocation.
 
-use super::process::run_streaming;
-use super::{BuildError, Progress, manifest};
+use super::process::{RunError, run_streaming};
+use super::{BuildError, Cancel, Progress, manifest};
 use crate::config::Function;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -25,6 +25,7 @@ pub(super) fn build_crate(
     out: &Path,
     fingerprint: &str,
     progress: &mut dyn FnMut(Progress),
+    cancel: &Cancel,
 ) -> Result<(), BuildError> {
     let dir = function.source.path();
     ensure_target_installed(&function.name, progress)?;
@@ -37,12 +38,18 @@ pub(super) fn build_crate(
         &function.name,
         cargo_command(function, &manifest_path),
         progress,
+        cancel,
     )
-    .map_err(|source| BuildError::Spawn {
-        function: function.name.clone(),
-        command: "cargo build".into(),
-        hint: "is cargo on PATH?",
-        source,
+    .map_err(|error| match error {
+        RunError::Cancelled => BuildError::Cancelled {
+            function: function.name.clone(),
+        },
+        RunError::Spawn(source) => BuildError::Spawn {
+            function: function.name.clone(),
+            command: "cargo build".into(),
+            hint: "is cargo on PATH?",
+            source,
+        },
     })?;
     if !output.status.success() {
         return Err(BuildError::Compiler {
@@ -207,7 +214,7 @@ fn ensure_target_installed(
     });
     let mut command = Command::new("rustup");
     command.args(["target", "add", GUEST_TARGET]);
-    match run_streaming(function, command, progress) {
+    match run_streaming(function, command, progress, &Cancel::never()) {
         Ok(output) if output.status.success() && target_installed() => Ok(()),
         _ => Err(BuildError::MissingTarget {
             target: GUEST_TARGET,

@@ -80,6 +80,22 @@ pub(super) fn is_fresh(artifact: &Path, fingerprint: &str) -> bool {
             .all(|input| input.hash.is_some() && input.hash == content_hash(&input.path))
 }
 
+/// The input files recorded for `artifact` by its last build (none if it was
+/// never built).
+pub(super) fn recorded_inputs(artifact: &Path) -> Vec<PathBuf> {
+    std::fs::read(manifest_path(artifact))
+        .ok()
+        .and_then(|text| serde_json::from_slice::<Manifest>(&text).ok())
+        .map(|manifest| {
+            manifest
+                .inputs
+                .into_iter()
+                .map(|input| input.path)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Writes `wasm` to `artifact` and its manifest, each atomically (temp + rename),
 /// so a crash never leaves a half-written module that looks fresh.
 pub(super) fn write_artifact(

@@ -15,8 +15,11 @@ mod manifest;
 mod process;
 
 use crate::config::{Function, Project, Source};
+use process::RunError;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use cargo::{GUEST_TARGET, PROFILE};
 
@@ -42,9 +45,33 @@ pub enum Progress {
     Line { function: String, line: String },
 }
 
+/// A switch that stops a running build, shared between the builder and whoever
+/// decides the build is no longer wanted (a newer edit, Ctrl-C).
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    /// A switch nobody will flip: for one-shot commands.
+    pub fn never() -> Cancel {
+        Cancel::default()
+    }
+
+    /// Stops the build at its next check (within a few tens of milliseconds).
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 /// Why a build failed.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
+    /// The build was stopped by its [`Cancel`] switch; the last artifact stays.
+    #[error("the build of `{function}` was cancelled")]
+    Cancelled { function: String },
     #[error("building `{function}` failed:\n{output}")]
     Compiler { function: String, output: String },
     /// Invalid WAT text; the message carries `file:line:column` and the line.
@@ -87,9 +114,10 @@ pub fn build(
     function: &Function,
     force: bool,
     progress: &mut dyn FnMut(Progress),
+    cancel: &Cancel,
 ) -> Result<Artifact, BuildError> {
     if let Some(output) = &function.build.output {
-        return build_external(function, output, progress);
+        return build_external(function, output, progress, cancel);
     }
     let managed = artifact_path(project, &function.name);
     let fingerprint = fingerprint(function);
@@ -97,9 +125,11 @@ pub fn build(
     if !fresh {
         match &function.source {
             Source::Wat(path) => build_wat(function, path, &managed, &fingerprint)?,
-            Source::RustCrate(_) => cargo::build_crate(function, &managed, &fingerprint, progress)?,
+            Source::RustCrate(_) => {
+                cargo::build_crate(function, &managed, &fingerprint, progress, cancel)?;
+            }
             // Config gives every `.wasm` source an `output` (the file itself).
-            Source::Wasm(path) => return build_external(function, path, progress),
+            Source::Wasm(path) => return build_external(function, path, progress, cancel),
         }
     }
     Ok(Artifact {
@@ -120,6 +150,7 @@ pub fn ensure_built(
     project: &Project,
     function: &Function,
     progress: &mut dyn FnMut(Progress),
+    cancel: &Cancel,
 ) -> Result<Artifact, BuildError> {
     match &function.build.output {
         Some(path) if path.is_file() => Ok(Artifact {
@@ -127,8 +158,23 @@ pub fn ensure_built(
             path: path.clone(),
             rebuilt: false,
         }),
-        _ => build(project, function, false, progress),
+        _ => build(project, function, false, progress, cancel),
     }
+}
+
+/// Every file whose change should rebuild `function`: its source (the crate
+/// folder, or the `.wat`/`.wasm` file) and whatever its last build read, as
+/// recorded in the artifact's manifest (for Rust, path dependencies such as the
+/// SDK). The watcher uses this to rebuild only what an edit affects.
+pub fn inputs(project: &Project, function: &Function) -> Vec<PathBuf> {
+    let mut inputs = vec![function.source.path().to_path_buf()];
+    if function.build.output.is_none() {
+        inputs.extend(manifest::recorded_inputs(&artifact_path(
+            project,
+            &function.name,
+        )));
+    }
+    inputs
 }
 
 /// `.wasmfaas/build/<function>.wasm` under the project root.
@@ -156,13 +202,14 @@ fn build_external(
     function: &Function,
     output: &Path,
     progress: &mut dyn FnMut(Progress),
+    cancel: &Cancel,
 ) -> Result<Artifact, BuildError> {
     if let Some(command) = &function.build.command {
         let dir = match &function.source {
             Source::RustCrate(dir) => dir.as_path(),
             Source::Wasm(file) | Source::Wat(file) => file.parent().unwrap_or(Path::new(".")),
         };
-        run_command(function, dir, command, progress)?;
+        run_command(function, dir, command, progress, cancel)?;
     }
     if !output.is_file() {
         return Err(BuildError::MissingOutput {
@@ -219,20 +266,26 @@ fn run_command(
     dir: &Path,
     command: &str,
     progress: &mut dyn FnMut(Progress),
+    cancel: &Cancel,
 ) -> Result<(), BuildError> {
     progress(Progress::Started {
         function: function.name.clone(),
     });
     let mut child = Command::new("sh");
     child.arg("-c").arg(command).current_dir(dir);
-    let output = process::run_streaming(&function.name, child, progress).map_err(|source| {
-        BuildError::Spawn {
-            function: function.name.clone(),
-            command: command.to_string(),
-            hint: "check that `sh` and the command exist",
-            source,
-        }
-    })?;
+    let output = process::run_streaming(&function.name, child, progress, cancel).map_err(
+        |error| match error {
+            RunError::Cancelled => BuildError::Cancelled {
+                function: function.name.clone(),
+            },
+            RunError::Spawn(source) => BuildError::Spawn {
+                function: function.name.clone(),
+                command: command.to_string(),
+                hint: "check that `sh` and the command exist",
+                source,
+            },
+        },
+    )?;
     if output.status.success() {
         Ok(())
     } else {

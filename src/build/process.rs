@@ -1,8 +1,15 @@
-//! Running a build tool while showing its output as it comes.
+//! Running a build tool while showing its output as it comes, and stopping it
+//! when a newer edit makes its result useless.
 
-use super::Progress;
+use super::{Cancel, Progress};
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, ExitStatus, Stdio};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::Duration;
+
+/// How often a running build checks whether it was cancelled.
+const CANCEL_POLL: Duration = Duration::from_millis(20);
 
 /// What a finished build process printed.
 pub(super) struct ProcessOutput {
@@ -12,41 +19,92 @@ pub(super) struct ProcessOutput {
     pub stderr: String,
 }
 
+/// Why a build process gave no output.
+#[derive(Debug)]
+pub(super) enum RunError {
+    /// It could not be started.
+    Spawn(std::io::Error),
+    /// It was stopped because `cancel` was set.
+    Cancelled,
+}
+
 /// Runs `command`, reporting each stderr line as [`Progress::Line`] while it runs
 /// and collecting stdout (which cargo uses for machine-readable messages).
+///
+/// The process gets its own process group so that cancelling stops the compiler
+/// processes cargo started too, not only cargo.
 pub(super) fn run_streaming(
     function: &str,
     mut command: Command,
     progress: &mut dyn FnMut(Progress),
-) -> std::io::Result<ProcessOutput> {
+    cancel: &Cancel,
+) -> Result<ProcessOutput, RunError> {
+    if cancel.is_cancelled() {
+        return Err(RunError::Cancelled);
+    }
     let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .spawn()?;
+        .process_group(0)
+        .spawn()
+        .map_err(RunError::Spawn)?;
     let mut stdout = child.stdout.take().expect("stdout was piped");
-    let reader = std::thread::spawn(move || {
+    let stdout_reader = std::thread::spawn(move || {
         let mut text = String::new();
         let _ = stdout.read_to_string(&mut text);
         text
     });
-    let mut stderr_text = String::new();
+    // Lines arrive on a channel so that this thread can wake up to check for
+    // cancellation while the compiler is quiet.
+    let (lines_tx, lines) = mpsc::channel();
     if let Some(stderr) = child.stderr.take() {
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            progress(Progress::Line {
-                function: function.to_string(),
-                line: line.clone(),
-            });
-            stderr_text.push_str(&line);
-            stderr_text.push('\n');
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if lines_tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    let mut stderr_text = String::new();
+    loop {
+        match lines.recv_timeout(CANCEL_POLL) {
+            Ok(line) => {
+                stderr_text.push_str(&line);
+                stderr_text.push('\n');
+                progress(Progress::Line {
+                    function: function.to_string(),
+                    line,
+                });
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        if cancel.is_cancelled() {
+            kill_group(&mut child);
+            return Err(RunError::Cancelled);
         }
     }
-    let status = child.wait()?;
-    let stdout = reader.join().unwrap_or_default();
+    let status = child.wait().map_err(RunError::Spawn)?;
+    let stdout = stdout_reader.join().unwrap_or_default();
     Ok(ProcessOutput {
         status,
         stdout,
         stderr: stderr_text,
     })
+}
+
+/// Stops the child and everything it started, and reaps it.
+fn kill_group(child: &mut Child) {
+    if let Ok(pid) = libc::pid_t::try_from(child.id()) {
+        // SAFETY: `kill` has no memory-safety preconditions; a negative pid
+        // addresses the process group the child leads (`process_group(0)`).
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }

@@ -29,7 +29,13 @@ pub fn run(project: &Project, args: &BuildArgs, quiet: bool) -> Result<(), Failu
     let mut progress = console::progress(quiet);
     let mut failed = 0;
     for function in functions {
-        match build::build(project, function, args.force, &mut progress) {
+        match build::build(
+            project,
+            function,
+            args.force,
+            &mut progress,
+            &build::Cancel::never(),
+        ) {
             Ok(artifact) => {
                 if !quiet {
                     let verb = if artifact.rebuilt { "Built" } else { "Fresh" };

@@ -85,7 +85,7 @@ pub fn run(project: &Project, args: &InvokeArgs, quiet: bool) -> Result<(), Fail
     let function = project.function(&args.function)?;
     let request = build_request(function, args)?;
     let mut progress = console::progress(quiet);
-    let artifact = build::ensure_built(project, function, &mut progress)
+    let artifact = build::ensure_built(project, function, &mut progress, &build::Cancel::never())
         .map_err(|error| Failure::Failed(error.to_string()))?;
     let wasm = std::fs::read(&artifact.path).map_err(|error| {
         Failure::Failed(format!("cannot read {}: {error}", artifact.path.display()))

@@ -105,8 +105,14 @@ pub fn rust_guest(name: &str) -> (Project, LoadedModule) {
         Some((_, path)) => path.clone(),
         None => {
             let mut quiet = |_: Progress| {};
-            let artifact = build::build(&project, function, false, &mut quiet)
-                .unwrap_or_else(|e| panic!("building test guest `{name}` failed: {e}"));
+            let artifact = build::build(
+                &project,
+                function,
+                false,
+                &mut quiet,
+                &build::Cancel::never(),
+            )
+            .unwrap_or_else(|e| panic!("building test guest `{name}` failed: {e}"));
             built.push((name.to_string(), artifact.path.clone()));
             artifact.path
         }
