@@ -9,9 +9,14 @@
 //! wires them into commands.
 
 pub mod abi;
+pub mod activity;
 pub mod build;
 pub mod cli;
 pub mod config;
+pub mod deployment;
+pub mod dev;
+pub mod gateway;
+pub mod human;
 pub mod router;
 pub mod runtime;
 pub mod wasi;

@@ -16,6 +16,11 @@ pub fn match_route(route: &Route, method: &str, path: &str) -> Option<Params> {
     if route.method.is_some_and(|m| m.as_str() != method) {
         return None;
     }
+    match_path(route, path)
+}
+
+/// The parameters if `route`'s path pattern matches `path`, whatever the method.
+pub fn match_path(route: &Route, path: &str) -> Option<Params> {
     let parts: Vec<&str> = split_path(path);
     let mut params = Params::new();
     for (i, segment) in route.path.segments.iter().enumerate() {
@@ -61,10 +66,24 @@ pub fn best_match<'r>(
     method: &str,
     path: &str,
 ) -> Option<(&'r Route, Params)> {
-    routes
+    best_match_by(routes, |route| route, method, path)
+}
+
+/// As [`best_match`], over items that each carry a route (e.g. a route and the
+/// function it belongs to).
+pub fn best_match_by<T>(
+    items: impl IntoIterator<Item = T>,
+    route_of: impl Fn(&T) -> &Route,
+    method: &str,
+    path: &str,
+) -> Option<(T, Params)> {
+    items
         .into_iter()
-        .filter_map(|route| match_route(route, method, path).map(|params| (route, params)))
-        .max_by(|(a, _), (b, _)| specificity(a).cmp(&specificity(b)))
+        .filter_map(|item| {
+            let params = match_route(route_of(&item), method, path)?;
+            Some((item, params))
+        })
+        .max_by(|(a, _), (b, _)| specificity(route_of(a)).cmp(&specificity(route_of(b))))
 }
 
 fn split_path(path: &str) -> Vec<&str> {

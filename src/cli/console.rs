@@ -3,6 +3,7 @@
 //! stream is not a terminal).
 
 use crate::build::Progress;
+use crate::human;
 use crate::runtime::Usage;
 use colored::Colorize;
 use std::io::{IsTerminal, Write};
@@ -37,40 +38,9 @@ pub fn progress(quiet: bool) -> impl FnMut(Progress) {
     }
 }
 
-/// `1,234,567`: fuel counts are large and read best grouped.
-pub fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// `64 KiB`, `1.5 MiB`.
-pub fn bytes(n: u64) -> String {
-    const KIB: u64 = 1024;
-    const MIB: u64 = 1024 * 1024;
-    if n >= MIB {
-        format!("{:.1} MiB", n as f64 / MIB as f64)
-    } else if n >= KIB {
-        format!("{} KiB", n / KIB)
-    } else {
-        format!("{n} B")
-    }
-}
-
 /// The one-line cost summary of an invocation.
 pub fn usage_line(function: &str, usage: &Usage) -> String {
-    format!(
-        "{function}: fuel {} · peak memory {} · wall {:.2} ms",
-        grouped(usage.fuel),
-        bytes(usage.peak_memory_bytes),
-        usage.wall.as_secs_f64() * 1000.0
-    )
+    format!("{function}: {}", human::usage(usage))
 }
 
 /// Prints each line of a function's log to stderr, prefixed with its name.
@@ -79,18 +49,5 @@ pub fn function_log(function: &str, log: &[u8]) {
     let mut err = std::io::stderr().lock();
     for line in text.lines() {
         let _ = writeln!(err, "{} {line}", format!("[{function}]").dimmed());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn large_numbers_are_grouped_by_thousands() {
-        assert_eq!(grouped(0), "0");
-        assert_eq!(grouped(999), "999");
-        assert_eq!(grouped(1000), "1,000");
-        assert_eq!(grouped(1234567), "1,234,567");
     }
 }

@@ -11,8 +11,10 @@
 //! Errors are printed as `wasmfaas: <what>: <why>`, with a hint where there is one.
 //! A closed stdout (`wasmfaas invoke ... | head -1`) is not an error.
 
+mod activity_log;
 mod build;
 mod console;
+mod dev;
 mod invoke;
 
 use crate::config::{CONFIG_FILE_NAME, ConfigError, Project};
@@ -48,6 +50,9 @@ pub enum Command {
     Build(build::BuildArgs),
     /// Run one invocation of a function and print its response and usage.
     Invoke(invoke::InvokeArgs),
+    /// Build every function, serve them over HTTP, and rebuild and hot-swap
+    /// each one when its source changes.
+    Dev(dev::DevArgs),
 }
 
 /// The failure of a command, carrying its exit code.
@@ -104,6 +109,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Build(args) => build::run(&project, &args, cli.quiet),
         Command::Invoke(args) => invoke::run(&project, &args, cli.quiet),
+        Command::Dev(args) => dev::run(project, &args, cli.quiet),
     }
 }
 

@@ -1,0 +1,214 @@
+//! The `wasmfaas dev` console: one line per request, build progress, reloads.
+//!
+//! Everything arrives as [`Activity`] on one channel and is printed by one
+//! thread into a buffered stdout that is flushed whenever the channel runs
+//! dry: under load, thousands of lines a second cost one `write` per batch
+//! instead of one per line, and lines never interleave.
+
+use crate::activity::{Activity, ActivitySink, RequestRecord};
+use crate::deployment::Deployment;
+use crate::human;
+use colored::{ColoredString, Colorize};
+use std::io::{BufWriter, Write};
+use std::net::SocketAddr;
+use std::sync::mpsc::Receiver;
+use std::thread::JoinHandle;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Starts the printer; it ends when every sender is gone.
+pub fn spawn(activity: Receiver<Activity>, quiet: bool) -> JoinHandle<()> {
+    std::thread::Builder::new()
+        .name("console".into())
+        .spawn(move || {
+            let mut out = BufWriter::with_capacity(64 * 1024, std::io::stdout());
+            while let Ok(first) = activity.recv() {
+                let mut next = Some(first);
+                while let Some(item) = next {
+                    print(&mut out, &item, quiet);
+                    next = activity.try_recv().ok();
+                }
+                // A closed stdout (`| head`) is not worth stopping the server for.
+                let _ = out.flush();
+            }
+        })
+        .expect("spawning the console")
+}
+
+fn print(out: &mut impl Write, activity: &Activity, quiet: bool) {
+    let _ = match activity {
+        Activity::Request(record) => request_line(out, record),
+        Activity::BuildStarted { function } if !quiet => {
+            writeln!(out, "{:>12} {function}", "Building".cyan().bold())
+        }
+        Activity::BuildLine { function, line } if !quiet => {
+            writeln!(out, "{:>12} {line}", format!("[{function}]").dimmed())
+        }
+        Activity::BuildStarted { .. } | Activity::BuildLine { .. } => Ok(()),
+        Activity::Swapped {
+            function,
+            build,
+            swap,
+        } => writeln!(
+            out,
+            "{:>12} {function} (build {:.0} ms, swap {:.1} ms)",
+            "Reloaded".green().bold(),
+            build.as_secs_f64() * 1000.0,
+            swap.as_secs_f64() * 1000.0
+        ),
+        Activity::BuildFailed {
+            function,
+            message,
+            serving_previous,
+        } => {
+            let what = if *serving_previous {
+                "the previous build keeps serving (responses carry `x-wasmfaas-stale`)"
+            } else {
+                "its routes answer 503 until it builds"
+            };
+            writeln!(
+                out,
+                "{:>12} {function}: {what}\n{message}",
+                "Failed".red().bold()
+            )
+        }
+        Activity::ConfigReloaded { summary } => {
+            writeln!(
+                out,
+                "{:>12} wasmfaas.toml: {summary}",
+                "Config".green().bold()
+            )
+        }
+        Activity::ConfigRejected { message } => writeln!(
+            out,
+            "{:>12} wasmfaas.toml is invalid; the previous config keeps serving\n{message}",
+            "Config".red().bold()
+        ),
+        Activity::Notice { message } => writeln!(out, "{message}"),
+    };
+}
+
+/// `12:04:31.207 200 GET /hello?name=Ada → hello 0.06 ms · fuel 120,480 · mem 128 KiB`
+fn request_line(out: &mut impl Write, record: &RequestRecord) -> std::io::Result<()> {
+    let status = status_colored(record.status);
+    let function = match &record.function {
+        Some(name) => format!("→ {}", name.cyan()),
+        None => "→ -".dimmed().to_string(),
+    };
+    let mut line = format!(
+        "{} {status} {} {} {function} {:.2} ms",
+        clock(record.at).dimmed(),
+        record.method.bold(),
+        record.target,
+        record.elapsed.as_secs_f64() * 1000.0
+    );
+    if let Some(usage) = &record.usage {
+        line.push_str(&format!(
+            " · fuel {} · mem {}",
+            human::grouped(usage.fuel),
+            human::bytes(usage.peak_memory_bytes)
+        ));
+    }
+    if record.stale {
+        line.push_str(&format!(" {}", "(stale)".yellow()));
+    }
+    if let Some(error) = &record.error {
+        line.push_str(&format!(" {}", error.red()));
+    }
+    writeln!(out, "{line}")?;
+    if let Some(function) = &record.function {
+        let text = String::from_utf8_lossy(&record.logs);
+        for log_line in text.lines() {
+            writeln!(out, "  {} {log_line}", format!("[{function}]").dimmed())?;
+        }
+    }
+    Ok(())
+}
+
+fn status_colored(status: u16) -> ColoredString {
+    let text = status.to_string();
+    match status {
+        200..=299 => text.green(),
+        300..=399 => text.cyan(),
+        400..=499 => text.yellow(),
+        _ => text.red().bold(),
+    }
+}
+
+/// `HH:MM:SS.mmm` in local time.
+fn clock(at: SystemTime) -> String {
+    let since_epoch = at.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let seconds = libc::time_t::try_from(since_epoch.as_secs()).unwrap_or(0);
+    // SAFETY: `localtime_r` writes only into the `tm` we own; a zeroed `tm` is
+    // a valid value of that plain C struct.
+    let tm = unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        libc::localtime_r(&seconds, &mut tm);
+        tm
+    };
+    format!(
+        "{:02}:{:02}:{:02}.{:03}",
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec,
+        since_epoch.subsec_millis()
+    )
+}
+
+/// The start-up summary: every route with its function, and the URL.
+pub fn banner(deployment: &Deployment, address: SocketAddr, watching: bool, out: &ActivitySink) {
+    let project = &deployment.project;
+    let mut text = format!(
+        "\n{} {} · {} function{}\n\n",
+        "wasmfaas dev".bold(),
+        project.name,
+        project.functions.len(),
+        if project.functions.len() == 1 {
+            ""
+        } else {
+            "s"
+        }
+    );
+    let routes: Vec<_> = deployment.all_routes().collect();
+    let width = routes.iter().map(|(_, r)| r.text.len()).max().unwrap_or(0);
+    for (deployed, route) in &routes {
+        let state = match (&deployed.module, &deployed.stale) {
+            (Some(_), None) => String::new(),
+            (Some(_), Some(_)) => format!(" {}", "(stale: latest build failed)".yellow()),
+            (None, _) => format!(" {}", "(not built: answers 503)".red()),
+        };
+        text.push_str(&format!(
+            "  {:width$}  → {}{state}\n",
+            route.text,
+            deployed.function.name.cyan()
+        ));
+    }
+    if routes.is_empty() {
+        text.push_str("  (no routes: add `routes = [\"GET /path\"]` to a function)\n");
+    }
+    text.push_str(&format!(
+        "\nServing {}  (Ctrl-C to stop)\n",
+        format!("http://{address}").bold().underline()
+    ));
+    if watching {
+        text.push_str(&format!(
+            "Watching {} for changes\n",
+            project.root.display()
+        ));
+    }
+    out.send(Activity::Notice { message: text });
+}
+
+pub fn stopping(out: &ActivitySink) {
+    out.send(Activity::Notice {
+        message: "Stopping: finishing requests in flight…".to_string(),
+    });
+}
+
+pub fn stopped(out: &ActivitySink, abandoned: usize) {
+    let message = if abandoned == 0 {
+        "Stopped.".to_string()
+    } else {
+        format!("Stopped; {abandoned} request(s) still running were cut off.")
+    };
+    out.send(Activity::Notice { message });
+}

@@ -1,0 +1,125 @@
+//! `wasmfaas dev`: build everything, serve it over HTTP, rebuild and hot-swap
+//! on every save, until Ctrl-C.
+
+use super::{Failure, activity_log};
+use crate::activity::ActivitySink;
+use crate::build::Cancel;
+use crate::config::Project;
+use crate::deployment::Live;
+use crate::dev::{self, Watch};
+use crate::gateway::Gateway;
+use clap::Args;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// Arguments of `wasmfaas dev`.
+#[derive(Debug, Args)]
+pub struct DevArgs {
+    /// Address to listen on; loopback by default, so nothing outside this
+    /// machine can reach the functions.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to listen on; 0 picks a free one (the URL is printed).
+    #[arg(long, short, default_value_t = 8787)]
+    pub port: u16,
+    /// Worker threads running functions (default: one per CPU core).
+    #[arg(long, value_name = "N")]
+    pub workers: Option<usize>,
+    /// Serve what is built now; do not watch files or rebuild.
+    #[arg(long)]
+    pub no_watch: bool,
+}
+
+/// Longest wait for in-flight requests at Ctrl-C, whatever the functions' timeouts.
+const MAX_GRACE: Duration = Duration::from_secs(30);
+
+pub fn run(project: Project, args: &DevArgs, quiet: bool) -> Result<(), Failure> {
+    let project = Arc::new(project);
+    let (activity_tx, activity_rx) = mpsc::channel();
+    let activity = ActivitySink::new(activity_tx);
+    let console = activity_log::spawn(activity_rx, quiet);
+    let interrupted = on_ctrl_c()?;
+
+    // Bind first: a taken port should fail before minutes of building.
+    let gateway =
+        Gateway::bind(&args.host, args.port).map_err(|e| Failure::Usage(e.to_string()))?;
+    let cancel = Cancel::default();
+    let first = {
+        let cancel = cancel.clone();
+        let project = Arc::clone(&project);
+        let activity = activity.clone();
+        std::thread::spawn(move || dev::deploy_all(&project, &activity, &cancel))
+    };
+    // Ctrl-C during the first builds stops them (cargo runs in its own process
+    // group, so the terminal's signal does not reach it).
+    let deployment = loop {
+        if first.is_finished() {
+            break first
+                .join()
+                .map_err(|_| Failure::Failed("the first build panicked".into()))?;
+        }
+        if interrupted.recv_timeout(Duration::from_millis(20)).is_ok() {
+            cancel.cancel();
+            let _ = first.join();
+            drop(activity);
+            let _ = console.join();
+            return Ok(());
+        }
+    };
+    let live = Arc::new(Live::new(deployment));
+    let workers = args.workers.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+    });
+    let running = gateway.serve(Arc::clone(&live), activity.clone(), workers);
+    activity_log::banner(
+        &live.snapshot(),
+        running.address(),
+        !args.no_watch,
+        &activity,
+    );
+
+    let watch = if args.no_watch {
+        None
+    } else {
+        let watch = Watch::start(Arc::clone(&project), Arc::clone(&live), activity.clone())
+            .map_err(|error| {
+                Failure::Failed(format!(
+                    "cannot watch {} for changes: {error}; run with --no-watch, or raise \
+                     the inotify limit (sysctl fs.inotify.max_user_watches)",
+                    project.root.display()
+                ))
+            })?;
+        Some(watch)
+    };
+
+    let _ = interrupted.recv();
+    activity_log::stopping(&activity);
+    if let Some(watch) = watch {
+        watch.stop();
+    }
+    let grace = live
+        .snapshot()
+        .functions
+        .values()
+        .map(|deployed| deployed.function.limits.timeout)
+        .max()
+        .unwrap_or_default()
+        .saturating_add(Duration::from_secs(1))
+        .min(MAX_GRACE);
+    let shutdown = running.shutdown(grace);
+    activity_log::stopped(&activity, shutdown.abandoned);
+    drop(activity);
+    let _ = console.join();
+    Ok(())
+}
+
+/// A channel that receives once per Ctrl-C (SIGINT) or SIGTERM.
+fn on_ctrl_c() -> Result<mpsc::Receiver<()>, Failure> {
+    let (tx, rx) = mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = tx.send(());
+    })
+    .map_err(|error| Failure::Failed(format!("cannot handle Ctrl-C: {error}")))?;
+    Ok(rx)
+}

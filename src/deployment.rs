@@ -1,0 +1,165 @@
+//! What is being served right now: the project's config and one loaded module
+//! per function, swapped as a whole.
+//!
+//! A [`Deployment`] is immutable. The dev loop builds a new one for every change
+//! (a rebuilt module, a failed build, a new config) and publishes it through
+//! [`Live`]; each request takes the deployment current when it arrives and keeps
+//! it, through its `Arc`, until it has answered. So a reload never changes the
+//! code under a running request, never makes a request wait for a build, and
+//! the old module is freed when its last request ends.
+
+use crate::config::{Function, Project};
+use crate::router::{self, Params};
+use crate::runtime::LoadedModule;
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+use std::time::SystemTime;
+
+/// One function as served: its config, its module, and how current the module is.
+#[derive(Debug)]
+pub struct Deployed {
+    pub function: Function,
+    /// The module answering requests; `None` until a build has succeeded once.
+    pub module: Option<Arc<LoadedModule>>,
+    /// Set when the latest build failed: the module (if any) is from an older
+    /// version of the source. Responses say so in a header.
+    pub stale: Option<Arc<BuildFailure>>,
+}
+
+/// A build that failed, as the gateway reports it.
+#[derive(Debug)]
+pub struct BuildFailure {
+    /// The compiler's error, as printed in the console.
+    pub message: String,
+    pub at: SystemTime,
+}
+
+impl Deployed {
+    /// A function with a working module built from its current source.
+    pub fn ready(function: Function, module: Arc<LoadedModule>) -> Deployed {
+        Deployed {
+            function,
+            module: Some(module),
+            stale: None,
+        }
+    }
+
+    /// A function whose latest build failed; `previous` keeps answering if any.
+    pub fn failed(
+        function: Function,
+        previous: Option<Arc<LoadedModule>>,
+        failure: BuildFailure,
+    ) -> Deployed {
+        Deployed {
+            function,
+            module: previous,
+            stale: Some(Arc::new(failure)),
+        }
+    }
+}
+
+/// Which function a request goes to, or why none.
+#[derive(Debug)]
+pub enum RouteMatch<'d> {
+    Found {
+        deployed: &'d Arc<Deployed>,
+        params: Params,
+    },
+    /// The path exists, but not for this method; these methods are allowed.
+    MethodNotAllowed {
+        allowed: Vec<String>,
+    },
+    NotFound,
+}
+
+/// An immutable set of deployed functions with the route table they answer.
+#[derive(Debug)]
+pub struct Deployment {
+    pub project: Arc<Project>,
+    pub functions: BTreeMap<String, Arc<Deployed>>,
+}
+
+impl Deployment {
+    /// The function and parameters for `method path` (path without query).
+    ///
+    /// Among all routes of all functions the most specific match wins (static >
+    /// param > wildcard; config already rejects routes that could tie). `HEAD`
+    /// falls back to a `GET` route, as HTTP servers do.
+    pub fn route(&self, method: &str, path: &str) -> RouteMatch<'_> {
+        if let Some(found) = self.best(method, path) {
+            return found;
+        }
+        if method == "HEAD"
+            && let Some(found) = self.best("GET", path)
+        {
+            return found;
+        }
+        let mut allowed: Vec<String> = self
+            .all_routes()
+            .filter(|(_, route)| router::match_path(route, path).is_some())
+            .flat_map(|(_, route)| match route.method {
+                Some(method) => vec![method.as_str().to_string()],
+                None => vec!["*".to_string()],
+            })
+            .collect();
+        allowed.sort();
+        allowed.dedup();
+        if allowed.iter().any(|m| m == "GET") && !allowed.iter().any(|m| m == "HEAD") {
+            allowed.push("HEAD".to_string());
+            allowed.sort();
+        }
+        if allowed.is_empty() {
+            RouteMatch::NotFound
+        } else {
+            RouteMatch::MethodNotAllowed { allowed }
+        }
+    }
+
+    fn best(&self, method: &str, path: &str) -> Option<RouteMatch<'_>> {
+        router::best_match_by(self.all_routes(), |(_, route)| route, method, path)
+            .map(|((deployed, _), params)| RouteMatch::Found { deployed, params })
+    }
+
+    /// Every route with the function it belongs to, in function then file order.
+    pub fn all_routes(&self) -> impl Iterator<Item = (&Arc<Deployed>, &crate::config::Route)> {
+        self.functions
+            .values()
+            .flat_map(|deployed| deployed.function.routes.iter().map(move |r| (deployed, r)))
+    }
+}
+
+/// The deployment being served, replaced atomically.
+///
+/// A `RwLock<Arc<_>>` rather than a lock-free cell: readers hold the lock only
+/// to clone the `Arc` (nanoseconds), and writes happen once per reload.
+#[derive(Debug)]
+pub struct Live {
+    current: RwLock<Arc<Deployment>>,
+}
+
+impl Live {
+    pub fn new(deployment: Deployment) -> Live {
+        Live {
+            current: RwLock::new(Arc::new(deployment)),
+        }
+    }
+
+    /// The deployment current now; hold it for the whole request.
+    pub fn snapshot(&self) -> Arc<Deployment> {
+        // A poisoned lock only means a writer panicked between two complete
+        // values; the value itself is always whole.
+        match self.current.read() {
+            Ok(guard) => Arc::clone(&guard),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Publishes `next` for every request that starts from now on.
+    pub fn publish(&self, next: Deployment) {
+        let next = Arc::new(next);
+        match self.current.write() {
+            Ok(mut guard) => *guard = next,
+            Err(poisoned) => *poisoned.into_inner() = next,
+        }
+    }
+}

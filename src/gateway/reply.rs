@@ -1,0 +1,218 @@
+//! The responses the gateway sends: a function's own, and the gateway's pages
+//! for everything that went wrong before, during or after the function ran.
+//!
+//! Error pages are plain text written for the developer reading them in curl
+//! or a browser: what happened, which function, what it cost, the last lines of
+//! its log, and how to fix it. Two headers make them machine-readable:
+//! `x-wasmfaas-function` (who answered) and `x-wasmfaas-error` (a stable kind
+//! such as `fuel_exhausted`).
+
+use crate::abi::http::{CallError, HttpOutcome, HttpResponse};
+use crate::deployment::{BuildFailure, Deployed, Deployment};
+use crate::human;
+use crate::runtime::InvokeError;
+use std::fmt::Write as _;
+
+/// Header naming the function that answered (or failed to).
+pub const FUNCTION_HEADER: &str = "x-wasmfaas-function";
+/// Header with a stable error kind on gateway error pages.
+pub const ERROR_HEADER: &str = "x-wasmfaas-error";
+/// Header present while a function's latest build is broken and older code answers.
+pub const STALE_HEADER: &str = "x-wasmfaas-stale";
+
+/// Lines of the function's log shown on an error page.
+const LOG_TAIL_LINES: usize = 20;
+
+/// Response headers the gateway owns: framing is decided by the gateway, never
+/// by the function (a wrong `content-length` from a guest would corrupt the
+/// connection for the next request).
+const HOP_BY_HOP: &[&str] = &[
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "upgrade",
+];
+
+/// A response ready to send.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// For the log: what went wrong when the function's own response could not
+    /// be sent as it was.
+    pub problem: Option<String>,
+}
+
+impl Reply {
+    fn page(status: u16, kind: &str, text: String) -> Reply {
+        Reply {
+            status,
+            headers: vec![
+                (
+                    "content-type".to_string(),
+                    "text/plain; charset=utf-8".to_string(),
+                ),
+                (ERROR_HEADER.to_string(), kind.to_string()),
+            ],
+            body: text.into_bytes(),
+            problem: None,
+        }
+    }
+
+    fn with_header(mut self, name: &str, value: String) -> Reply {
+        self.headers.push((name.to_string(), value));
+        self
+    }
+
+    /// Marks the reply as coming from code older than the latest (failed) build.
+    pub fn stale(self, failure: &BuildFailure) -> Reply {
+        self.with_header(
+            STALE_HEADER,
+            format!(
+                "build failed at {}; this response is from the last good build; \
+                 see the wasmfaas console",
+                human::utc(failure.at)
+            ),
+        )
+    }
+
+    /// The tiny_http response. Header names and values were checked to be
+    /// valid when the reply was made, so none is dropped here.
+    pub fn into_response(self) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+        let mut response = tiny_http::Response::from_data(self.body)
+            .with_status_code(self.status)
+            .with_header(header("server", "wasmfaas").expect("a valid header"));
+        for (name, value) in &self.headers {
+            if let Some(header) = header(name, value) {
+                response.add_header(header);
+            }
+        }
+        response
+    }
+}
+
+fn header(name: &str, value: &str) -> Option<tiny_http::Header> {
+    tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
+}
+
+/// A function's response, or a 502 if it cannot be sent as HTTP.
+pub fn from_function(function: &str, response: &HttpResponse) -> Reply {
+    if let Some((name, _)) = response
+        .headers
+        .iter()
+        .find(|(name, value)| header(name, value).is_none())
+    {
+        let problem = format!(
+            "the function returned a malformed response: the value of header {name:?} is not \
+             ASCII or contains a line break"
+        );
+        return Reply::page(502, "malformed_response", format!("{problem}\n"))
+            .with_header(FUNCTION_HEADER, function.to_string());
+    }
+    let mut headers: Vec<(String, String)> = response
+        .headers
+        .iter()
+        .filter(|(name, _)| !HOP_BY_HOP.iter().any(|h| name.eq_ignore_ascii_case(h)))
+        .cloned()
+        .collect();
+    headers.push((FUNCTION_HEADER.to_string(), function.to_string()));
+    Reply {
+        status: response.status,
+        headers,
+        body: response.body.clone(),
+        problem: None,
+    }
+}
+
+/// The page for a function that produced no response.
+pub fn function_failed(function: &str, error: &CallError, outcome: &HttpOutcome) -> Reply {
+    let status = match error {
+        CallError::BodyTooLarge { .. } => 413,
+        CallError::Invoke(InvokeError::Timeout { .. }) => 504,
+        CallError::Envelope(_) => 502,
+        CallError::Invoke(_) => 500,
+    };
+    let mut text = format!("function `{function}` failed: {error}\n");
+    let _ = writeln!(text, "{}", human::usage(&outcome.usage));
+    let tail = outcome.log_tail(LOG_TAIL_LINES);
+    if tail.is_empty() {
+        text.push_str("\nIt wrote nothing to stderr.\n");
+    } else {
+        let _ = writeln!(text, "\nLast lines of its stderr:");
+        for line in tail.lines() {
+            let _ = writeln!(text, "  {line}");
+        }
+    }
+    Reply::page(status, error.kind(), text).with_header(FUNCTION_HEADER, function.to_string())
+}
+
+/// 400 for a request the gateway cannot make sense of.
+pub fn bad_request(problem: &str) -> Reply {
+    Reply::page(400, "bad_request", format!("Bad request: {problem}\n"))
+}
+
+/// 404, listing every route so a typo is easy to spot.
+pub fn not_found(method: &str, path: &str, deployment: &Deployment) -> Reply {
+    let mut text = format!("No route matches {method} {path}\n\n");
+    let routes: Vec<_> = deployment.all_routes().collect();
+    if routes.is_empty() {
+        text.push_str("This project has no routes; add `routes = [\"GET /path\"]` to a function in wasmfaas.toml.\n");
+    } else {
+        text.push_str("Routes in this project:\n");
+        let width = routes.iter().map(|(_, r)| r.text.len()).max().unwrap_or(0);
+        for (deployed, route) in routes {
+            let _ = writeln!(
+                text,
+                "  {:width$}  → {}",
+                route.text, deployed.function.name
+            );
+        }
+    }
+    Reply::page(404, "no_route", text)
+}
+
+/// 405 with the `Allow` header.
+pub fn method_not_allowed(method: &str, path: &str, allowed: &[String]) -> Reply {
+    let list = allowed.join(", ");
+    Reply::page(
+        405,
+        "method_not_allowed",
+        format!("{method} is not allowed on {path}; allowed: {list}\n"),
+    )
+    .with_header("allow", list)
+}
+
+/// 413 before the guest runs.
+pub fn too_large(function: &str, size: u64, limit: u64) -> Reply {
+    Reply::page(
+        413,
+        "body_too_large",
+        format!(
+            "The request body ({}) is over the limit of function `{function}` \
+             (`limits.max_body_bytes` = {}); send less, or raise the limit in wasmfaas.toml\n",
+            human::bytes(size),
+            human::bytes(limit)
+        ),
+    )
+    .with_header(FUNCTION_HEADER, function.to_string())
+    // The rest of an oversized body is not read: the connection cannot carry
+    // another request.
+    .with_header("connection", "close".to_string())
+}
+
+/// 503 for a function with no working build: the compiler's error, or that
+/// the first build is still running.
+pub fn never_built(deployed: &Deployed) -> Reply {
+    let name = &deployed.function.name;
+    let text = match &deployed.stale {
+        Some(failure) => format!(
+            "Function `{name}` has no working build yet. The build failed:\n\n{}\n\n\
+             Fix the error and save; wasmfaas rebuilds on every change.\n",
+            failure.message
+        ),
+        None => format!("Function `{name}` is still building; retry in a moment.\n"),
+    };
+    Reply::page(503, "not_built", text).with_header(FUNCTION_HEADER, name.clone())
+}
