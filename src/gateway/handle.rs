@@ -14,6 +14,10 @@ use crate::runtime::Context;
 use std::io::Read;
 use std::time::{Instant, SystemTime};
 
+/// Answered by the gateway itself, without running a function: readiness for
+/// scripts and tests, and the HTTP layer's own cost in benchmarks.
+pub const HEALTH_PATH: &str = "/__wasmfaas/health";
+
 /// Answers `request` from `deployment` and reports it to `activity`.
 pub fn handle(deployment: &Deployment, mut request: tiny_http::Request, activity: &ActivitySink) {
     let started = Instant::now();
@@ -55,6 +59,9 @@ fn answer(
     };
     if let Some(problem) = bad_escape(path) {
         return reply::bad_request(&problem);
+    }
+    if path == HEALTH_PATH {
+        return reply::health(deployment);
     }
     let (deployed, params) = match deployment.route(&record.method, path) {
         RouteMatch::Found { deployed, params } => (deployed, params),

@@ -22,7 +22,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-pub use handle::handle;
+pub use handle::{HEALTH_PATH, handle};
+pub use reply::{ERROR_HEADER, FUNCTION_HEADER, STALE_HEADER};
 
 /// How often an idle worker looks up from the queue to see if it should stop.
 const STOP_POLL: Duration = Duration::from_millis(100);

@@ -148,6 +148,22 @@ pub fn function_failed(function: &str, error: &CallError, outcome: &HttpOutcome)
     Reply::page(status, error.kind(), text).with_header(FUNCTION_HEADER, function.to_string())
 }
 
+/// The health page: `ok` and each function's state, one per line.
+pub fn health(deployment: &Deployment) -> Reply {
+    let mut text = String::from("ok\n");
+    for (name, deployed) in &deployment.functions {
+        let state = match (&deployed.module, &deployed.stale) {
+            (Some(_), None) => "ready",
+            (Some(_), Some(_)) => "stale",
+            (None, _) => "not_built",
+        };
+        let _ = writeln!(text, "{name} {state}");
+    }
+    let mut reply = Reply::page(200, "", text);
+    reply.headers.retain(|(name, _)| name != ERROR_HEADER);
+    reply
+}
+
 /// 400 for a request the gateway cannot make sense of.
 pub fn bad_request(problem: &str) -> Reply {
     Reply::page(400, "bad_request", format!("Bad request: {problem}\n"))
