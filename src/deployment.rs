@@ -163,3 +163,87 @@ impl Live {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A deployment of functions `(name, routes)`, none built.
+    fn deployment(test: &str, functions: &[(&str, &[&str])]) -> Deployment {
+        let dir =
+            std::env::temp_dir().join(format!("wasmfaas-deployment-{}-{test}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut toml = String::from("[project]\nname = \"t\"\n");
+        for (name, routes) in functions {
+            std::fs::write(dir.join(format!("{name}.wat")), "(module)").unwrap();
+            let routes: Vec<String> = routes.iter().map(|r| format!("{r:?}")).collect();
+            toml.push_str(&format!(
+                "[functions.{name}]\nsource = \"{name}.wat\"\nroutes = [{}]\n",
+                routes.join(", ")
+            ));
+        }
+        let project = Project::parse(&toml, &dir.join("wasmfaas.toml")).unwrap();
+        let functions = project
+            .functions
+            .values()
+            .map(|f| {
+                let deployed = Deployed {
+                    function: f.clone(),
+                    module: None,
+                    stale: None,
+                };
+                (f.name.clone(), Arc::new(deployed))
+            })
+            .collect();
+        Deployment {
+            project: Arc::new(project),
+            functions,
+        }
+    }
+
+    fn found(d: &Deployment, method: &str, path: &str) -> Option<(String, Params)> {
+        match d.route(method, path) {
+            RouteMatch::Found { deployed, params } => {
+                Some((deployed.function.name.clone(), params))
+            }
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn the_most_specific_route_wins_across_functions() {
+        let d = deployment(
+            "specific",
+            &[
+                ("files", &["GET /items/*rest"]),
+                ("item", &["GET /items/:id"]),
+                ("new", &["GET /items/new"]),
+            ],
+        );
+        assert_eq!(found(&d, "GET", "/items/new").unwrap().0, "new");
+        let (name, params) = found(&d, "GET", "/items/42").unwrap();
+        assert_eq!((name.as_str(), params["id"].as_str()), ("item", "42"));
+        let (name, params) = found(&d, "GET", "/items/a/b").unwrap();
+        assert_eq!((name.as_str(), params["rest"].as_str()), ("files", "a/b"));
+    }
+
+    #[test]
+    fn head_falls_back_to_get_and_other_methods_get_405() {
+        let d = deployment(
+            "head",
+            &[("a", &["GET /x", "PUT /x"]), ("b", &["DELETE /y"])],
+        );
+        assert_eq!(found(&d, "HEAD", "/x").unwrap().0, "a");
+        match d.route("POST", "/x") {
+            RouteMatch::MethodNotAllowed { allowed } => {
+                assert_eq!(allowed, ["GET", "HEAD", "PUT"]);
+            }
+            other => panic!("expected 405, got {other:?}"),
+        }
+        assert!(matches!(
+            d.route("HEAD", "/y"),
+            RouteMatch::MethodNotAllowed { .. }
+        ));
+        assert!(matches!(d.route("GET", "/z"), RouteMatch::NotFound));
+    }
+}

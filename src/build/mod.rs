@@ -166,8 +166,20 @@ pub fn ensure_built(
 /// folder, or the `.wat`/`.wasm` file) and whatever its last build read, as
 /// recorded in the artifact's manifest (for Rust, path dependencies such as the
 /// SDK). The watcher uses this to rebuild only what an edit affects.
+///
+/// With a custom build command the whole folder of the source counts (the
+/// command's own inputs are unknown), except the output it writes: that change
+/// is the build's result, and counting it would rebuild forever.
 pub fn inputs(project: &Project, function: &Function) -> Vec<PathBuf> {
-    let mut inputs = vec![function.source.path().to_path_buf()];
+    let source = function.source.path();
+    if function.build.command.is_some() {
+        let folder = match &function.source {
+            Source::RustCrate(dir) => dir.as_path(),
+            Source::Wasm(file) | Source::Wat(file) => file.parent().unwrap_or(source),
+        };
+        return vec![folder.to_path_buf()];
+    }
+    let mut inputs = vec![source.to_path_buf()];
     if function.build.output.is_none() {
         inputs.extend(manifest::recorded_inputs(&artifact_path(
             project,

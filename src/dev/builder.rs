@@ -7,7 +7,7 @@
 use super::{Event, Outcome, reporter};
 use crate::activity::{Activity, ActivitySink};
 use crate::build::{self, BuildError, Cancel};
-use crate::config::Project;
+use crate::config::{Function, Project};
 use std::collections::{BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender};
@@ -90,7 +90,9 @@ impl Builder {
             .values()
             .filter(|function| {
                 let inputs = build::inputs(&self.project, function);
-                paths.iter().any(|path| is_input(path, &inputs))
+                paths
+                    .iter()
+                    .any(|path| is_input(path, &inputs) && !is_own_output(function, path))
             })
             .map(|function| function.name.clone())
             .collect();
@@ -214,6 +216,18 @@ impl Builder {
 fn is_input(path: &Path, inputs: &[PathBuf]) -> bool {
     let path = absolute(path);
     inputs.iter().any(|input| path.starts_with(absolute(input)))
+}
+
+/// Whether `path` is what `function`'s custom build command writes: a change
+/// there is the build's own result, not an edit, and rebuilding for it would
+/// loop forever.
+fn is_own_output(function: &Function, path: &Path) -> bool {
+    function.build.command.is_some()
+        && function
+            .build
+            .output
+            .as_deref()
+            .is_some_and(|output| absolute(output) == absolute(path))
 }
 
 /// `path` made absolute and free of symlinks where possible, so that paths
