@@ -108,3 +108,62 @@ fn kill_group(child: &mut Child) {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    /// Whether `pid` is still running (a zombie waiting to be reaped is not).
+    fn running(pid: &str) -> bool {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .is_ok_and(|stat| !stat.split_whitespace().nth(2).is_some_and(|s| s == "Z"))
+    }
+
+    #[test]
+    fn cancelling_stops_the_tool_and_everything_it_started() {
+        let dir = std::env::temp_dir().join(format!("wasmfaas-cancel-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let pid_file = dir.join("grandchild.pid");
+        let mut command = Command::new("sh");
+        // Like cargo starting rustc: a child that outlives a killed parent
+        // unless its whole process group is stopped.
+        command.arg("-c").arg(format!(
+            "sleep 60 & echo $! > {}; echo started >&2; wait",
+            pid_file.display()
+        ));
+        let cancel = Cancel::default();
+        let trigger = cancel.clone();
+        let mut lines = Vec::new();
+        let started = Instant::now();
+        let result = run_streaming(
+            "f",
+            command,
+            &mut |progress| {
+                if let Progress::Line { line, .. } = progress {
+                    lines.push(line);
+                    trigger.cancel();
+                }
+            },
+            &cancel,
+        );
+        assert!(matches!(result, Err(RunError::Cancelled)));
+        assert_eq!(lines, ["started"]);
+        let grandchild = std::fs::read_to_string(&pid_file).unwrap();
+        let grandchild = grandchild.trim();
+        // SIGKILL is delivered asynchronously; give the kernel a moment.
+        while running(grandchild) && started.elapsed().as_secs() < 30 {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(!running(grandchild), "the grandchild {grandchild} survived");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_build_cancelled_before_it_starts_never_runs() {
+        let cancel = Cancel::default();
+        cancel.cancel();
+        let result = run_streaming("f", Command::new("true"), &mut |_| {}, &cancel);
+        assert!(matches!(result, Err(RunError::Cancelled)));
+    }
+}
