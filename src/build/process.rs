@@ -117,7 +117,7 @@ mod tests {
     /// Whether `pid` is still running (a zombie waiting to be reaped is not).
     fn running(pid: &str) -> bool {
         std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .is_ok_and(|stat| !stat.split_whitespace().nth(2).is_some_and(|s| s == "Z"))
+            .is_ok_and(|stat| stat.split_whitespace().nth(2).is_none_or(|s| s != "Z"))
     }
 
     #[test]
