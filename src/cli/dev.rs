@@ -6,7 +6,7 @@ use crate::activity::ActivitySink;
 use crate::build::Cancel;
 use crate::config::Project;
 use crate::deployment::Live;
-use crate::dev::{self, Watch};
+use crate::dev::{self, Watching};
 use crate::gateway::Gateway;
 use clap::Args;
 use std::sync::Arc;
@@ -44,6 +44,19 @@ pub fn run(project: Project, args: &DevArgs, quiet: bool) -> Result<(), Failure>
     // Bind first: a taken port should fail before minutes of building.
     let gateway =
         Gateway::bind(&args.host, args.port).map_err(|e| Failure::Usage(e.to_string()))?;
+    // Watch before building: a file saved while the first builds run must
+    // still be rebuilt afterwards.
+    let watching = if args.no_watch {
+        None
+    } else {
+        Some(Watching::begin(&project).map_err(|error| {
+            Failure::Failed(format!(
+                "cannot watch {} for changes: {error}; run with --no-watch, or raise the \
+                 inotify limit (sysctl fs.inotify.max_user_watches)",
+                project.root.display()
+            ))
+        })?)
+    };
     let cancel = Cancel::default();
     let first = {
         let cancel = cancel.clone();
@@ -79,19 +92,8 @@ pub fn run(project: Project, args: &DevArgs, quiet: bool) -> Result<(), Failure>
         &activity,
     );
 
-    let watch = if args.no_watch {
-        None
-    } else {
-        let watch = Watch::start(Arc::clone(&project), Arc::clone(&live), activity.clone())
-            .map_err(|error| {
-                Failure::Failed(format!(
-                    "cannot watch {} for changes: {error}; run with --no-watch, or raise \
-                     the inotify limit (sysctl fs.inotify.max_user_watches)",
-                    project.root.display()
-                ))
-            })?;
-        Some(watch)
-    };
+    let watch = watching
+        .map(|watching| watching.serve(Arc::clone(&project), Arc::clone(&live), activity.clone()));
 
     let _ = interrupted.recv();
     activity_log::stopping(&activity);

@@ -135,6 +135,55 @@ fn failure(message: String) -> BuildFailure {
     }
 }
 
+/// The watcher, started before the first builds so that a file saved while
+/// they run is not missed; its batches wait in the channel until
+/// [`Watching::serve`] starts the rest of the pipeline.
+pub struct Watching {
+    stop: mpsc::Sender<()>,
+    events_tx: mpsc::Sender<Event>,
+    events_rx: mpsc::Receiver<Event>,
+    watcher: JoinHandle<()>,
+}
+
+impl Watching {
+    /// Starts watching `project`'s files.
+    ///
+    /// # Errors
+    /// The watcher could not be started (e.g. the OS limit on watches).
+    pub fn begin(project: &Project) -> Result<Watching, notify::Error> {
+        let (events_tx, events_rx) = mpsc::channel();
+        let (stop, stop_rx) = mpsc::channel();
+        let watcher = watcher::spawn(watch_roots(project), events_tx.clone(), stop_rx)?;
+        Ok(Watching {
+            stop,
+            events_tx,
+            events_rx,
+            watcher,
+        })
+    }
+
+    /// Starts the builder and the swapper, which keep `live` in step with the
+    /// files from now on, beginning with anything saved since [`Watching::begin`].
+    pub fn serve(self, project: Arc<Project>, live: Arc<Live>, activity: ActivitySink) -> Watch {
+        let (outcomes_tx, outcomes_rx) = mpsc::channel();
+        let cancel_current = Arc::new(Mutex::new(Cancel::never()));
+        let builder = builder::spawn(
+            project,
+            self.events_tx,
+            self.events_rx,
+            outcomes_tx,
+            activity.clone(),
+            Arc::clone(&cancel_current),
+        );
+        let swapper = swapper::spawn(live, outcomes_rx, activity);
+        Watch {
+            stop: self.stop,
+            cancel_current,
+            threads: vec![self.watcher, builder, swapper],
+        }
+    }
+}
+
 /// The running watch pipeline; [`Watch::stop`] ends it.
 pub struct Watch {
     stop: mpsc::Sender<()>,
@@ -143,36 +192,6 @@ pub struct Watch {
 }
 
 impl Watch {
-    /// Watches `project`'s files and keeps `live` in step with them.
-    ///
-    /// # Errors
-    /// The watcher could not be started (e.g. the OS limit on watches).
-    pub fn start(
-        project: Arc<Project>,
-        live: Arc<Live>,
-        activity: ActivitySink,
-    ) -> Result<Watch, notify::Error> {
-        let (events_tx, events_rx) = mpsc::channel();
-        let (outcomes_tx, outcomes_rx) = mpsc::channel();
-        let (stop_tx, stop_rx) = mpsc::channel();
-        let watcher = watcher::spawn(watch_roots(&project), events_tx.clone(), stop_rx)?;
-        let cancel_current = Arc::new(Mutex::new(Cancel::never()));
-        let builder = builder::spawn(
-            project,
-            events_tx,
-            events_rx,
-            outcomes_tx,
-            activity.clone(),
-            Arc::clone(&cancel_current),
-        );
-        let swapper = swapper::spawn(live, outcomes_rx, activity);
-        Ok(Watch {
-            stop: stop_tx,
-            cancel_current,
-            threads: vec![watcher, builder, swapper],
-        })
-    }
-
     /// Stops watching, cancels a running build, and waits for the actors to end.
     pub fn stop(self) {
         let _ = self.stop.send(());

@@ -36,7 +36,13 @@ pub fn handle(deployment: &Deployment, mut request: tiny_http::Request, activity
         error: None,
         stale: false,
     };
-    let reply = answer(deployment, &mut request, &mut record);
+    let mut body_read = false;
+    let mut reply = answer(deployment, &mut request, &mut record, &mut body_read);
+    if !body_read && announces_body(&request) {
+        // Reading the rest of a body nobody wants could take forever (a
+        // client can announce gigabytes and send nothing); end the connection.
+        reply = reply.closing();
+    }
     record.status = reply.status;
     if let Err(error) = request.respond(reply.into_response()) {
         // The client went away; the log line says so instead of the status.
@@ -50,6 +56,7 @@ fn answer(
     deployment: &Deployment,
     request: &mut tiny_http::Request,
     record: &mut RequestRecord,
+    body_read: &mut bool,
 ) -> Reply {
     let Some((path, query)) = split_target(&record.target) else {
         return reply::bad_request(&format!(
@@ -78,7 +85,10 @@ fn answer(
     };
     let limit = function.limits.max_body_bytes;
     let body = match read_body(request, limit) {
-        Ok(body) => body,
+        Ok(body) => {
+            *body_read = true;
+            body
+        }
         Err(BodyError::TooLarge { size }) => {
             return stale_marked(deployed, reply::too_large(&function.name, size, limit));
         }
@@ -111,6 +121,15 @@ fn answer(
     }
     record.logs = outcome.logs;
     stale_marked(deployed, reply)
+}
+
+/// Whether the request comes with a body (chunked, or a non-zero length).
+fn announces_body(request: &tiny_http::Request) -> bool {
+    request.body_length().is_some_and(|n| n > 0)
+        || request
+            .headers()
+            .iter()
+            .any(|h| h.field.equiv("transfer-encoding"))
 }
 
 /// Adds the stale-code header when the function's latest build failed.

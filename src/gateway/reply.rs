@@ -66,6 +66,19 @@ impl Reply {
         self
     }
 
+    /// Ends the connection after this reply (the gateway-side meaning of
+    /// `connection: close`, which tiny_http honours with our patch).
+    pub fn closing(self) -> Reply {
+        if self
+            .headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("connection"))
+        {
+            return self;
+        }
+        self.with_header("connection", "close".to_string())
+    }
+
     /// Marks the reply as coming from code older than the latest (failed) build.
     pub fn stale(self, failure: &BuildFailure) -> Reply {
         self.with_header(
@@ -206,16 +219,12 @@ pub fn too_large(function: &str, size: u64, limit: u64) -> Reply {
         413,
         "body_too_large",
         format!(
-            "The request body ({}) is over the limit of function `{function}` \
-             (`limits.max_body_bytes` = {}); send less, or raise the limit in wasmfaas.toml\n",
-            human::bytes(size),
-            human::bytes(limit)
+            "The request body ({size} bytes) is over the limit of function `{function}` \
+             (`limits.max_body_bytes` = {limit}); send less, or raise the limit in \
+             wasmfaas.toml\n"
         ),
     )
     .with_header(FUNCTION_HEADER, function.to_string())
-    // The rest of an oversized body is not read: the connection cannot carry
-    // another request.
-    .with_header("connection", "close".to_string())
 }
 
 /// 503 for a function with no working build: the compiler's error, or that

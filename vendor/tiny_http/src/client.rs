@@ -39,6 +39,9 @@ pub struct ClientConnection {
 
     // true if the connection goes through SSL
     secure: bool,
+
+    // wasmfaas patch: lets a request end the connection (see Request::set_closer)
+    closer: Option<std::sync::Arc<crate::connection::Connection>>,
 }
 
 /// Error that can happen when reading a request.
@@ -62,6 +65,7 @@ impl ClientConnection {
     ) -> ClientConnection {
         let remote_addr = read_socket.peer_addr();
         let secure = read_socket.secure();
+        let closer = write_socket.shutdown_handle().map(std::sync::Arc::new);
 
         let mut source = SequentialReaderBuilder::new(BufReader::with_capacity(1024, read_socket));
         let first_header = source.next().unwrap();
@@ -73,6 +77,7 @@ impl ClientConnection {
             next_header_source: first_header,
             no_more_requests: false,
             secure,
+            closer,
         }
     }
 
@@ -190,6 +195,8 @@ impl ClientConnection {
                 }
             }
         })?;
+        let mut request = request;
+        request.set_closer(self.closer.clone());
 
         // return the request
         Ok(request)

@@ -74,6 +74,10 @@ pub struct Request {
 
     // If Some, a message must be sent after responding
     notify_when_responded: Option<Sender<()>>,
+
+    // wasmfaas patch: a handle on the socket, to end the connection after a
+    // response that says `Connection: close`.
+    closer: Option<std::sync::Arc<crate::connection::Connection>>,
 }
 
 struct NotifyOnDrop<R> {
@@ -238,6 +242,7 @@ where
         body_length: content_length,
         must_send_continue: expects_continue,
         notify_when_responded: None,
+        closer: None,
     })
 }
 
@@ -447,6 +452,7 @@ impl Request {
         let mut writer = self.extract_writer_impl();
 
         let do_not_send_body = self.method == Method::Head;
+        let closes = response.closes_connection();
 
         Self::ignore_client_closing_errors(response.raw_print(
             writer.by_ref(),
@@ -456,7 +462,25 @@ impl Request {
             None,
         ))?;
 
-        Self::ignore_client_closing_errors(writer.flush())
+        let flushed = Self::ignore_client_closing_errors(writer.flush());
+        // wasmfaas patch: after `Connection: close`, end the connection now
+        // instead of draining an unread body (which can be endless) and
+        // reading the next request from what is left of it.
+        if closes {
+            if let Some(closer) = self.closer.take() {
+                closer.shutdown(std::net::Shutdown::Both).ok();
+            }
+        }
+        flushed
+    }
+
+    /// wasmfaas patch: the socket to shut down after a `Connection: close`
+    /// response.
+    pub(crate) fn set_closer(
+        &mut self,
+        closer: Option<std::sync::Arc<crate::connection::Connection>>,
+    ) {
+        self.closer = closer;
     }
 
     fn ignore_client_closing_errors(result: io::Result<()>) -> io::Result<()> {

@@ -254,6 +254,13 @@ where
     {
         let header = header.into();
 
+        // wasmfaas patch: `Connection: close` is kept; the request ends the
+        // connection after sending it.
+        if header.field.equiv("Connection") && header.value.as_str().eq_ignore_ascii_case("close") {
+            self.headers.push(header);
+            return;
+        }
+
         // ignoring forbidden headers
         if header.field.equiv("Connection")
             || header.field.equiv("Trailer")
@@ -451,6 +458,13 @@ where
         }
 
         Ok(())
+    }
+
+    /// wasmfaas patch: whether this response ends its connection.
+    pub(crate) fn closes_connection(&self) -> bool {
+        self.headers.iter().any(|h| {
+            h.field.equiv("Connection") && h.value.as_str().eq_ignore_ascii_case("close")
+        })
     }
 
     /// Retrieves the current value of the `Response` status code

@@ -121,6 +121,15 @@ impl RefinedTcpStream {
     pub(crate) fn peer_addr(&mut self) -> IoResult<Option<SocketAddr>> {
         self.stream.peer_addr()
     }
+
+    /// wasmfaas patch: a second handle on a plain socket, only to shut it down.
+    pub(crate) fn shutdown_handle(&self) -> Option<Connection> {
+        match &self.stream {
+            Stream::Http(connection) => connection.try_clone().ok(),
+            #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
+            Stream::Https(_) => None,
+        }
+    }
 }
 
 impl Drop for RefinedTcpStream {
