@@ -545,3 +545,99 @@ fn runaway_and_crashing_guests_fail_alone_while_good_requests_succeed() {
     let stopped = server.stop();
     assert!(stopped.status.success(), "{}", stopped.stderr);
 }
+
+/// A chunked upload refused half-read leaves the rest of its body in the
+/// connection; the gateway means to close the connection (it adds
+/// `connection: close`), but tiny_http drops that header and keeps reading,
+/// so the leftover body is parsed as the next request.
+#[test]
+#[ignore = "bug: after a chunked upload is refused with 413, the rest of its body is parsed as \
+            the next request on the connection, which gets a 400 meant for garbage"]
+fn a_refused_chunked_upload_does_not_spill_into_the_next_request() {
+    let (_project, server) = start();
+    let mut connection = RawConnection::open(server.address());
+    let mut request =
+        b"POST /small HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    request.extend_from_slice(format!("{:x}\r\n", 2000).as_bytes());
+    request.extend_from_slice(&[b'z'; 2000]);
+    request.extend_from_slice(b"\r\n0\r\n\r\n");
+    request.extend_from_slice(b"GET /items/next HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    connection.send(&request);
+    let refused = connection.read_response(false);
+    assert_eq!(refused.status, 413, "{}", refused.text());
+    // Either the connection ends here (what `connection: close` announces), or
+    // the next request is answered as itself; never a reply to body bytes.
+    let rest = connection
+        .read_to_close()
+        .expect("the server ends the connection");
+    let rest = String::from_utf8_lossy(&rest);
+    assert!(
+        rest.is_empty() || rest.starts_with("HTTP/1.1 200 "),
+        "after the 413 came: {rest:?}"
+    );
+}
+
+/// A body refused from its `Content-Length` is meant not to be read (the 413
+/// says `connection: close`), but tiny_http drops that header and, when the
+/// request is dropped, reads and discards the whole declared body on the
+/// worker thread: a client that declares a large body and sends it slowly (or
+/// not at all) holds a worker, and as many such clients as workers stop the
+/// gateway.
+#[test]
+#[ignore = "bug: a 413 judged from Content-Length still waits for the whole declared body on the \
+            worker thread, and never sends `connection: close`"]
+fn an_upload_refused_from_its_content_length_is_not_waited_for() {
+    let project = TempProject::new(
+        "refused",
+        &[
+            ("wasmfaas.toml", CONFIG),
+            ("alpha.wat", &envelope_echo_wat("[]")),
+            ("beta.wat", &envelope_echo_wat("[]")),
+            ("small.wat", &envelope_echo_wat("[]")),
+            ("cookies.wat", &envelope_echo_wat("[]")),
+        ],
+    );
+    let server = DevServer::start(&project, &["--no-watch", "--workers", "1"]);
+    let mut uploader = RawConnection::open(server.address());
+    // 100 MB announced, none of it sent.
+    uploader.send(b"POST /small HTTP/1.1\r\nHost: t\r\nContent-Length: 100000000\r\n\r\n");
+    let refused = uploader.read_response(false);
+    assert_eq!(refused.status, 413, "{}", refused.text());
+
+    // The only worker must be free for others while the uploader stays connected.
+    let reply = RawConnection::open(server.address())
+        .exchange(b"GET /items/1 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    assert_eq!(reply.status, 200, "{}", reply.text());
+
+    assert_eq!(refused.header("connection"), Some("close"));
+    assert!(
+        uploader.read_to_close().is_some(),
+        "the server keeps the refused upload's connection open"
+    );
+}
+
+/// The 413 page rounds both figures down to whole KiB, so a 1,500-byte body
+/// over a 1,100-byte limit reads "(1 KiB) is over the limit ... = 1 KiB".
+#[test]
+#[ignore = "bug: the 413 page rounds the body size and the limit to whole KiB, so both can read \
+            `1 KiB` and the page does not say by how much the body is over"]
+fn the_413_page_tells_the_body_size_from_the_limit() {
+    let config = CONFIG.replace("max_body_bytes = 1000", "max_body_bytes = 1100");
+    let echo = envelope_echo_wat("[]");
+    let project = TempProject::new(
+        "limit-text",
+        &[
+            ("wasmfaas.toml", &config),
+            ("alpha.wat", &echo),
+            ("beta.wat", &echo),
+            ("small.wat", &echo),
+            ("cookies.wat", &echo),
+        ],
+    );
+    let server = DevServer::start(&project, &["--no-watch"]);
+    let reply = server.post("/small", &[b'x'; 1500]);
+    assert_eq!(reply.status, 413);
+    let text = reply.text();
+    // As `wasmfaas invoke` says it: exact byte counts.
+    assert!(text.contains("1500") && text.contains("1100"), "{text}");
+}
