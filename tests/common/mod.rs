@@ -2,6 +2,8 @@
 //! limits, and the Rust guests under `tests/guests/` built once per test binary.
 #![allow(dead_code)] // Each test binary uses a different subset.
 
+pub mod dev_server;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
@@ -52,14 +54,7 @@ pub fn run_with(module: &LoadedModule, stdin: &[u8], limits: &Limits, context: C
 /// WAT for a guest that writes `text` to file descriptor `fd`, then runs `then`
 /// (more WAT instructions, e.g. `unreachable`).
 pub fn printing_wat(fd: u32, text: &str, then: &str) -> String {
-    let escaped: String = text
-        .bytes()
-        .map(|b| match b {
-            b'"' | b'\\' => format!("\\{}", b as char),
-            b' '..=b'~' => (b as char).to_string(),
-            _ => format!("\\{b:02x}"),
-        })
-        .collect();
+    let escaped = wat_string(text);
     format!(
         r#"(module
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
@@ -72,6 +67,17 @@ pub fn printing_wat(fd: u32, text: &str, then: &str) -> String {
     {then}))"#,
         len = text.len()
     )
+}
+
+/// `text` as the inside of a WAT string literal.
+pub fn wat_string(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'"' | b'\\' => format!("\\{}", b as char),
+            b' '..=b'~' => (b as char).to_string(),
+            _ => format!("\\{b:02x}"),
+        })
+        .collect()
 }
 
 /// A guest that writes `hello` to stdout and ends normally.
