@@ -317,14 +317,10 @@ fn ctrl_c_lets_a_request_in_flight_finish_then_exits_0() {
     assert!(!out.contains("cut off"), "{out}");
 }
 
-/// The watcher starts only after the first builds (and after the banner says
-/// `Watching … for changes`), so a file saved while they run is never seen:
-/// the old code keeps answering, not even marked stale, until the file is
-/// saved again. With a Rust function, whose first build can take a minute,
-/// saving a fix meanwhile is ordinary.
+/// A file saved while the first builds run is rebuilt once they are done (the
+/// watcher starts before them). With a Rust function, whose first build can
+/// take a minute, saving a fix meanwhile is ordinary.
 #[test]
-#[ignore = "bug: an edit saved while the first builds run (before the watcher starts) is never \
-            picked up; the old code serves, unmarked, until the next save"]
 fn an_edit_saved_during_the_first_build_is_not_lost() {
     // `late` builds after `hot` (functions build in name order) and its build
     // command waits for the test's go-ahead, holding the first builds open.
