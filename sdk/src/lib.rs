@@ -22,12 +22,35 @@
 //! # Cost
 //! The guest runs in an interpreter that charges fuel for every instruction, on
 //! every request. A [`Request`] borrows its strings from the envelope instead of
-//! copying them.
+//! copying them, and on `wasm32-wasip1` the SDK installs its own allocator for
+//! small objects (cargo feature `allocator`, on by default), whose calls cost a
+//! few dozen instructions where the system `malloc` costs thousands of fuel.
+//! Large buffers still come from the system allocator. To install your own
+//! `#[global_allocator]`, depend on the SDK with `default-features = false`.
 
 #![warn(missing_docs)]
 
+#[cfg(any(
+    test,
+    all(
+        feature = "allocator",
+        target_os = "wasi",
+        not(target_feature = "atomics")
+    )
+))]
+mod alloc;
 mod head;
 pub mod json;
+
+/// Small allocations are the SDK's own (see the `alloc` module); on by default
+/// through the `allocator` feature, only where there are no threads.
+#[cfg(all(
+    feature = "allocator",
+    target_os = "wasi",
+    not(target_feature = "atomics")
+))]
+#[global_allocator]
+static ALLOCATOR: alloc::SmallObjects = alloc::SmallObjects::new();
 
 use head::{Pairs, Text};
 use std::fmt;

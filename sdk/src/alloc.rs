@@ -1,0 +1,288 @@
+//! A small-object allocator for guests, in front of the system allocator.
+//!
+//! A guest lives for one request, and most of what it allocates is small and
+//! short-lived: strings of the request and the response, little vectors. The
+//! system allocator (wasi-libc's dlmalloc) is general and good with big buffers,
+//! but in the interpreter each call to it costs about 2,000 fuel, because wasmi
+//! charges a function's whole straight-line body on entry and `malloc` is one long
+//! function. Here a small block comes from a free list of its size class, or is
+//! cut from a slab, in a few dozen instructions.
+//!
+//! Small means at most [`MAX_SMALL`] bytes with an alignment of at most
+//! [`ALIGN`]; anything else goes to the system allocator, which keeps large
+//! buffers (a request body, a response) reusable and growable in place. Freed
+//! small blocks return to their class's list, never to the system allocator: the
+//! instance and its memory are thrown away after the request anyway.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::UnsafeCell;
+use std::ptr;
+
+/// The smallest block, and the alignment every block has.
+const ALIGN: usize = 16;
+/// Size classes are the powers of two from [`ALIGN`] to this.
+const MAX_SMALL: usize = 1024;
+const CLASSES: usize = (MAX_SMALL / ALIGN).trailing_zeros() as usize + 1;
+/// What is taken from the system allocator at a time to cut small blocks from.
+const SLAB: usize = 16 * 1024;
+
+/// The allocator; install it with `#[global_allocator]`.
+pub(crate) struct SmallObjects {
+    state: UnsafeCell<State>,
+}
+
+struct State {
+    /// Heads of the free lists, one per size class; a free block holds the
+    /// address of the next one.
+    free: [*mut u8; CLASSES],
+    /// The unused part of the current slab.
+    next: *mut u8,
+    end: *mut u8,
+}
+
+// SAFETY: the allocator is only installed on targets without threads (see
+// lib.rs), where nothing can reach it concurrently.
+unsafe impl Sync for SmallObjects {}
+
+impl SmallObjects {
+    pub(crate) const fn new() -> SmallObjects {
+        SmallObjects {
+            state: UnsafeCell::new(State {
+                free: [ptr::null_mut(); CLASSES],
+                next: ptr::null_mut(),
+                end: ptr::null_mut(),
+            }),
+        }
+    }
+
+    /// # Safety
+    /// No other reference to the state may be alive: true when the allocator is
+    /// not re-entered, which its methods never do.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn state(&self) -> &mut State {
+        // SAFETY: see the caller's contract above.
+        unsafe { &mut *self.state.get() }
+    }
+}
+
+/// The size class of `layout`, if it is small.
+fn class(layout: Layout) -> Option<usize> {
+    if layout.size() > MAX_SMALL || layout.align() > ALIGN {
+        return None;
+    }
+    let size = layout.size().max(ALIGN).next_power_of_two();
+    Some((size / ALIGN).trailing_zeros() as usize)
+}
+
+fn class_size(class: usize) -> usize {
+    ALIGN << class
+}
+
+impl State {
+    /// A block of `class`, or null when the system is out of memory.
+    fn take(&mut self, class: usize) -> *mut u8 {
+        let head = self.free[class];
+        if !head.is_null() {
+            // SAFETY: every block on a list was given back by `give` and holds
+            // the next block's address (or null) in its first word.
+            self.free[class] = unsafe { head.cast::<*mut u8>().read() };
+            return head;
+        }
+        let size = class_size(class);
+        if (self.end as usize) - (self.next as usize) < size && !self.new_slab() {
+            return ptr::null_mut();
+        }
+        let block = self.next;
+        // SAFETY: at least `size` bytes are left in the slab.
+        self.next = unsafe { block.add(size) };
+        block
+    }
+
+    /// Starts a new slab, leaving the rest of the old one (smaller than the block
+    /// that did not fit) unused; false when the system is out of memory.
+    #[cold]
+    #[inline(never)]
+    fn new_slab(&mut self) -> bool {
+        // SAFETY: SLAB is non-zero and ALIGN a power of two.
+        let slab = unsafe { System.alloc(Layout::from_size_align_unchecked(SLAB, ALIGN)) };
+        if slab.is_null() {
+            return false;
+        }
+        self.next = slab;
+        // SAFETY: the slab is SLAB bytes long.
+        self.end = unsafe { slab.add(SLAB) };
+        true
+    }
+
+    /// Puts a block of `class` back on its list.
+    fn give(&mut self, block: *mut u8, class: usize) {
+        // SAFETY: the block is at least ALIGN bytes, aligned for a pointer, and no
+        // longer in use.
+        unsafe { block.cast::<*mut u8>().write(self.free[class]) };
+        self.free[class] = block;
+    }
+}
+
+// SAFETY: small blocks are ALIGN-aligned (slabs are, and every class size is a
+// multiple of ALIGN), at least as large as the layout asks, and handed out once
+// until given back; everything else is the system allocator's.
+unsafe impl GlobalAlloc for SmallObjects {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        match class(layout) {
+            // SAFETY: the allocator is not re-entered.
+            Some(class) => unsafe { self.state() }.take(class),
+            // SAFETY: forwarded with the caller's guarantees.
+            None => unsafe { System.alloc(layout) },
+        }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        match class(layout) {
+            Some(class) => {
+                // SAFETY: the allocator is not re-entered.
+                let block = unsafe { self.state() }.take(class);
+                if !block.is_null() {
+                    // SAFETY: the block has at least `layout.size()` bytes.
+                    unsafe { block.write_bytes(0, layout.size()) };
+                }
+                block
+            }
+            // SAFETY: forwarded with the caller's guarantees.
+            None => unsafe { System.alloc_zeroed(layout) },
+        }
+    }
+
+    unsafe fn dealloc(&self, block: *mut u8, layout: Layout) {
+        match class(layout) {
+            // SAFETY: the allocator is not re-entered; `block` came from `take`.
+            Some(class) => unsafe { self.state() }.give(block, class),
+            // SAFETY: forwarded with the caller's guarantees.
+            None => unsafe { System.dealloc(block, layout) },
+        }
+    }
+
+    unsafe fn realloc(&self, block: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: the caller guarantees `new_size`, rounded up to the alignment,
+        // does not overflow.
+        let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
+        match (class(layout), class(new_layout)) {
+            (Some(old), Some(new)) if old == new => block,
+            // SAFETY: forwarded with the caller's guarantees.
+            (None, None) => unsafe { System.realloc(block, layout, new_size) },
+            _ => {
+                // SAFETY: `new_layout` is valid (see above) and non-zero-sized,
+                // as `realloc`'s contract requires of `new_size`.
+                let moved = unsafe { self.alloc(new_layout) };
+                if !moved.is_null() {
+                    // SAFETY: both blocks hold at least the smaller size and are
+                    // distinct; the old one is given up only after the copy.
+                    unsafe {
+                        ptr::copy_nonoverlapping(block, moved, layout.size().min(new_size));
+                        self.dealloc(block, layout);
+                    }
+                }
+                moved
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layout(size: usize, align: usize) -> Layout {
+        Layout::from_size_align(size, align).unwrap()
+    }
+
+    #[test]
+    fn small_blocks_are_aligned_and_disjoint_across_slabs() {
+        let heap = SmallObjects::new();
+        let mut blocks = Vec::new();
+        // More than fits in one slab, in every class.
+        for round in 0..40 {
+            for size in [1, 16, 17, 100, 512, 1000, 1024] {
+                let block = unsafe { heap.alloc(layout(size, 8)) };
+                assert!(!block.is_null());
+                assert_eq!(block as usize % ALIGN, 0);
+                unsafe { block.write_bytes(round as u8, size) };
+                blocks.push((block as usize, size, round as u8));
+            }
+        }
+        let mut sorted = blocks.clone();
+        sorted.sort();
+        for pair in sorted.windows(2) {
+            assert!(pair[0].0 + pair[0].1 <= pair[1].0, "blocks overlap");
+        }
+        for &(block, size, fill) in &blocks {
+            let bytes = unsafe { std::slice::from_raw_parts(block as *const u8, size) };
+            assert!(bytes.iter().all(|&b| b == fill), "a block was overwritten");
+        }
+    }
+
+    #[test]
+    fn a_freed_block_is_reused_by_its_class_only() {
+        let heap = SmallObjects::new();
+        let a = unsafe { heap.alloc(layout(40, 8)) };
+        unsafe { heap.dealloc(a, layout(40, 8)) };
+        let other_class = unsafe { heap.alloc(layout(100, 8)) };
+        assert_ne!(other_class, a);
+        assert_eq!(unsafe { heap.alloc(layout(64, 4)) }, a);
+    }
+
+    #[test]
+    fn zeroed_blocks_are_zero_even_when_reused() {
+        let heap = SmallObjects::new();
+        let a = unsafe { heap.alloc(layout(200, 8)) };
+        unsafe { a.write_bytes(0xAB, 200) };
+        unsafe { heap.dealloc(a, layout(200, 8)) };
+        let b = unsafe { heap.alloc_zeroed(layout(256, 8)) };
+        assert_eq!(a, b);
+        let bytes = unsafe { std::slice::from_raw_parts(b, 256) };
+        assert!(bytes.iter().all(|&x| x == 0));
+        let big = unsafe { heap.alloc_zeroed(layout(5000, 8)) };
+        assert!(
+            unsafe { std::slice::from_raw_parts(big, 5000) }
+                .iter()
+                .all(|&x| x == 0)
+        );
+        unsafe { heap.dealloc(big, layout(5000, 8)) };
+    }
+
+    #[test]
+    fn realloc_keeps_the_bytes_within_and_across_classes() {
+        let heap = SmallObjects::new();
+        let mut size = 10;
+        let mut block = unsafe { heap.alloc(layout(size, 1)) };
+        for i in 0..size {
+            unsafe { block.add(i).write(i as u8) };
+        }
+        // Within a class the block stays; then it moves up through the classes
+        // and out to the system allocator, and back down.
+        let same = unsafe { heap.realloc(block, layout(size, 1), 16) };
+        assert_eq!(same, block);
+        size = 16;
+        for new_size in [17, 300, 1024, 1025, 70_000, 900, 5] {
+            block = unsafe { heap.realloc(block, layout(size, 1), new_size) };
+            assert!(!block.is_null());
+            let kept = size.min(new_size).min(10);
+            for i in 0..kept {
+                assert_eq!(unsafe { block.add(i).read() }, i as u8, "to {new_size}");
+            }
+            size = new_size;
+        }
+        unsafe { heap.dealloc(block, layout(size, 1)) };
+    }
+
+    #[test]
+    fn large_or_overaligned_layouts_go_to_the_system_allocator() {
+        assert_eq!(class(layout(1025, 8)), None);
+        assert_eq!(class(layout(64, 32)), None);
+        assert_eq!(class(layout(0, 1)), Some(0));
+        assert_eq!(class(layout(1024, 16)), Some(CLASSES - 1));
+        let heap = SmallObjects::new();
+        let block = unsafe { heap.alloc(layout(64, 64)) };
+        assert_eq!(block as usize % 64, 0);
+        unsafe { heap.dealloc(block, layout(64, 64)) };
+    }
+}
