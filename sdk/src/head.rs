@@ -238,6 +238,12 @@ impl<'a> Reader<'a> {
 
     /// Skips whitespace and consumes `c` if it is next.
     fn eat(&mut self, c: u8) -> bool {
+        // Heads are usually written without whitespace: try without the loop first.
+        self.eat_raw(c) || self.eat_after_ws(c)
+    }
+
+    #[inline(never)]
+    fn eat_after_ws(&mut self, c: u8) -> bool {
         self.ws();
         self.eat_raw(c)
     }
