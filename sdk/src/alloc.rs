@@ -1,18 +1,20 @@
 //! A small-object allocator for guests, in front of the system allocator.
 //!
 //! A guest lives for one request, and most of what it allocates is small and
-//! short-lived: strings of the request and the response, little vectors. The
-//! system allocator (wasi-libc's dlmalloc) is general and good with big buffers,
-//! but in the interpreter each call to it costs about 2,000 fuel, because wasmi
-//! charges a function's whole straight-line body on entry and `malloc` is one long
-//! function. Here a small block comes from a free list of its size class, or is
-//! cut from a slab, in a few dozen instructions.
+//! short-lived: the request buffer, strings of the request and the response,
+//! little vectors. The system allocator (wasi-libc's dlmalloc) is general and good
+//! with big buffers, but in the interpreter each call to it costs about 2,000
+//! fuel, because wasmi charges a function's whole straight-line body on entry and
+//! `malloc` is one long function. Here a block comes from a free list of its size
+//! class, or is cut from a slab, in a few dozen instructions; the first slab is
+//! static memory, so a typical request never calls the system allocator.
 //!
-//! Small means at most [`MAX_SMALL`] bytes with an alignment of at most
-//! [`ALIGN`]; anything else goes to the system allocator, which keeps large
-//! buffers (a request body, a response) reusable and growable in place. Freed
-//! small blocks return to their class's list, never to the system allocator: the
-//! instance and its memory are thrown away after the request anyway.
+//! Small means at most [`MAX_SMALL`] bytes (which covers a typical request, see
+//! `INITIAL_INPUT` in lib.rs) with an alignment of at most [`ALIGN`]; anything
+//! else goes to the system allocator, which keeps large buffers (a big body, a
+//! response) reusable and growable in place. Freed small blocks return to their
+//! class's list, never to the system allocator: the instance and its memory are
+//! thrown away after the request anyway.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::UnsafeCell;
@@ -21,15 +23,24 @@ use std::ptr;
 /// The smallest block, and the alignment every block has.
 const ALIGN: usize = 16;
 /// Size classes are the powers of two from [`ALIGN`] to this.
-const MAX_SMALL: usize = 1024;
+const MAX_SMALL: usize = 16 * 1024;
 const CLASSES: usize = (MAX_SMALL / ALIGN).trailing_zeros() as usize + 1;
-/// What is taken from the system allocator at a time to cut small blocks from.
-const SLAB: usize = 16 * 1024;
+/// The size of a slab, which small blocks are cut from. The first is static (it
+/// adds 32 KiB to the initial memory: with the default 64 KiB stack, still two
+/// pages); the others come from the system allocator.
+const SLAB: usize = 32 * 1024;
 
 /// The allocator; install it with `#[global_allocator]`.
 pub(crate) struct SmallObjects {
     state: UnsafeCell<State>,
+    /// The first slab, in the allocator itself: zero-initialised static memory,
+    /// which a fresh instance has anyway, so a typical request never calls the
+    /// system allocator at all.
+    first_slab: UnsafeCell<Slab>,
 }
+
+#[repr(align(16))]
+struct Slab([u8; SLAB]);
 
 struct State {
     /// Heads of the free lists, one per size class; a free block holds the
@@ -38,6 +49,8 @@ struct State {
     /// The unused part of the current slab.
     next: *mut u8,
     end: *mut u8,
+    /// Whether `first_slab` has been handed to `next`..`end` yet.
+    started: bool,
 }
 
 // SAFETY: the allocator is only installed on targets without threads (see
@@ -51,7 +64,9 @@ impl SmallObjects {
                 free: [ptr::null_mut(); CLASSES],
                 next: ptr::null_mut(),
                 end: ptr::null_mut(),
+                started: false,
             }),
+            first_slab: UnsafeCell::new(Slab([0; SLAB])),
         }
     }
 
@@ -62,6 +77,13 @@ impl SmallObjects {
     unsafe fn state(&self) -> &mut State {
         // SAFETY: see the caller's contract above.
         unsafe { &mut *self.state.get() }
+    }
+}
+
+impl SmallObjects {
+    fn first_slab(&self) -> *mut u8 {
+        // SAFETY: only the address is taken; nothing is read or written.
+        unsafe { (&raw mut (*self.first_slab.get()).0).cast() }
     }
 }
 
@@ -79,8 +101,9 @@ fn class_size(class: usize) -> usize {
 }
 
 impl State {
-    /// A block of `class`, or null when the system is out of memory.
-    fn take(&mut self, class: usize) -> *mut u8 {
+    /// A block of `class`, or null when the system is out of memory;
+    /// `first_slab` is where the first slab is.
+    fn take(&mut self, class: usize, first_slab: *mut u8) -> *mut u8 {
         let head = self.free[class];
         if !head.is_null() {
             // SAFETY: every block on a list was given back by `give` and holds
@@ -89,7 +112,7 @@ impl State {
             return head;
         }
         let size = class_size(class);
-        if (self.end as usize) - (self.next as usize) < size && !self.new_slab() {
+        if (self.end as usize) - (self.next as usize) < size && !self.new_slab(first_slab) {
             return ptr::null_mut();
         }
         let block = self.next;
@@ -102,9 +125,14 @@ impl State {
     /// that did not fit) unused; false when the system is out of memory.
     #[cold]
     #[inline(never)]
-    fn new_slab(&mut self) -> bool {
-        // SAFETY: SLAB is non-zero and ALIGN a power of two.
-        let slab = unsafe { System.alloc(Layout::from_size_align_unchecked(SLAB, ALIGN)) };
+    fn new_slab(&mut self, first_slab: *mut u8) -> bool {
+        let slab = if self.started {
+            // SAFETY: SLAB is non-zero and ALIGN a power of two.
+            unsafe { System.alloc(Layout::from_size_align_unchecked(SLAB, ALIGN)) }
+        } else {
+            self.started = true;
+            first_slab
+        };
         if slab.is_null() {
             return false;
         }
@@ -130,7 +158,7 @@ unsafe impl GlobalAlloc for SmallObjects {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         match class(layout) {
             // SAFETY: the allocator is not re-entered.
-            Some(class) => unsafe { self.state() }.take(class),
+            Some(class) => unsafe { self.state() }.take(class, self.first_slab()),
             // SAFETY: forwarded with the caller's guarantees.
             None => unsafe { System.alloc(layout) },
         }
@@ -140,7 +168,7 @@ unsafe impl GlobalAlloc for SmallObjects {
         match class(layout) {
             Some(class) => {
                 // SAFETY: the allocator is not re-entered.
-                let block = unsafe { self.state() }.take(class);
+                let block = unsafe { self.state() }.take(class, self.first_slab());
                 if !block.is_null() {
                     // SAFETY: the block has at least `layout.size()` bytes.
                     unsafe { block.write_bytes(0, layout.size()) };
@@ -201,7 +229,7 @@ mod tests {
         let mut blocks = Vec::new();
         // More than fits in one slab, in every class.
         for round in 0..40 {
-            for size in [1, 16, 17, 100, 512, 1000, 1024] {
+            for size in [1, 16, 17, 100, 512, 1000, 1024, 5000] {
                 let block = unsafe { heap.alloc(layout(size, 8)) };
                 assert!(!block.is_null());
                 assert_eq!(block as usize % ALIGN, 0);
@@ -262,7 +290,7 @@ mod tests {
         let same = unsafe { heap.realloc(block, layout(size, 1), 16) };
         assert_eq!(same, block);
         size = 16;
-        for new_size in [17, 300, 1024, 1025, 70_000, 900, 5] {
+        for new_size in [17, 300, 1024, 1025, MAX_SMALL + 1, 70_000, 900, 5] {
             block = unsafe { heap.realloc(block, layout(size, 1), new_size) };
             assert!(!block.is_null());
             let kept = size.min(new_size).min(10);
@@ -276,10 +304,10 @@ mod tests {
 
     #[test]
     fn large_or_overaligned_layouts_go_to_the_system_allocator() {
-        assert_eq!(class(layout(1025, 8)), None);
+        assert_eq!(class(layout(MAX_SMALL + 1, 8)), None);
         assert_eq!(class(layout(64, 32)), None);
         assert_eq!(class(layout(0, 1)), Some(0));
-        assert_eq!(class(layout(1024, 16)), Some(CLASSES - 1));
+        assert_eq!(class(layout(MAX_SMALL, 16)), Some(CLASSES - 1));
         let heap = SmallObjects::new();
         let block = unsafe { heap.alloc(layout(64, 64)) };
         assert_eq!(block as usize % 64, 0);

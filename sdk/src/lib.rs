@@ -23,9 +23,9 @@
 //! The guest runs in an interpreter that charges fuel for every instruction, on
 //! every request. A [`Request`] borrows its strings from the envelope instead of
 //! copying them, and on `wasm32-wasip1` the SDK installs its own allocator for
-//! small objects (cargo feature `allocator`, on by default), whose calls cost a
-//! few dozen instructions where the system `malloc` costs thousands of fuel.
-//! Large buffers still come from the system allocator. To install your own
+//! objects up to 16 KiB (cargo feature `allocator`, on by default), whose calls
+//! cost a few dozen instructions where the system `malloc` costs thousands of
+//! fuel. Larger buffers still come from the system allocator. To install your own
 //! `#[global_allocator]`, depend on the SDK with `default-features = false`.
 
 #![warn(missing_docs)]
