@@ -121,6 +121,19 @@ impl State {
         block
     }
 
+    /// Whether `take(class)` will cut its block from the static first slab, which
+    /// nothing has written to yet, so it is zero: as a fresh instance's memory is.
+    fn next_is_zero(&self, class: usize, first_slab: *mut u8) -> bool {
+        if !self.free[class].is_null() {
+            return false;
+        }
+        if !self.started {
+            return true;
+        }
+        let room = (self.end as usize) - (self.next as usize);
+        self.end == first_slab.wrapping_add(SLAB) && room >= class_size(class)
+    }
+
     /// Starts a new slab, leaving the rest of the old one (smaller than the block
     /// that did not fit) unused; false when the system is out of memory.
     #[cold]
@@ -168,8 +181,10 @@ unsafe impl GlobalAlloc for SmallObjects {
         match class(layout) {
             Some(class) => {
                 // SAFETY: the allocator is not re-entered.
-                let block = unsafe { self.state() }.take(class, self.first_slab());
-                if !block.is_null() {
+                let state = unsafe { self.state() };
+                let zero = state.next_is_zero(class, self.first_slab());
+                let block = state.take(class, self.first_slab());
+                if !block.is_null() && !zero {
                     // SAFETY: the block has at least `layout.size()` bytes.
                     unsafe { block.write_bytes(0, layout.size()) };
                 }
@@ -275,6 +290,22 @@ mod tests {
                 .all(|&x| x == 0)
         );
         unsafe { heap.dealloc(big, layout(5000, 8)) };
+    }
+
+    #[test]
+    fn only_untouched_static_memory_is_handed_out_unzeroed() {
+        let heap = SmallObjects::new();
+        let first = heap.first_slab();
+        let state = unsafe { heap.state() };
+        assert!(state.next_is_zero(CLASSES - 1, first));
+        let a = state.take(CLASSES - 1, first);
+        assert!(state.next_is_zero(CLASSES - 1, first));
+        let b = state.take(CLASSES - 1, first);
+        // The first slab is used up: the next block comes from the system.
+        assert!(!state.next_is_zero(CLASSES - 1, first));
+        state.give(a, CLASSES - 1);
+        assert!(!state.next_is_zero(CLASSES - 1, first));
+        assert!(!b.is_null() && !state.next_is_zero(0, first));
     }
 
     #[test]
