@@ -53,69 +53,111 @@ fn micros(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
 
+/// Rounds per figure: each round measures every case in turn, so drift in machine
+/// speed hits all cases alike; a figure is the median over all rounds, and the
+/// spread of the per-round medians shows how much to trust it.
+const ROUNDS: usize = 5;
+
+/// One thing measured per invocation: its name and a run that returns the fuel
+/// it used (0 where nothing is metered).
+type Case<'a> = (String, Box<dyn FnMut() -> u64 + 'a>);
+
 fn per_invocation(wasm: &[u8], hello: &wasmfaas::config::Function, n: usize) {
     let module = LoadedModule::new("hello", wasm).expect("hello loads");
-    let request = HttpRequest {
-        method: "GET".into(),
-        path: "/hello".into(),
-        query: "name=Ada".into(),
-        headers: vec![
-            ("host".into(), "localhost:8080".into()),
-            ("user-agent".into(), "bench".into()),
-            ("accept".into(), "*/*".into()),
-        ],
-        ..HttpRequest::default()
-    };
-    // Warm up caches and the allocator.
-    for _ in 0..200 {
-        let _ = http::call(&module, hello, &request, CONTEXT);
-    }
-    let mut wasm_samples = Vec::with_capacity(n);
-    let mut fuel = 0;
-    for _ in 0..n {
-        let started = Instant::now();
-        let outcome = http::call(&module, hello, &request, CONTEXT);
-        wasm_samples.push(started.elapsed());
-        fuel = outcome.usage.fuel;
-        assert_eq!(outcome.result.expect("hello answers").status, 200);
-    }
     let empty = wat::parse_str(r#"(module (memory (export "memory") 1) (func (export "_start")))"#)
         .unwrap();
     let empty = LoadedModule::new("empty", &empty).unwrap();
     let limits = Limits::default();
-    let mut floor_samples = Vec::with_capacity(n);
-    for _ in 0..n {
-        let started = Instant::now();
-        let report = run_without_input(&empty, &limits);
-        floor_samples.push(started.elapsed());
-        assert!(report.result.is_ok());
+    let typical = hello_request(3);
+    let envelope = http::encode_request(&typical);
+    let mut cases: Vec<Case<'_>> = Vec::new();
+    // The same request with more or fewer headers: what parsing one costs.
+    for headers in [3, 0, 20] {
+        let request = hello_request(headers);
+        let (module, hello) = (&module, hello);
+        cases.push((
+            format!("hello, {headers} headers"),
+            Box::new(move || {
+                let outcome = http::call(module, hello, &request, CONTEXT);
+                assert_eq!(outcome.result.expect("hello answers").status, 200);
+                outcome.usage.fuel
+            }),
+        ));
     }
-    let mut native_samples = Vec::with_capacity(n);
-    let envelope = http::encode_request(&request);
-    for _ in 0..n {
-        let started = Instant::now();
-        let response = native_hello(&envelope);
-        native_samples.push(started.elapsed());
-        assert_eq!(http::decode_response(&response).unwrap().status, 200);
+    cases.push((
+        "empty module (floor)".into(),
+        Box::new(|| {
+            let report = run_without_input(&empty, &limits);
+            assert!(report.result.is_ok());
+            report.usage.fuel
+        }),
+    ));
+    cases.push((
+        "native handler (SDK)".into(),
+        Box::new(|| {
+            let response = native_hello(&envelope);
+            assert_eq!(http::decode_response(&response).unwrap().status, 200);
+            0
+        }),
+    ));
+    // Warm up caches and the allocator.
+    for (_, run) in &mut cases {
+        for _ in 0..200 {
+            run();
+        }
     }
-    let (wasm_median, wasm_p90) = stats(&mut wasm_samples);
-    let (floor_median, _) = stats(&mut floor_samples);
-    let (native_median, _) = stats(&mut native_samples);
-    println!("\n== per invocation, fresh instance each ({n} runs)");
-    println!(
-        "hello via wasmi:        median {:8.1} µs  p90 {:8.1} µs  fuel {fuel}",
-        micros(wasm_median),
-        micros(wasm_p90)
-    );
-    println!(
-        "empty module (floor):   median {:8.1} µs",
-        micros(floor_median)
-    );
-    println!(
-        "native handler (SDK):   median {:8.1} µs   → wasm/native {:.1}×",
-        micros(native_median),
-        wasm_median.as_secs_f64() / native_median.as_secs_f64()
-    );
+    let per_round = n / ROUNDS;
+    let mut samples = vec![Vec::with_capacity(n); cases.len()];
+    let mut round_medians = vec![Vec::with_capacity(ROUNDS); cases.len()];
+    let mut fuel = vec![0; cases.len()];
+    for _ in 0..ROUNDS {
+        for (i, (_, run)) in cases.iter_mut().enumerate() {
+            let mut round = Vec::with_capacity(per_round);
+            for _ in 0..per_round {
+                let started = Instant::now();
+                fuel[i] = run();
+                round.push(started.elapsed());
+            }
+            round_medians[i].push(stats(&mut round).0);
+            samples[i].extend(round);
+        }
+    }
+    println!("\n== per invocation, fresh instance each ({ROUNDS} rounds of {per_round} runs)");
+    let (typical_median, _) = stats(&mut samples[0]);
+    for (i, (name, _)) in cases.iter().enumerate() {
+        let (median, p90) = stats(&mut samples[i]);
+        round_medians[i].sort();
+        println!(
+            "{name:22} median {:7.1} µs  p90 {:7.1} µs  rounds {:.1}..{:.1} µs  {:5.2}× hello  fuel {}",
+            micros(median),
+            micros(p90),
+            micros(round_medians[i][0]),
+            micros(round_medians[i][ROUNDS - 1]),
+            median.as_secs_f64() / typical_median.as_secs_f64(),
+            fuel[i]
+        );
+    }
+}
+
+/// `GET /hello?name=Ada` with `headers` typical request headers.
+fn hello_request(headers: usize) -> HttpRequest {
+    let typical = [
+        ("host", "localhost:8080"),
+        ("user-agent", "bench"),
+        ("accept", "*/*"),
+    ];
+    HttpRequest {
+        method: "GET".into(),
+        path: "/hello".into(),
+        query: "name=Ada".into(),
+        headers: (0..headers)
+            .map(|i| {
+                let (name, value) = typical.get(i).copied().unwrap_or(("x-extra", "some value"));
+                (name.to_string(), value.to_string())
+            })
+            .collect(),
+        ..HttpRequest::default()
+    }
 }
 
 /// One invocation with empty stdin, args and env.

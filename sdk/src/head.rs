@@ -3,8 +3,20 @@
 //! Hand-written because the guest runs in an interpreter that charges per
 //! instruction: `serde_json` would triple the module size and parse slower. It reads
 //! exactly what the ABI needs and skips (while still validating) everything else.
+//!
+//! Nothing is copied: every string of the head is a [`Text`], a range of the input
+//! itself. Only a string with escapes is decoded, into one side buffer shared by
+//! all such strings, so a typical head costs no allocation at all beyond the list
+//! of header and parameter pairs.
+//!
+//! # Dev. Note: what fuel charges for
+//! wasmi charges fuel when it enters a straight-line region, for every instruction
+//! in it whether it runs or not: a function's whole body outside its loops and
+//! `if`s at each call, and a loop's whole body at each iteration. So hot loops here
+//! are tiny, and everything rare (escapes, non-ASCII checks, errors) is a separate,
+//! non-inlined function instead of a branch inside the hot code.
 
-use std::borrow::Cow;
+use std::ops::Range;
 
 use crate::{EnvelopeError, Request};
 
@@ -12,69 +24,264 @@ use crate::{EnvelopeError, Request};
 /// exhausting the guest's small (64 KiB by default) stack.
 const MAX_DEPTH: usize = 64;
 
-type Pairs = Vec<(String, String)>;
+/// Where one string of the head is: a range of the input, or of the side buffer
+/// holding strings that had escapes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Text {
+    start: usize,
+    end: usize,
+    unescaped: bool,
+}
+
+/// `(name, value)` pairs of the head, for headers and route parameters.
+pub(crate) type Pairs = Vec<(Text, Text)>;
+
+/// Everything [`parse`] extracts from a head; the texts refer to its input.
+struct Head {
+    method: Text,
+    path: Text,
+    query: Text,
+    pairs: Pairs,
+    params: Range<usize>,
+    headers: Range<usize>,
+    unescaped: String,
+    body_start: usize,
+}
 
 /// Parses a whole envelope, keeping `input` in the [`Request`] as its body.
 pub(crate) fn parse(input: Vec<u8>) -> Result<Request, EnvelopeError> {
-    let mut r = Reader { b: &input, pos: 0 };
-    let (mut v, mut method, mut path) = (None, None, None);
-    let (mut query, mut params, mut headers) = (String::new(), Vec::new(), Vec::new());
-    let mut body_len = None;
-    r.object(|r, key| {
-        match &*key {
-            "v" => v = Some(r.uint()?),
-            "method" => method = Some(r.string()?.into_owned()),
-            "path" => path = Some(r.string()?.into_owned()),
-            "query" => query = r.string()?.into_owned(),
-            "params" => params = r.string_map()?,
-            "headers" => headers = r.pairs()?,
-            "body_len" => body_len = Some(r.uint()?),
-            _ => r.skip(0)?,
+    let head = read_head(&input)?;
+    Ok(Request {
+        input,
+        body_start: head.body_start,
+        unescaped: head.unescaped,
+        method: head.method,
+        path: head.path,
+        query: head.query,
+        pairs: head.pairs,
+        params: head.params,
+        headers: head.headers,
+        owned_params: Default::default(),
+        owned_headers: Default::default(),
+    })
+}
+
+fn read_head(input: &[u8]) -> Result<Head, EnvelopeError> {
+    let mut r = Reader::new(input);
+    let fields = match r.canonical() {
+        Ok(fields) => fields,
+        Err(Failed) => {
+            r.restart();
+            let mut fields = Fields::default();
+            let read = r.object(|r, key| fields.member(r, key));
+            if read.is_err() || !r.eat(b'\n') {
+                return Err(r.error());
+            }
+            fields
         }
-        Ok(())
-    })?;
-    if !r.eat(b'\n') {
-        let at_end = r.pos == r.b.len();
-        let what = if at_end {
-            "missing '\\n' after"
-        } else {
-            "unexpected character after"
-        };
-        return Err(r.err(&format!("{what} the JSON head")));
-    }
+    };
     let body_start = r.pos;
-    match v {
+    match fields.v {
         Some(1) => {}
         Some(n) => return Err(EnvelopeError::new(format!("unsupported ABI version {n}"))),
-        None => return Err(EnvelopeError::new("missing key \"v\"")),
+        None => return Err(missing("v")),
     }
     let actual = input.len() - body_start;
-    if let Some(n) = body_len.filter(|&n| n != actual as u64) {
+    if let Some(n) = fields.body_len.filter(|&n| n != actual as u64) {
         let msg = format!("body_len is {n} but {actual} body bytes follow");
         return Err(EnvelopeError::new(msg));
     }
-    let missing = |k: &str| EnvelopeError::new(format!("missing key \"{k}\""));
-    Ok(Request {
-        method: method.ok_or_else(|| missing("method"))?,
-        path: path.ok_or_else(|| missing("path"))?,
-        query,
-        params,
-        headers,
-        input,
+    Ok(Head {
+        method: fields.method.ok_or_else(|| missing("method"))?,
+        path: fields.path.ok_or_else(|| missing("path"))?,
+        query: fields.query,
+        pairs: r.pairs,
+        params: fields.params,
+        headers: fields.headers,
+        unescaped: r.unescaped,
         body_start,
     })
 }
 
+#[cold]
+fn missing(key: &str) -> EnvelopeError {
+    EnvelopeError::new(format!("missing key \"{key}\""))
+}
+
+/// The keys of the head seen so far; a repeated key's last value wins.
+#[derive(Default)]
+struct Fields {
+    v: Option<u64>,
+    method: Option<Text>,
+    path: Option<Text>,
+    query: Text,
+    params: Range<usize>,
+    headers: Range<usize>,
+    body_len: Option<u64>,
+}
+
+impl Fields {
+    fn member(&mut self, r: &mut Reader<'_>, key: Text) -> Res<()> {
+        match r.str(key).as_bytes() {
+            b"v" => self.v = Some(r.uint()?),
+            b"method" => self.method = Some(r.string()?),
+            b"path" => self.path = Some(r.string()?),
+            b"query" => self.query = r.string()?,
+            b"params" => self.params = r.string_map()?,
+            b"headers" => self.headers = r.pairs()?,
+            b"body_len" => self.body_len = Some(r.uint()?),
+            _ => r.skip(0)?,
+        }
+        Ok(())
+    }
+}
+
+impl Request {
+    /// The string `text` stands for.
+    pub(crate) fn text(&self, text: Text) -> &str {
+        if text.unescaped {
+            &self.unescaped[text.start..text.end]
+        } else {
+            raw_str(&self.input, text)
+        }
+    }
+
+    /// The `(name, value)` pairs in `range` of the head, in order.
+    pub(crate) fn pairs_in(
+        &self,
+        range: Range<usize>,
+    ) -> impl DoubleEndedIterator<Item = (&str, &str)> {
+        self.pairs[range]
+            .iter()
+            .map(|&(name, value)| (self.text(name), self.text(value)))
+    }
+}
+
+/// A raw text as `&str`, without validating it again.
+fn raw_str(input: &[u8], text: Text) -> &str {
+    let bytes = &input[text.start..text.end];
+    // SAFETY: raw texts are made only by `Reader::string`, which checked that the
+    // bytes are UTF-8 (all ASCII, or validated by `Reader::check_utf8`), and the
+    // input they index is never modified afterwards.
+    unsafe { std::str::from_utf8_unchecked(bytes) }
+}
+
+/// Bytes that end an unescaped run inside a string: `"`, `\` and the control
+/// characters JSON forbids raw.
+static STOPS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        table[c] = true;
+        c += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
 struct Reader<'a> {
     b: &'a [u8],
     pos: usize,
+    /// What went wrong and where, once something did.
+    failure: Option<(&'static str, usize)>,
+    unescaped: String,
+    pairs: Pairs,
 }
 
-type Res<T> = Result<T, EnvelopeError>;
+/// A failed read; what failed is in [`Reader::failure`]. Empty, so that passing
+/// it up with `?` costs nothing on the way that succeeds.
+struct Failed;
+
+type Res<T> = Result<T, Failed>;
 
 impl<'a> Reader<'a> {
-    fn err(&self, what: &str) -> EnvelopeError {
-        EnvelopeError::new(format!("{what} at byte {}", self.pos))
+    fn new(input: &'a [u8]) -> Reader<'a> {
+        Reader {
+            b: input,
+            pos: 0,
+            failure: None,
+            unescaped: String::new(),
+            pairs: Pairs::new(),
+        }
+    }
+
+    /// Records that `what` is wrong at the current position.
+    #[cold]
+    #[inline(never)]
+    fn fail(&mut self, what: &'static str) -> Failed {
+        self.fail_at(what, self.pos)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn fail_at(&mut self, what: &'static str, at: usize) -> Failed {
+        self.failure = Some((what, at));
+        Failed
+    }
+
+    /// Reads a head written the way wasmfaas writes it: the keys in the order of
+    /// the ABI's table, no whitespace. Anything else fails, and the head is read
+    /// again by the general reader; this saves matching each key by name, which
+    /// was a third of the cost of a typical head.
+    fn canonical(&mut self) -> Res<Fields> {
+        let mut fields = Fields::default();
+        self.literal(b"{\"v\":")?;
+        fields.v = Some(self.uint()?);
+        self.literal(b",\"method\":")?;
+        fields.method = Some(self.string()?);
+        self.literal(b",\"path\":")?;
+        fields.path = Some(self.string()?);
+        self.literal(b",\"query\":")?;
+        fields.query = self.string()?;
+        self.literal(b",\"params\":")?;
+        fields.params = self.string_map()?;
+        self.literal(b",\"headers\":")?;
+        fields.headers = self.pairs()?;
+        self.literal(b",\"body_len\":")?;
+        fields.body_len = Some(self.uint()?);
+        self.literal(b"}\n")?;
+        Ok(fields)
+    }
+
+    /// Consumes `expected` if the input continues with it.
+    fn literal(&mut self, expected: &[u8]) -> Res<()> {
+        if self.b[self.pos..].starts_with(expected) {
+            self.pos += expected.len();
+            Ok(())
+        } else {
+            Err(Failed)
+        }
+    }
+
+    /// Forgets everything read so far, to read the head again from its start.
+    #[cold]
+    #[inline(never)]
+    fn restart(&mut self) {
+        self.pos = 0;
+        self.failure = None;
+        self.unescaped.clear();
+        self.pairs.clear();
+    }
+
+    /// The error to report after a failed read.
+    #[cold]
+    #[inline(never)]
+    fn error(&self) -> EnvelopeError {
+        let (what, at) = match self.failure {
+            Some(failure) => failure,
+            None if self.pos == self.b.len() => ("missing '\\n' after the JSON head", self.pos),
+            None => ("unexpected character after the JSON head", self.pos),
+        };
+        EnvelopeError::new(format!("{what} at byte {at}"))
+    }
+
+    fn str(&self, text: Text) -> &str {
+        if text.unescaped {
+            &self.unescaped[text.start..text.end]
+        } else {
+            raw_str(self.b, text)
+        }
     }
 
     /// `\n` is not whitespace here: it ends the head, which must be a single line.
@@ -86,19 +293,25 @@ impl<'a> Reader<'a> {
 
     /// Skips whitespace and consumes `c` if it is next.
     fn eat(&mut self, c: u8) -> bool {
+        // Heads are usually written without whitespace: try without the loop first.
+        self.eat_raw(c) || self.eat_after_ws(c)
+    }
+
+    #[inline(never)]
+    fn eat_after_ws(&mut self, c: u8) -> bool {
         self.ws();
         self.eat_raw(c)
     }
 
-    fn expect(&mut self, c: u8, what: &str) -> Res<()> {
+    fn expect(&mut self, c: u8, what: &'static str) -> Res<()> {
         if self.eat(c) {
             Ok(())
         } else {
-            Err(self.err(what))
+            Err(self.fail(what))
         }
     }
 
-    fn object(&mut self, mut member: impl FnMut(&mut Self, Cow<'a, str>) -> Res<()>) -> Res<()> {
+    fn object(&mut self, mut member: impl FnMut(&mut Self, Text) -> Res<()>) -> Res<()> {
         self.expect(b'{', "expected '{'")?;
         if self.eat(b'}') {
             return Ok(());
@@ -126,42 +339,86 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Borrows when the string has no escapes, which is the common case.
-    fn string(&mut self) -> Res<Cow<'a, str>> {
+    /// A string as a range of the input when it has no escapes (the common case),
+    /// else decoded into the side buffer.
+    #[inline(never)]
+    fn string(&mut self) -> Res<Text> {
         self.expect(b'"', "expected a string")?;
-        let (mut owned, mut run) = (None::<String>, self.pos);
+        let (b, start) = (self.b, self.pos);
+        let mut end = start;
+        let mut seen = 0u8;
+        while let Some(&c) = b.get(end) {
+            if STOPS[usize::from(c)] {
+                break;
+            }
+            seen |= c;
+            end += 1;
+        }
+        self.pos = end;
+        if seen >= 0x80 {
+            self.check_utf8(start)?;
+        }
+        if b.get(end) != Some(&b'"') {
+            return self.escaped_string(start);
+        }
+        self.pos = end + 1;
+        Ok(Text {
+            start,
+            end,
+            unescaped: false,
+        })
+    }
+
+    /// Checks that the run from `start` to here is UTF-8. Runs end at ASCII
+    /// delimiters, so they never split a UTF-8 sequence.
+    #[inline(never)]
+    fn check_utf8(&mut self, start: usize) -> Res<()> {
+        match std::str::from_utf8(&self.b[start..self.pos]) {
+            Ok(_) => Ok(()),
+            Err(e) => Err(self.fail_at("invalid UTF-8", start + e.valid_up_to())),
+        }
+    }
+
+    /// The rest of a string whose first run, from `start`, stopped at an escape or
+    /// a control character: decodes the whole string into the side buffer.
+    #[inline(never)]
+    fn escaped_string(&mut self, start: usize) -> Res<Text> {
+        let from = self.unescaped.len();
+        let mut run = start;
         loop {
             match self.b.get(self.pos) {
-                None => return Err(self.err("unterminated string")),
+                None => return Err(self.fail("unterminated string")),
                 Some(b'"') => {
-                    let tail = self.text(run)?;
+                    self.push_run(run)?;
                     self.pos += 1;
-                    return Ok(match owned {
-                        None => Cow::Borrowed(tail),
-                        Some(mut s) => {
-                            s.push_str(tail);
-                            Cow::Owned(s)
-                        }
+                    return Ok(Text {
+                        start: from,
+                        end: self.unescaped.len(),
+                        unescaped: true,
                     });
                 }
                 Some(b'\\') => {
-                    let s = owned.get_or_insert_with(String::new);
-                    s.push_str(self.text(run)?);
+                    self.push_run(run)?;
                     self.pos += 1;
-                    s.push(self.escape()?);
+                    let c = self.escape()?;
+                    self.unescaped.push(c);
                     run = self.pos;
                 }
-                Some(0..=0x1f) => return Err(self.err("raw control character in string")),
+                Some(0..=0x1f) => return Err(self.fail("raw control character in string")),
                 Some(_) => self.pos += 1,
             }
         }
     }
 
-    /// Runs end at ASCII delimiters, so they never split a UTF-8 sequence.
-    fn text(&self, from: usize) -> Res<&'a str> {
-        std::str::from_utf8(&self.b[from..self.pos]).map_err(|e| {
-            EnvelopeError::new(format!("invalid UTF-8 at byte {}", from + e.valid_up_to()))
-        })
+    /// Appends the unescaped run from `run` to here to the side buffer.
+    fn push_run(&mut self, run: usize) -> Res<()> {
+        match std::str::from_utf8(&self.b[run..self.pos]) {
+            Ok(text) => {
+                self.unescaped.push_str(text);
+                Ok(())
+            }
+            Err(e) => Err(self.fail_at("invalid UTF-8", run + e.valid_up_to())),
+        }
     }
 
     fn escape(&mut self) -> Res<char> {
@@ -183,17 +440,20 @@ impl<'a> Reader<'a> {
                         self.pos += 2;
                         match self.hex4()? {
                             lo @ 0xdc00..=0xdfff => 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00),
-                            _ => return Err(self.err("unpaired surrogate in \\u escape")),
+                            _ => return Err(self.fail("unpaired surrogate in \\u escape")),
                         }
                     }
-                    0xd800..=0xdfff => return Err(self.err("unpaired surrogate in \\u escape")),
+                    0xd800..=0xdfff => return Err(self.fail("unpaired surrogate in \\u escape")),
                     _ => hi,
                 };
-                char::from_u32(code).ok_or_else(|| self.err("invalid \\u escape"))?
+                match char::from_u32(code) {
+                    Some(c) => c,
+                    None => return Err(self.fail("invalid \\u escape")),
+                }
             }
             _ => {
                 self.pos -= 1;
-                return Err(self.err("invalid escape"));
+                return Err(self.fail("invalid escape"));
             }
         })
     }
@@ -201,8 +461,10 @@ impl<'a> Reader<'a> {
     fn hex4(&mut self) -> Res<u32> {
         let mut n = 0;
         for _ in 0..4 {
-            let digit = self.b.get(self.pos).and_then(|&c| (c as char).to_digit(16));
-            n = n * 16 + digit.ok_or_else(|| self.err("expected 4 hex digits in \\u escape"))?;
+            match self.b.get(self.pos).and_then(|&c| (c as char).to_digit(16)) {
+                Some(digit) => n = n * 16 + digit,
+                None => return Err(self.fail("expected 4 hex digits in \\u escape")),
+            }
             self.pos += 1;
         }
         Ok(n)
@@ -216,47 +478,60 @@ impl<'a> Reader<'a> {
         self.pos - start
     }
 
+    #[inline(never)]
     fn uint(&mut self) -> Res<u64> {
         self.ws();
         let start = self.pos;
-        if self.digits() == 0 || matches!(self.b.get(self.pos), Some(b'.' | b'e' | b'E')) {
-            self.pos = start;
-            return Err(self.err("expected a non-negative integer"));
+        let mut n = 0u64;
+        while let Some(&c) = self.b.get(self.pos).filter(|c| c.is_ascii_digit()) {
+            let digit = u64::from(c - b'0');
+            if n > (u64::MAX - digit) / 10 {
+                return Err(self.fail("integer too large"));
+            }
+            n = n * 10 + digit;
+            self.pos += 1;
         }
-        // Only ASCII digits were consumed: from_utf8 cannot fail, parse only on overflow.
-        let text = std::str::from_utf8(&self.b[start..self.pos]).unwrap_or_default();
-        text.parse().map_err(|_| self.err("integer too large"))
+        if self.pos == start || matches!(self.b.get(self.pos), Some(b'.' | b'e' | b'E')) {
+            self.pos = start;
+            return Err(self.fail("expected a non-negative integer"));
+        }
+        Ok(n)
     }
 
-    fn string_map(&mut self) -> Res<Pairs> {
-        let mut map = Pairs::new();
+    /// An object of strings, as pairs; returns where they are in `self.pairs`.
+    #[inline(never)]
+    fn string_map(&mut self) -> Res<Range<usize>> {
+        let first = self.pairs.len();
         self.object(|r, key| {
-            let value = r.string()?.into_owned();
-            map.push((key.into_owned(), value));
+            let value = r.string()?;
+            r.pairs.push((key, value));
             Ok(())
         })?;
-        Ok(map)
+        Ok(first..self.pairs.len())
     }
 
-    fn pairs(&mut self) -> Res<Pairs> {
-        let mut pairs = Pairs::new();
+    /// An array of `[name, value]` string pairs; returns where they are in `self.pairs`.
+    #[inline(never)]
+    fn pairs(&mut self) -> Res<Range<usize>> {
+        let first = self.pairs.len();
         self.array(|r| {
             r.expect(b'[', "expected a [name, value] pair")?;
-            let name = r.string()?.into_owned();
+            let name = r.string()?;
             r.expect(b',', "expected ',' in a [name, value] pair")?;
-            let value = r.string()?.into_owned();
+            let value = r.string()?;
             r.expect(b']', "expected ']' closing a [name, value] pair")?;
-            pairs.push((name, value));
+            r.pairs.push((name, value));
             Ok(())
         })?;
-        Ok(pairs)
+        Ok(first..self.pairs.len())
     }
 
     /// Validates and discards any JSON value, so unknown keys may hold anything.
+    #[inline(never)]
     fn skip(&mut self, depth: usize) -> Res<()> {
         self.ws();
         if depth > MAX_DEPTH {
-            return Err(self.err("value nested too deeply"));
+            return Err(self.fail("value nested too deeply"));
         }
         let rest = &self.b[self.pos..];
         match rest.first() {
@@ -272,7 +547,7 @@ impl<'a> Reader<'a> {
                     self.pos += word.len();
                     Ok(())
                 }
-                None => Err(self.err("expected a JSON value")),
+                None => Err(self.fail("expected a JSON value")),
             },
         }
     }
@@ -290,7 +565,7 @@ impl<'a> Reader<'a> {
         if ok {
             Ok(())
         } else {
-            Err(self.err("malformed number"))
+            Err(self.fail("malformed number"))
         }
     }
 
@@ -299,5 +574,66 @@ impl<'a> Reader<'a> {
         let hit = self.b.get(self.pos) == Some(&c);
         self.pos += usize::from(hit);
         hit
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The example of docs/abi.md, as the host writes heads.
+    const DOCUMENTED: &str = concat!(
+        r#"{"v":1,"method":"GET","path":"/hello","query":"name=Ada&x=%20y","params":{"id":"42"},"#,
+        r#""headers":[["host","localhost:8080"],["accept","*/*"],["accept","text/html"]],"body_len":0}"#,
+        "\n"
+    );
+
+    #[test]
+    fn the_documented_head_takes_the_canonical_path() {
+        let mut r = Reader::new(DOCUMENTED.as_bytes());
+        assert!(r.canonical().is_ok());
+        assert_eq!(r.pos, DOCUMENTED.len());
+        assert_eq!(r.pairs.len(), 4);
+    }
+
+    /// Everything a request exposes, for comparing two parses.
+    fn summary(head: &str) -> String {
+        let req = parse(format!("{head}body").into_bytes()).unwrap();
+        format!(
+            "{} {} {} {:?} {:?} {:?}",
+            req.method(),
+            req.path(),
+            req.query(),
+            req.params(),
+            req.headers(),
+            req.body()
+        )
+    }
+
+    #[test]
+    fn other_heads_fall_back_and_read_the_same() {
+        let body_len = DOCUMENTED.replace(r#""body_len":0"#, r#""body_len":4"#);
+        let expected = summary(&body_len);
+        let variants = [
+            // Keys in another order, after the headers were already read.
+            body_len
+                .replace(r#"{"v":1,"#, "{")
+                .replace(r#""body_len":4}"#, r#""body_len":4,"v":1}"#),
+            // Whitespace.
+            body_len.replace(r#","path""#, r#", "path""#),
+            // An unknown key between two known ones.
+            body_len.replace(r#","body_len""#, r#","extra":[1,{}],"body_len""#),
+            // No body_len.
+            body_len.replace(r#","body_len":4"#, ""),
+        ];
+        for variant in variants {
+            let mut r = Reader::new(variant.as_bytes());
+            assert!(r.canonical().is_err(), "{variant}");
+            assert_eq!(summary(&variant), expected, "{variant}");
+        }
+        // Escapes do not leave the canonical path.
+        let escaped = body_len.replace("/hello", r"/h\u0065llo");
+        assert!(Reader::new(escaped.as_bytes()).canonical().is_ok());
+        assert_eq!(summary(&escaped), expected);
     }
 }

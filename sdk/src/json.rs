@@ -11,34 +11,65 @@ pub fn string(s: &str) -> String {
     out
 }
 
-/// Appends `s` as a JSON string literal, copying unescaped runs in one go (cheaper
-/// in the interpreter than pushing char by char).
+/// Bytes that must be escaped inside a JSON string.
+static ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        table[c] = true;
+        c += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
+/// Appends `s` as a JSON string literal, copying unescaped runs in one go.
+///
+/// The scan for the next byte to escape is a loop of its own: the interpreter
+/// charges a loop's whole body on every iteration, so the escaping code must not
+/// sit inside it.
 pub(crate) fn push_string(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = s.as_bytes();
     out.push('"');
     let mut run = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let short = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0..=0x1f => "",
-            _ => continue,
-        };
-        out.push_str(&s[run..i]);
-        if short.is_empty() {
-            out.push_str("\\u00");
-            out.push(HEX[usize::from(b >> 4)] as char);
-            out.push(HEX[usize::from(b & 15)] as char);
-        } else {
-            out.push_str(short);
-        }
-        run = i + 1;
+    loop {
+        let at = next_escape(bytes, run);
+        // Escaped bytes are ASCII, so `at` is a character boundary.
+        out.push_str(&s[run..at]);
+        let Some(&b) = bytes.get(at) else { break };
+        push_escape(out, b);
+        run = at + 1;
     }
-    out.push_str(&s[run..]);
     out.push('"');
+}
+
+/// Where the first byte from `from` on that needs escaping is, or the length.
+fn next_escape(bytes: &[u8], mut from: usize) -> usize {
+    while let Some(&b) = bytes.get(from) {
+        if ESCAPE[usize::from(b)] {
+            break;
+        }
+        from += 1;
+    }
+    from
+}
+
+#[inline(never)]
+fn push_escape(out: &mut String, b: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    match b {
+        b'"' => out.push_str("\\\""),
+        b'\\' => out.push_str("\\\\"),
+        b'\n' => out.push_str("\\n"),
+        b'\r' => out.push_str("\\r"),
+        b'\t' => out.push_str("\\t"),
+        _ => {
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        }
+    }
 }
 
 #[cfg(test)]

@@ -18,14 +18,45 @@
 //! `docs/abi.md` in the wasmfaas repository; build with
 //! `cargo build --target wasm32-wasip1`. Log with `eprintln!`: stderr is the log,
 //! while stdout belongs to the response.
+//!
+//! # Cost
+//! The guest runs in an interpreter that charges fuel for every instruction, on
+//! every request. A [`Request`] borrows its strings from the envelope instead of
+//! copying them, and on `wasm32-wasip1` the SDK installs its own allocator for
+//! objects up to 16 KiB (cargo feature `allocator`, on by default), whose calls
+//! cost a few dozen instructions where the system `malloc` costs thousands of
+//! fuel. Larger buffers still come from the system allocator. To install your own
+//! `#[global_allocator]`, depend on the SDK with `default-features = false`.
 
 #![warn(missing_docs)]
 
+#[cfg(any(
+    test,
+    all(
+        feature = "allocator",
+        target_os = "wasi",
+        not(target_feature = "atomics")
+    )
+))]
+mod alloc;
 mod head;
 pub mod json;
 
+/// Small allocations are the SDK's own (see the `alloc` module); on by default
+/// through the `allocator` feature, only where there are no threads.
+#[cfg(all(
+    feature = "allocator",
+    target_os = "wasi",
+    not(target_feature = "atomics")
+))]
+#[global_allocator]
+static ALLOCATOR: alloc::SmallObjects = alloc::SmallObjects::new();
+
+use head::{Pairs, Text};
 use std::fmt;
-use std::io::{self, Read, Write};
+use std::io::{self, IoSlice, Read, Write};
+use std::ops::Range;
+use std::sync::OnceLock;
 
 /// Exit code for a malformed request envelope (`EX_SOFTWARE`).
 const EXIT_ENVELOPE: i32 = 70;
@@ -37,20 +68,19 @@ const EXIT_IO: i32 = 74;
 /// On a malformed envelope it prints why to stderr and exits with code 70; on an
 /// I/O error, with code 74. The host reports either as a function error.
 pub fn serve(handler: impl FnOnce(Request) -> Response) {
-    // Typical requests fit, so reading them needs no reallocation.
-    let mut input = Vec::with_capacity(16 * 1024);
-    if let Err(e) = io::stdin().lock().read_to_end(&mut input) {
-        fail(EXIT_IO, &format!("cannot read the request: {e}"));
-    }
+    let input = match read_stdin() {
+        Ok(input) => input,
+        Err(e) => fail(EXIT_IO, &format!("cannot read the request: {e}")),
+    };
     let request = match head::parse(input) {
         Ok(request) => request,
         Err(e) => fail(EXIT_ENVELOPE, &format!("{e} (see docs/abi.md)")),
     };
-    let envelope = handler(request).envelope();
+    let response = handler(request);
     // Anything the handler printed to stdout goes first, so the host sees a broken
     // head and says so, rather than the stray text silently extending the body.
     let flushed = io::stdout().flush();
-    if let Err(e) = flushed.and_then(|()| write_stdout(&envelope)) {
+    if let Err(e) = flushed.and_then(|()| write_stdout(&response)) {
         fail(EXIT_IO, &format!("cannot write the response: {e}"));
     }
 }
@@ -60,23 +90,62 @@ fn fail(code: i32, message: &str) -> ! {
     std::process::exit(code)
 }
 
-/// Writes straight to fd 1: std's line-buffered stdout would split the envelope
-/// at its last newline, and every write is a host call.
+/// Room for a typical request, so that reading it takes one read and no
+/// reallocation.
+const INITIAL_INPUT: usize = 16 * 1024;
+
+/// Reads stdin to its end straight from fd 0: std's `Stdin` would first set up a
+/// lock and copy everything through an 8 KiB buffer of its own.
 #[cfg(any(unix, target_os = "wasi"))]
-fn write_stdout(bytes: &[u8]) -> io::Result<()> {
-    use std::os::fd::FromRawFd;
-    // SAFETY: fd 1 stays open for the life of the process and ManuallyDrop keeps
-    // this borrowed `File` from closing it.
-    let mut out = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(1) });
-    out.write_all(bytes)?;
-    out.flush()
+fn read_stdin() -> io::Result<Vec<u8>> {
+    read_all(&mut &*raw_fd(0))
 }
 
 #[cfg(not(any(unix, target_os = "wasi")))]
-fn write_stdout(bytes: &[u8]) -> io::Result<()> {
-    let mut out = io::stdout().lock();
-    out.write_all(bytes)?;
-    out.flush()
+fn read_stdin() -> io::Result<Vec<u8>> {
+    read_all(&mut io::stdin().lock())
+}
+
+/// Writes the response straight to fd 1: std's line-buffered stdout would split
+/// the envelope at its last newline, and every write is a host call.
+#[cfg(any(unix, target_os = "wasi"))]
+fn write_stdout(response: &Response) -> io::Result<()> {
+    response.write_to(&mut &*raw_fd(1))
+}
+
+#[cfg(not(any(unix, target_os = "wasi")))]
+fn write_stdout(response: &Response) -> io::Result<()> {
+    response.write_to(&mut io::stdout().lock())
+}
+
+/// fd 0 or 1 as a `File` that is never closed.
+#[cfg(any(unix, target_os = "wasi"))]
+fn raw_fd(fd: i32) -> std::mem::ManuallyDrop<std::fs::File> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: stdin and stdout stay open for the life of the process, and
+    // ManuallyDrop keeps this borrowed `File` from closing them.
+    std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(fd) })
+}
+
+/// Reads `source` to its end.
+fn read_all(source: &mut impl Read) -> io::Result<Vec<u8>> {
+    // Zeroed once up front (a single `memory.fill` in Wasm) so reads can go
+    // straight into it.
+    let mut input = vec![0; INITIAL_INPUT];
+    let mut len = 0;
+    loop {
+        if len == input.len() {
+            input.resize(2 * len, 0);
+        }
+        match source.read(&mut input[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    input.truncate(len);
+    Ok(input)
 }
 
 /// Why a request envelope could not be parsed.
@@ -102,16 +171,27 @@ impl fmt::Display for EnvelopeError {
 impl std::error::Error for EnvelopeError {}
 
 /// An HTTP request as the host delivered it.
+///
+/// It borrows every string from the envelope it was parsed from: reading the
+/// method, a header or a parameter copies nothing.
 #[derive(Clone)]
 pub struct Request {
-    method: String,
-    path: String,
-    query: String,
-    params: Vec<(String, String)>,
-    headers: Vec<(String, String)>,
     /// The whole stdin; the body is its tail, so it is never copied.
     input: Vec<u8>,
     body_start: usize,
+    /// The strings of the head that had JSON escapes, decoded.
+    unescaped: String,
+    method: Text,
+    path: Text,
+    query: Text,
+    /// Route parameters and headers, each a range of `pairs`.
+    pairs: Pairs,
+    params: Range<usize>,
+    headers: Range<usize>,
+    /// [`Request::params`] and [`Request::headers`] as owned pairs, made on first
+    /// use so that a handler that never asks for them does not pay for them.
+    owned_params: OnceLock<Vec<(String, String)>>,
+    owned_headers: OnceLock<Vec<(String, String)>>,
 }
 
 impl Request {
@@ -128,23 +208,23 @@ impl Request {
 
     /// The method, uppercase (`GET`).
     pub fn method(&self) -> &str {
-        &self.method
+        self.text(self.method)
     }
 
     /// The path as sent, still percent-encoded (`/users/42`).
     pub fn path(&self) -> &str {
-        &self.path
+        self.text(self.path)
     }
 
     /// The raw query string without `?` (`""` if none).
     pub fn query(&self) -> &str {
-        &self.query
+        self.text(self.query)
     }
 
     /// The first query parameter called `name`, percent-decoded with `+` as space.
     pub fn query_param(&self, name: &str) -> Option<String> {
         self.query_pairs()
-            .find(|(k, _)| decode(k) == name)
+            .find(|(k, _)| decoded_eq(k, name))
             .map(|(_, v)| decode(v))
     }
 
@@ -155,24 +235,41 @@ impl Request {
             .collect()
     }
 
+    /// The raw `(name, value)` pairs of the query. `&` and `=` are ASCII, so
+    /// splitting bytes never cuts a character.
     fn query_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
-        let pairs = self.query.split('&').filter(|p| !p.is_empty());
-        pairs.map(|p| p.split_once('=').unwrap_or((p, "")))
+        let mut rest = self.query();
+        std::iter::from_fn(move || {
+            loop {
+                if rest.is_empty() {
+                    return None;
+                }
+                let end = find_byte(rest, b'&').unwrap_or(rest.len());
+                let pair = &rest[..end];
+                rest = rest.get(end + 1..).unwrap_or_default();
+                if !pair.is_empty() {
+                    return Some(match find_byte(pair, b'=') {
+                        Some(eq) => (&pair[..eq], &pair[eq + 1..]),
+                        None => (pair, ""),
+                    });
+                }
+            }
+        })
     }
 
     /// The route parameter `name` (for `/users/{id}`, `param("id")`), percent-decoded.
     pub fn param(&self, name: &str) -> Option<&str> {
         // Like most JSON readers, a repeated key's last value wins.
-        self.params
-            .iter()
+        self.pairs_in(self.params.clone())
             .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+            .find(|&(k, _)| k == name)
+            .map(|(_, v)| v)
     }
 
     /// Every route parameter.
     pub fn params(&self) -> &[(String, String)] {
-        &self.params
+        self.owned_params
+            .get_or_init(|| owned(self.pairs_in(self.params.clone())))
     }
 
     /// The first header called `name`, compared case-insensitively.
@@ -183,15 +280,15 @@ impl Request {
     /// Every value of the header `name` in arrival order (such as `cookie` or `accept`).
     pub fn header_all(&self, name: &str) -> impl Iterator<Item = &str> {
         let matching = self
-            .headers
-            .iter()
+            .pairs_in(self.headers.clone())
             .filter(move |(k, _)| k.eq_ignore_ascii_case(name));
-        matching.map(|(_, v)| v.as_str())
+        matching.map(|(_, v)| v)
     }
 
     /// Every header as a `(name, value)` pair in arrival order, names lowercase.
     pub fn headers(&self) -> &[(String, String)] {
-        &self.headers
+        self.owned_headers
+            .get_or_init(|| owned(self.pairs_in(self.headers.clone())))
     }
 
     /// The raw body bytes.
@@ -205,24 +302,51 @@ impl Request {
     }
 }
 
+fn owned<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {
+    pairs.map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
+}
+
 /// Shows the body's length, not its bytes, which could be megabytes.
 impl fmt::Debug for Request {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let params: Vec<_> = self.pairs_in(self.params.clone()).collect();
+        let headers: Vec<_> = self.pairs_in(self.headers.clone()).collect();
         f.debug_struct("Request")
-            .field("method", &self.method)
-            .field("path", &self.path)
-            .field("query", &self.query)
-            .field("params", &self.params)
-            .field("headers", &self.headers)
+            .field("method", &self.method())
+            .field("path", &self.path())
+            .field("query", &self.query())
+            .field("params", &params)
+            .field("headers", &headers)
             .field("body_len", &self.body().len())
             .finish()
+    }
+}
+
+/// Where `byte` first occurs in `s`: a plain loop, cheaper in the interpreter
+/// than `str::find`'s general pattern machinery.
+fn find_byte(s: &str, byte: u8) -> Option<usize> {
+    s.bytes().position(|b| b == byte)
+}
+
+/// Whether a query component needs decoding at all.
+fn is_encoded(s: &str) -> bool {
+    s.bytes().any(|b| b == b'%' || b == b'+')
+}
+
+/// `decode(raw) == name`, without decoding (or allocating) in the usual case of
+/// a name with nothing to decode.
+fn decoded_eq(raw: &str, name: &str) -> bool {
+    if is_encoded(raw) {
+        decode(raw) == name
+    } else {
+        raw == name
     }
 }
 
 /// Percent-decodes a query component; invalid `%` sequences stay as they are and
 /// invalid UTF-8 becomes U+FFFD, because a lookup should not fail on a bad URL.
 fn decode(s: &str) -> String {
-    if !s.contains(['%', '+']) {
+    if !is_encoded(s) {
         return s.to_owned();
     }
     let (b, mut out, mut i) = (s.as_bytes(), Vec::with_capacity(s.len()), 0);
@@ -306,24 +430,38 @@ impl Response {
         &self.body
     }
 
-    /// Writes the response envelope (JSON head, `\n`, body) with a single `write_all`.
+    /// Writes the response envelope: the JSON head, `\n`, then the body.
+    ///
+    /// Head and body go out together in one vectored write where `out` supports it
+    /// (a file descriptor does: one host call), and the body is never copied.
     ///
     /// # Errors
     /// Whatever `out` returns.
     pub fn write_to(&self, out: &mut impl Write) -> io::Result<()> {
-        out.write_all(&self.envelope())
+        let head = self.head();
+        let mut parts = [IoSlice::new(head.as_bytes()), IoSlice::new(&self.body)];
+        let mut parts = &mut parts[..];
+        while !parts.is_empty() {
+            match out.write_vectored(parts) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => IoSlice::advance_slices(&mut parts, n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        out.flush()
     }
 
-    /// Builds the envelope in one buffer sized up front, so it is written in one call.
-    fn envelope(&self) -> Vec<u8> {
+    /// The JSON head and its `\n`, in one buffer sized up front.
+    fn head(&self) -> String {
         let names: usize = self
             .headers
             .iter()
             .map(|(n, v)| n.len() + v.len() + 8)
             .sum();
-        let mut head = String::with_capacity(32 + names + self.body.len());
+        let mut head = String::with_capacity(32 + names);
         head.push_str("{\"status\":");
-        head.push_str(&self.status.to_string());
+        push_u16(&mut head, self.status);
         head.push_str(",\"headers\":[");
         for (i, (name, value)) in self.headers.iter().enumerate() {
             head.push_str(if i == 0 { "[" } else { ",[" });
@@ -333,9 +471,24 @@ impl Response {
             head.push(']');
         }
         head.push_str("]}\n");
-        let mut bytes = head.into_bytes();
-        bytes.extend_from_slice(&self.body);
-        bytes
+        head
+    }
+}
+
+/// Appends `n` in decimal, without the formatting machinery of `to_string`.
+fn push_u16(out: &mut String, mut n: u16) {
+    let mut digits = [0u8; 5];
+    let mut first = digits.len();
+    loop {
+        first -= 1;
+        digits[first] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &digit in &digits[first..] {
+        out.push(char::from(digit));
     }
 }
 
