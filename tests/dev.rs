@@ -344,3 +344,43 @@ fn an_edit_saved_during_the_first_build_is_not_lost() {
         (server.get("/hot").text() == "v1").then_some(())
     });
 }
+
+/// A save while a build runs cancels that build (its result would be stale on
+/// arrival) and builds again: the newer code answers without waiting for the
+/// cancelled build, which here would take a minute.
+#[test]
+fn a_newer_edit_cancels_the_build_in_progress() {
+    // The build command copies the version named in `version.txt` into place,
+    // and takes 60 s when that version is `slow` (saying so in `target/`,
+    // which the watcher ignores).
+    let config = "[project]\nname = \"cancel\"\n\n\
+                  [functions.svc]\nsource = \"out.wasm\"\nroutes = [\"GET /svc\"]\n\
+                  build = \"if [ \\\"$(cat version.txt)\\\" = slow ]; then \
+                  mkdir -p target; touch target/sleeping; sleep 60; fi; \
+                  cp \\\"$(cat version.txt).wasm\\\" out.wasm\"\n";
+    let project = TempProject::new(
+        "cancel",
+        &[("wasmfaas.toml", config), ("version.txt", "v1")],
+    );
+    for version in ["v1", "v2", "slow"] {
+        let wasm = wat::parse_str(answering(version)).expect("valid WAT");
+        std::fs::write(project.path(&format!("{version}.wasm")), wasm).unwrap();
+    }
+    let server = DevServer::start(&project, &[]);
+    assert_eq!(server.get("/svc").text(), "v1");
+
+    let mark = server.stdout().len();
+    project.write("version.txt", "slow");
+    wait_for("the slow build to be running", || {
+        project.path("target/sleeping").exists().then_some(())
+    });
+    project.write("version.txt", "v2");
+    let cancelled = server.wait_for_stdout(mark, "Cancelled");
+    assert!(cancelled.contains("svc"), "{cancelled}");
+    wait_for(
+        "v2 to answer before the slow build could have ended",
+        || (server.get("/svc").text() == "v2").then_some(()),
+    );
+    let stopped = server.stop();
+    assert!(!stopped.stdout.contains("slow"), "{}", stopped.stdout);
+}

@@ -137,8 +137,15 @@ impl Builder {
     fn enqueue(&mut self, function: String) {
         if let Some(running) = &self.running
             && running.function == function
+            && !running.cancel.is_cancelled()
         {
             running.cancel.cancel();
+            self.activity.send(Activity::Notice {
+                message: format!(
+                    "{:>12} {function}: a newer change arrived; building again",
+                    "Cancelled"
+                ),
+            });
         }
         if !self.queue.contains(&function) {
             self.queue.push_back(function);
