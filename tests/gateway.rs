@@ -671,3 +671,27 @@ fn hostile_heads_and_bodies_are_refused_and_the_server_keeps_serving() {
     assert_eq!(reply.status, 200);
     assert_eq!(reply.text(), COOKIES_BODY);
 }
+
+/// A burst of keep-alive connections opened at once is answered on every
+/// connection, while all of them stay open. (tiny_http's connection pool used
+/// to queue most of such a burst behind the first few connections, unanswered
+/// until one of those closed: 4 of 32 on a fresh server.)
+#[test]
+fn every_connection_of_a_burst_is_answered_while_all_stay_open() {
+    let (_project, server) = start();
+    let mut connections: Vec<RawConnection> = (0..48)
+        .map(|_| RawConnection::open(server.address()))
+        .collect();
+    for connection in &mut connections {
+        connection.send(b"GET /cookies HTTP/1.1\r\nHost: t\r\n\r\n");
+    }
+    for connection in &mut connections {
+        let reply = connection.read_response(false);
+        assert_eq!((reply.status, reply.text().as_str()), (200, COOKIES_BODY));
+    }
+    // Every connection is still usable.
+    for connection in &mut connections {
+        let reply = connection.exchange(b"GET /cookies HTTP/1.1\r\nHost: t\r\n\r\n");
+        assert_eq!(reply.status, 200);
+    }
+}

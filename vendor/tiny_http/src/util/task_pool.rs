@@ -69,7 +69,11 @@ impl TaskPool {
     pub fn spawn(&self, code: Box<dyn FnMut() + Send>) {
         let mut queue = self.sharing.todo.lock().unwrap();
 
-        if self.sharing.waiting_tasks.load(Ordering::Acquire) == 0 {
+        // wasmfaas patch: a thread woken for an earlier task still counts as
+        // waiting until it takes the lock, so "any thread waiting" let a burst
+        // of connections queue behind a few busy threads, unanswered until
+        // some connection closed. Queue only as many tasks as idle threads.
+        if queue.len() >= self.sharing.waiting_tasks.load(Ordering::Acquire) {
             self.add_thread(Some(code));
         } else {
             queue.push_back(code);
