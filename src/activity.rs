@@ -4,9 +4,16 @@
 //! and never print; the console (in `cli`) is the one place that formats them.
 //! That keeps terminal I/O off the request path (a send is a few tens of
 //! nanoseconds) and keeps output from worker threads from interleaving.
+//!
+//! The channel is bounded and a send never waits: when the console cannot keep
+//! up (stdout piped to a reader that stopped, a terminal paused with Ctrl-S),
+//! reports are dropped and counted instead of piling up in memory or stalling
+//! requests.
 
 use crate::runtime::Usage;
-use std::sync::mpsc::Sender;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::time::{Duration, SystemTime};
 
 /// One thing worth telling the user.
@@ -63,23 +70,53 @@ pub struct RequestRecord {
 }
 
 /// Where activity goes. Sending never blocks and never fails the sender: if
-/// the console has gone (shutdown), the report is dropped.
+/// the console is behind, the report is dropped and counted; if it has gone
+/// (shutdown), the report is dropped.
 #[derive(Debug, Clone)]
-pub struct ActivitySink(Option<Sender<Activity>>);
+pub struct ActivitySink {
+    sender: Option<SyncSender<Activity>>,
+    dropped: Arc<AtomicU64>,
+}
 
 impl ActivitySink {
-    pub fn new(sender: Sender<Activity>) -> ActivitySink {
-        ActivitySink(Some(sender))
+    /// A sink holding at most `capacity` unread reports, and its receiving end.
+    pub fn bounded(capacity: usize) -> (ActivitySink, ActivityFeed) {
+        let (sender, receiver) = std::sync::mpsc::sync_channel(capacity);
+        let dropped = Arc::new(AtomicU64::new(0));
+        let sink = ActivitySink {
+            sender: Some(sender),
+            dropped: Arc::clone(&dropped),
+        };
+        (sink, ActivityFeed { receiver, dropped })
     }
 
     /// A sink that discards everything (tests, benchmarks).
     pub fn discard() -> ActivitySink {
-        ActivitySink(None)
+        ActivitySink {
+            sender: None,
+            dropped: Arc::default(),
+        }
     }
 
     pub fn send(&self, activity: Activity) {
-        if let Some(sender) = &self.0 {
-            let _ = sender.send(activity);
+        if let Some(sender) = &self.sender
+            && let Err(TrySendError::Full(_)) = sender.try_send(activity)
+        {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
         }
+    }
+}
+
+/// The receiving end of an [`ActivitySink`]; it ends when every sink is gone.
+#[derive(Debug)]
+pub struct ActivityFeed {
+    pub receiver: Receiver<Activity>,
+    dropped: Arc<AtomicU64>,
+}
+
+impl ActivityFeed {
+    /// How many reports were dropped so far because the reader was behind.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
     }
 }

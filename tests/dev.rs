@@ -384,3 +384,52 @@ fn a_newer_edit_cancels_the_build_in_progress() {
     let stopped = server.stop();
     assert!(!stopped.stdout.contains("slow"), "{}", stopped.stdout);
 }
+
+/// A console nobody reads (a paused terminal, a pipe whose reader stopped)
+/// neither stalls requests nor keeps Ctrl-C from ending the process: log
+/// lines are dropped instead of piling up.
+#[test]
+fn an_unread_console_does_not_stall_requests_or_shutdown() {
+    use common::dev_server::{RawConnection, serving_address};
+    use std::io::BufRead;
+    let config = "[project]\nname = \"quiet\"\n\n[functions.hot]\nsource = \"hot.wat\"\n\
+                  routes = [\"GET /hot\"]\n";
+    let project = TempProject::new(
+        "unread",
+        &[("wasmfaas.toml", config), ("hot.wat", &answering("ok"))],
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wasmfaas"))
+        .args(["dev", "--port", "0", "--no-watch"])
+        .current_dir(project.root())
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the wasmfaas binary starts");
+    // Read up to the banner's URL, then never again.
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    let address = loop {
+        let mut line = String::new();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "no URL in {seen}");
+        seen.push_str(&line);
+        if let Some(address) = serving_address(&seen) {
+            break address;
+        }
+    };
+    // Far more log than a pipe and the console's buffer hold.
+    let mut connection = RawConnection::open(address);
+    for _ in 0..4000 {
+        let reply = connection.exchange(b"GET /hot HTTP/1.1\r\nHost: t\r\n\r\n");
+        assert_eq!((reply.status, reply.text().as_str()), (200, "ok"));
+    }
+    // SAFETY: `kill` has no memory-safety preconditions.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGINT);
+    }
+    let status = wait_for("wasmfaas dev to exit after Ctrl-C", || {
+        child.try_wait().expect("waiting for the child")
+    });
+    assert_eq!(status.code(), Some(0));
+    drop(stdout);
+}

@@ -1,35 +1,77 @@
 //! The `wasmfaas dev` console: one line per request, build progress, reloads.
 //!
 //! Everything arrives as [`Activity`] on one channel and is printed by one
-//! thread into a buffered stdout that is flushed whenever the channel runs
-//! dry: under load, thousands of lines a second cost one `write` per batch
-//! instead of one per line, and lines never interleave.
+//! thread into a buffered stdout. Under load the printer works in rounds: it
+//! prints what has arrived, flushes, and sleeps for [`ROUND`]; a thread that
+//! sleeps (rather than waits on the channel) need not be woken by each send,
+//! so thousands of lines a second cost the request path no system call, and
+//! one `write` per round. When a round finds nothing, it waits on the channel
+//! again, so an idle server uses no CPU and the first line shows at once.
 
-use crate::activity::{Activity, ActivitySink, RequestRecord};
+use crate::activity::{Activity, ActivityFeed, ActivitySink, RequestRecord};
 use crate::deployment::Deployment;
 use crate::human;
 use colored::{ColoredString, Colorize};
 use std::io::{BufWriter, Write};
 use std::net::SocketAddr;
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::TryRecvError;
 use std::thread::JoinHandle;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// Starts the printer; it ends when every sender is gone.
-pub fn spawn(activity: Receiver<Activity>, quiet: bool) -> JoinHandle<()> {
+/// How long the printer sleeps between rounds while lines keep coming.
+const ROUND: Duration = Duration::from_millis(10);
+
+/// Unprinted reports the console holds before it drops new ones (about 3 MB).
+pub const CAPACITY: usize = 16 * 1024;
+
+/// Starts the printer; it ends when every sink is gone.
+pub fn spawn(feed: ActivityFeed, quiet: bool) -> JoinHandle<()> {
     std::thread::Builder::new()
         .name("console".into())
         .spawn(move || {
             let mut out = BufWriter::with_capacity(64 * 1024, std::io::stdout());
+            let mut dropped_reported = 0;
+            let activity = &feed.receiver;
             while let Ok(first) = activity.recv() {
-                let mut next = Some(first);
-                while let Some(item) = next {
-                    print(&mut out, &item, quiet);
-                    next = activity.try_recv().ok();
+                print(&mut out, &first, quiet);
+                loop {
+                    let mut printed = 0;
+                    let mut open = true;
+                    loop {
+                        match activity.try_recv() {
+                            Ok(item) => {
+                                print(&mut out, &item, quiet);
+                                printed += 1;
+                            }
+                            Err(TryRecvError::Empty) => break,
+                            Err(TryRecvError::Disconnected) => {
+                                open = false;
+                                break;
+                            }
+                        }
+                    }
+                    let dropped = feed.dropped();
+                    if dropped > dropped_reported {
+                        let _ = writeln!(
+                            out,
+                            "{} {} log lines dropped: the console could not keep up",
+                            "…".yellow(),
+                            dropped - dropped_reported
+                        );
+                        dropped_reported = dropped;
+                    }
+                    // A closed stdout (`| head`) is not worth stopping the server for.
+                    let _ = out.flush();
+                    if !open {
+                        return;
+                    }
+                    if printed == 0 {
+                        break;
+                    }
+                    std::thread::sleep(ROUND);
                 }
-                // A closed stdout (`| head`) is not worth stopping the server for.
-                let _ = out.flush();
             }
+            let _ = out.flush();
         })
         .expect("spawning the console")
 }
@@ -202,6 +244,19 @@ pub fn stopping(out: &ActivitySink) {
     out.send(Activity::Notice {
         message: "Stopping: finishing requests in flight…".to_string(),
     });
+}
+
+/// Waits for the printer to print what it has, but not forever: a stdout
+/// nobody reads (a paused terminal, a stopped pipe) must not keep the process
+/// from exiting.
+pub fn finish(console: JoinHandle<()>) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    while !console.is_finished() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    if console.is_finished() {
+        let _ = console.join();
+    }
 }
 
 pub fn stopped(out: &ActivitySink, abandoned: usize) {

@@ -36,8 +36,7 @@ const MAX_GRACE: Duration = Duration::from_secs(30);
 
 pub fn run(project: Project, args: &DevArgs, quiet: bool) -> Result<(), Failure> {
     let project = Arc::new(project);
-    let (activity_tx, activity_rx) = mpsc::channel();
-    let activity = ActivitySink::new(activity_tx);
+    let (activity, activity_rx) = ActivitySink::bounded(activity_log::CAPACITY);
     let console = activity_log::spawn(activity_rx, quiet);
     let interrupted = on_ctrl_c()?;
 
@@ -76,7 +75,7 @@ pub fn run(project: Project, args: &DevArgs, quiet: bool) -> Result<(), Failure>
             cancel.cancel();
             let _ = first.join();
             drop(activity);
-            let _ = console.join();
+            activity_log::finish(console);
             return Ok(());
         }
     };
@@ -112,7 +111,7 @@ pub fn run(project: Project, args: &DevArgs, quiet: bool) -> Result<(), Failure>
     let shutdown = running.shutdown(grace);
     activity_log::stopped(&activity, shutdown.abandoned);
     drop(activity);
-    let _ = console.join();
+    activity_log::finish(console);
     Ok(())
 }
 

@@ -352,7 +352,7 @@ impl Drop for DevServer {
 }
 
 /// The address in the banner's `Serving http://ADDRESS` line.
-fn serving_address(stdout: &str) -> Option<SocketAddr> {
+pub fn serving_address(stdout: &str) -> Option<SocketAddr> {
     let rest = &stdout[stdout.find("Serving http://")? + "Serving http://".len()..];
     let end = rest.find(|c: char| c.is_whitespace())?;
     rest[..end].parse().ok()
