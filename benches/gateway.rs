@@ -825,8 +825,10 @@ const WARM_CONNECTIONS: usize = 40;
 /// keep-alive connections that is the end of the run: typically 28 of 32
 /// connections get no answer and the figures describe 4 connections. Holding
 /// more connections than wrk will open, then closing them, leaves that many
-/// idle threads, each woken for exactly one new connection. `served` in the
-/// output says whether it worked; [`starvation`] measures the race itself.
+/// idle threads to wake. That mostly works: in the fast health runs one to ten
+/// connections still sometimes wait a second or more (until an idle thread's
+/// 5 s timeout has it look at the queue again). `served` in the output says
+/// how many were answered; [`starvation`] measures the race itself.
 fn warm_pool(port: u16) -> usize {
     let mut held = Vec::with_capacity(WARM_CONNECTIONS);
     for _ in 0..WARM_CONNECTIONS {
