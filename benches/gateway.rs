@@ -1189,10 +1189,7 @@ impl Summary {
         if !measured.is_empty() {
             row(
                 "conns answered in measured runs",
-                format!(
-                    "min {}/32",
-                    measured.iter().min().unwrap_or(&0)
-                ),
+                format!("min {}/32", measured.iter().min().unwrap_or(&0)),
                 "32",
                 verdict(measured.iter().all(|n| *n == WRK_CONNECTIONS as usize)),
             );

@@ -4,7 +4,7 @@
 //! One build runs at a time, on a helper thread, so the actor stays free to
 //! hear about newer edits and cancel a build they make pointless.
 
-use super::{Event, Outcome, reporter};
+use super::{Event, Interest, Outcome, absolute, reporter};
 use crate::activity::{Activity, ActivitySink};
 use crate::build::{self, BuildError, Cancel};
 use crate::config::{Function, Project};
@@ -23,6 +23,7 @@ struct Running {
 
 struct Builder {
     project: Arc<Project>,
+    interest: Arc<Interest>,
     config_path: PathBuf,
     queue: VecDeque<String>,
     running: Option<Running>,
@@ -35,6 +36,7 @@ struct Builder {
 
 pub(super) fn spawn(
     project: Arc<Project>,
+    interest: Arc<Interest>,
     events_tx: Sender<Event>,
     events: Receiver<Event>,
     outcomes: Sender<Outcome>,
@@ -44,6 +46,7 @@ pub(super) fn spawn(
     let config_path = absolute(&project.config_path);
     let mut builder = Builder {
         project,
+        interest,
         config_path,
         queue: VecDeque::new(),
         running: None,
@@ -126,6 +129,7 @@ impl Builder {
             .map(|function| function.name.clone())
             .collect();
         self.project = Arc::clone(&next);
+        self.interest.update(&self.project);
         let _ = self.outcomes.send(Outcome::Config(next));
         for name in needs_build {
             self.enqueue(name);
@@ -160,13 +164,16 @@ impl Builder {
     ) {
         self.running = None;
         let outcome = match result {
-            Ok(artifact) => Outcome::Built {
-                function,
-                artifact: artifact.path,
-                rebuilt: artifact.rebuilt,
-                build_time: started.elapsed(),
-                finished: Instant::now(),
-            },
+            Ok(artifact) => {
+                self.interest.update(&self.project);
+                Outcome::Built {
+                    function,
+                    artifact: artifact.path,
+                    rebuilt: artifact.rebuilt,
+                    build_time: started.elapsed(),
+                    finished: Instant::now(),
+                }
+            }
             // Cancelled because a newer change queued it again.
             Err(BuildError::Cancelled { .. }) => return,
             Err(error) => Outcome::Failed {
@@ -235,20 +242,4 @@ fn is_own_output(function: &Function, path: &Path) -> bool {
             .output
             .as_deref()
             .is_some_and(|output| absolute(output) == absolute(path))
-}
-
-/// `path` made absolute and free of symlinks where possible, so that paths
-/// from the config and from file events compare equal.
-fn absolute(path: &Path) -> PathBuf {
-    if let Ok(canonical) = path.canonicalize() {
-        return canonical;
-    }
-    // A deleted file cannot be canonicalised; its folder usually can.
-    match (path.parent(), path.file_name()) {
-        (Some(parent), Some(name)) => parent
-            .canonicalize()
-            .map(|p| p.join(name))
-            .unwrap_or_else(|_| path.to_path_buf()),
-        _ => path.to_path_buf(),
-    }
 }

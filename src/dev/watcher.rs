@@ -5,11 +5,12 @@
 //! `.wasmfaas/` and VCS folders cost no inotify watches and send no events.
 //! A folder created later is watched when its creation is seen.
 
-use super::Event;
+use super::{Event, Interest};
 use notify::event::{AccessKind, AccessMode, CreateKind};
 use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -52,6 +53,7 @@ pub(super) fn is_ignored(path: &Path) -> bool {
 /// `stop` receives or closes; it then sends [`Event::Stop`].
 pub(super) fn spawn(
     roots: Vec<PathBuf>,
+    interest: Arc<Interest>,
     out: Sender<Event>,
     stop: Receiver<()>,
 ) -> Result<JoinHandle<()>, notify::Error> {
@@ -66,12 +68,13 @@ pub(super) fn spawn(
     }
     Ok(std::thread::Builder::new()
         .name("watcher".into())
-        .spawn(move || run(watcher, &raw, &out, &stop))
+        .spawn(move || run(watcher, &interest, &raw, &out, &stop))
         .expect("spawning the watcher"))
 }
 
 fn run(
     mut watcher: RecommendedWatcher,
+    interest: &Interest,
     raw: &Receiver<notify::Result<notify::Event>>,
     out: &Sender<Event>,
     stop: &Receiver<()>,
@@ -92,6 +95,9 @@ fn run(
         let quiet = match raw.recv_timeout(wait) {
             Ok(Ok(event)) => {
                 for path in relevant_paths(&mut watcher, event) {
+                    if !interest.covers(&path) {
+                        continue;
+                    }
                     batch.insert(path);
                     batch_started.get_or_insert_with(Instant::now);
                 }
