@@ -35,6 +35,116 @@ pub struct Project {
     pub name: String,
     /// `[functions.<name>]`, in name order.
     pub functions: BTreeMap<String, Function>,
+    /// Every KV namespace: declared in `[kv.<name>]` or used by a function.
+    pub kv: BTreeMap<String, KvNamespace>,
+    /// Every bucket: declared in `[s3.<name>]`, used by a function, or watched
+    /// by a trigger.
+    pub s3: BTreeMap<String, Bucket>,
+    /// `[s3_endpoint]`: the S3-compatible endpoint `wasmfaas dev` serves.
+    pub s3_endpoint: S3Endpoint,
+}
+
+/// A KV namespace (`[kv.<name>]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KvNamespace {
+    pub name: String,
+    /// A JSON file of initial entries, loaded into an empty namespace.
+    pub seed: Option<PathBuf>,
+}
+
+/// A bucket (`[s3.<name>]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bucket {
+    pub name: String,
+    /// A folder whose files become the initial objects (keys are their paths
+    /// relative to it, with `/`), loaded into an empty bucket.
+    pub seed: Option<PathBuf>,
+}
+
+/// `[s3_endpoint]`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct S3Endpoint {
+    /// Port to listen on (`None`: the default; 0: any free port).
+    pub port: Option<u16>,
+    /// When not empty, requests must be signed (SigV4) with one of these.
+    pub credentials: Vec<Credential>,
+}
+
+/// An access key the S3 endpoint accepts.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credential {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+impl std::fmt::Debug for Credential {
+    // The secret never reaches a log or an error message.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credential")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .finish()
+    }
+}
+
+/// What, besides HTTP routes, invokes a function (`[[functions.<name>.triggers]]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trigger {
+    /// Object events of a bucket: `s3 = { bucket = "uploads", events = [...] }`.
+    S3(S3Trigger),
+}
+
+/// An S3 event subscription, as an AWS bucket notification configures one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Trigger {
+    pub bucket: String,
+    /// Event names such as `ObjectCreated:*` or `ObjectRemoved:Delete`.
+    pub events: Vec<S3EventPattern>,
+    /// Only keys starting with this (AWS's `prefix` filter rule).
+    pub prefix: String,
+    /// Only keys ending with this (AWS's `suffix` filter rule).
+    pub suffix: String,
+}
+
+/// `ObjectCreated:*`, `ObjectCreated:Put`, `ObjectRemoved:Delete`, …
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3EventPattern {
+    /// `ObjectCreated` or `ObjectRemoved`.
+    pub category: String,
+    /// `Put`, `Copy`, …; `None` for `*`.
+    pub action: Option<String>,
+}
+
+impl S3EventPattern {
+    /// The event types AWS delivers, by category.
+    pub const KNOWN: &'static [&'static str] = &[
+        "ObjectCreated:*",
+        "ObjectCreated:Put",
+        "ObjectCreated:Post",
+        "ObjectCreated:Copy",
+        "ObjectCreated:CompleteMultipartUpload",
+        "ObjectRemoved:*",
+        "ObjectRemoved:Delete",
+        "ObjectRemoved:DeleteMarkerCreated",
+    ];
+
+    /// Whether an event named like `ObjectCreated:Put` matches.
+    pub fn matches(&self, event_name: &str) -> bool {
+        let Some((category, action)) = event_name.split_once(':') else {
+            return false;
+        };
+        category == self.category && self.action.as_deref().is_none_or(|a| a == action)
+    }
+}
+
+impl S3Trigger {
+    /// Whether an event `event_name` on `key` in `bucket` invokes this trigger.
+    pub fn matches(&self, bucket: &str, key: &str, event_name: &str) -> bool {
+        self.bucket == bucket
+            && key.starts_with(&self.prefix)
+            && key.ends_with(&self.suffix)
+            && self.events.iter().any(|p| p.matches(event_name))
+    }
 }
 
 /// One `[functions.<name>]` table.
@@ -56,6 +166,8 @@ pub struct Function {
     pub kv: Vec<String>,
     /// S3 buckets this function may use (served by a later issue).
     pub s3: Vec<String>,
+    /// `[[functions.<name>.triggers]]`: events that invoke the function.
+    pub triggers: Vec<Trigger>,
     /// `[functions.<name>.limits]`, defaults applied.
     pub limits: Limits,
 }

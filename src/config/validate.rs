@@ -24,10 +24,12 @@ use super::{
 type Value = Spanned<RawValue>;
 type Result<T> = std::result::Result<T, ConfigError>;
 
-const TOP_LEVEL_KEYS: &[&str] = &["project", "functions"];
+mod bindings;
+
+const TOP_LEVEL_KEYS: &[&str] = &["project", "functions", "kv", "s3", "s3_endpoint"];
 const PROJECT_KEYS: &[&str] = &["name"];
 const FUNCTION_KEYS: &[&str] = &[
-    "source", "build", "abi", "routes", "env", "kv", "s3", "limits",
+    "source", "build", "abi", "routes", "env", "kv", "s3", "triggers", "limits",
 ];
 const BUILD_KEYS: &[&str] = &["command", "output", "stack_size"];
 const LIMIT_KEYS: &[&str] = &[
@@ -107,11 +109,17 @@ pub(super) fn project(text: &str, path: &Path) -> Result<Project> {
     cx.check_keys(&document, TOP_LEVEL_KEYS, "")?;
     let name = cx.project_name(&document)?;
     let functions = cx.functions(document.get("functions"))?;
+    let kv = cx.kv_namespaces(document.get("kv"), &functions)?;
+    let s3 = cx.buckets(document.get("s3"), &functions)?;
+    let s3_endpoint = cx.s3_endpoint(document.get("s3_endpoint"))?;
     Ok(Project {
         root: cx.root,
         config_path: path.to_path_buf(),
         name,
         functions,
+        kv,
+        s3,
+        s3_endpoint,
     })
 }
 
@@ -327,6 +335,7 @@ impl Cx<'_> {
             env: self.env(table.get("env"), &key)?,
             kv: self.names(table.get("kv"), &key, &KV)?,
             s3: self.names(table.get("s3"), &key, &S3)?,
+            triggers: self.triggers(table.get("triggers"), &key)?,
             limits: self.limits(table.get("limits"), &key)?,
         };
         Ok((function, spans))
