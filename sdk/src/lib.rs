@@ -27,6 +27,33 @@
 //! cost a few dozen instructions where the system `malloc` costs thousands of
 //! fuel. Larger buffers still come from the system allocator. To install your own
 //! `#[global_allocator]`, depend on the SDK with `default-features = false`.
+//!
+//! # KV and S3
+//! [`kv::Kv`] and [`s3::Bucket`] reach the KV namespaces and S3 buckets the
+//! function's config grants (`kv = [...]`, `s3 = [...]` in `wasmfaas.toml`),
+//! through the host module `wasmfaas` (its contract is in `docs/abi.md` too).
+//! Every call returns a [`Result`] whose [`Error`] carries the host's status and
+//! message; getters answer `Ok(None)` for a missing key. Results arrive as small
+//! binary records, so no JSON is parsed in the interpreter. Outside wasmfaas (a
+//! native `cargo test`) the calls exist but answer [`ErrorKind::Unavailable`].
+//!
+//! ```no_run
+//! use wasmfaas_sdk::{Response, kv::Kv, serve};
+//!
+//! fn main() {
+//!     serve(|_req| {
+//!         let visits = Kv::open("CACHE");
+//!         let count = match visits.get_text("count") {
+//!             Ok(count) => count.and_then(|c| c.parse().ok()).unwrap_or(0u64) + 1,
+//!             Err(e) => return Response::text(e.to_string()).with_status(500),
+//!         };
+//!         if let Err(e) = visits.put("count", count.to_string()) {
+//!             return Response::text(e.to_string()).with_status(500);
+//!         }
+//!         Response::text(format!("visit {count}"))
+//!     });
+//! }
+//! ```
 
 #![warn(missing_docs)]
 
@@ -39,8 +66,15 @@
     )
 ))]
 mod alloc;
+mod binary;
+mod error;
 mod head;
+mod host;
 pub mod json;
+pub mod kv;
+pub mod s3;
+
+pub use error::{Error, ErrorKind};
 
 /// Small allocations are the SDK's own (see the `alloc` module); on by default
 /// through the `allocator` feature, only where there are no threads.
