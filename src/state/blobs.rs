@@ -14,6 +14,7 @@
 //! written while its writer holds an `flock` on it; the sweep skips locked ones.
 
 use super::error::StateError;
+use md5::{Digest, Md5};
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fs::File;
@@ -119,6 +120,39 @@ impl Blobs {
         }
     }
 
+    /// Concatenates stored bodies into one prepared body (completing a multipart upload).
+    pub(super) fn prepare_concat(
+        &self,
+        parts: &[Stored],
+        total: u64,
+    ) -> Result<Prepared<'static>, ReadError> {
+        match &self.dir {
+            Some(dir) if total > INLINE_LIMIT as u64 => {
+                let mut temp = TempBlob::create(dir)?;
+                for part in parts {
+                    match part {
+                        Stored::Inline(bytes) => temp.write(bytes)?,
+                        Stored::File(name) => {
+                            let mut src = self.open(name)?;
+                            std::io::copy(&mut src, &mut temp.file)
+                                .map_err(|e| StateError::io("copy into", &temp.temp_path, e))?;
+                            temp.size += src.metadata().map(|m| m.len()).unwrap_or(0);
+                        }
+                    }
+                }
+                temp.finish()?;
+                Ok(Prepared::File(temp))
+            }
+            _ => {
+                let mut all = Vec::with_capacity(total as usize);
+                for part in parts {
+                    all.extend_from_slice(&self.read(part, None)?);
+                }
+                Ok(Prepared::Inline(Cow::Owned(all)))
+            }
+        }
+    }
+
     /// Reads a whole stored body, or the inclusive byte range `range` of it.
     pub(super) fn read(
         &self,
@@ -149,6 +183,15 @@ impl Blobs {
                 }
             }
         }
+    }
+
+    /// Copies a stored body into a new prepared body (for copy_object).
+    pub(super) fn prepare_copy(
+        &self,
+        stored: &Stored,
+        size: u64,
+    ) -> Result<Prepared<'static>, ReadError> {
+        self.prepare_concat(std::slice::from_ref(stored), size)
     }
 
     fn open(&self, name: &str) -> Result<File, ReadError> {
@@ -303,4 +346,20 @@ pub(super) fn sync_dir(dir: &Path) -> Result<(), StateError> {
     File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(|e| StateError::io("fsync", dir, e))
+}
+
+/// Lowercase hex of `bytes`.
+pub(super) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// The MD5 digest of `bytes`.
+pub(super) fn md5(bytes: &[u8]) -> [u8; 16] {
+    Md5::digest(bytes).into()
 }

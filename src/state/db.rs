@@ -183,6 +183,28 @@ impl Db {
         }
         result
     }
+
+    /// Like [`Db::read`], but every query of `f` sees the same snapshot (for
+    /// reads made of several queries, such as a listing that seeks past
+    /// common prefixes).
+    pub(super) fn read_snapshot<T, E: From<StateError>>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.read(|conn| {
+            conn.prepare_cached("BEGIN")
+                .and_then(|mut s| s.execute([]))
+                .map_err(StateError::from)?;
+            let result = f(conn);
+            // Nothing was written: COMMIT just ends the snapshot. If it fails,
+            // the connection is dropped from the pool (or rolled back by the
+            // next write, in memory).
+            let _ = conn
+                .prepare_cached("COMMIT")
+                .and_then(|mut s| s.execute([]));
+            result
+        })
+    }
 }
 
 /// Settings every connection needs.

@@ -8,10 +8,14 @@
 //! exactly the expirations and timestamps it expects.
 //!
 //! ```
-//! use wasmfaas::state::{KvPutOptions, State};
+//! use wasmfaas::state::{KvPutOptions, PutOptions, State};
 //! let state = State::in_memory()?;
 //! state.kv_put("sessions", "alice", b"42", &KvPutOptions::default(), 0)?;
 //! assert_eq!(state.kv_get("sessions", "alice", 0)?.unwrap().value, b"42");
+//!
+//! state.create_bucket("photos", 0)?;
+//! let meta = state.put_object("photos", "a/b.jpg", b"...", &PutOptions::default(), 0)?;
+//! assert_eq!(meta.etag, "\"2f43b42fd833d1e77420a8dae7419000\"");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -23,11 +27,16 @@ mod db;
 mod error;
 mod kv;
 pub mod limits;
+mod multipart;
+mod range;
+mod s3;
 #[cfg(test)]
 mod tests;
 
 pub use error::{KvError, S3Error, StateError};
 pub use kv::{KvEntry, KvKey, KvListRequest, KvPage, KvPutOptions};
+pub use range::ByteRange;
+pub use s3::{BucketInfo, CopyOptions, ListPage, ListRequest, ObjectMeta, PartInfo, PutOptions};
 
 use base64::Engine as _;
 use blobs::{Blobs, Prepared, ReadError};

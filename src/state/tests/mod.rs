@@ -1,7 +1,10 @@
 //! Behaviour of the state engine, on real SQLite files in temp folders, by
 //! area. Helpers shared by several areas live here.
 
+mod files;
 mod kv;
+mod multipart;
+mod s3;
 mod schema;
 
 use super::*;
@@ -27,6 +30,16 @@ impl TempDir {
     fn state_dir(&self) -> PathBuf {
         self.0.join("state")
     }
+
+    /// Names in `blobs/`, sorted.
+    fn blob_files(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.state_dir().join(BLOBS_DIR))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    }
 }
 
 impl Drop for TempDir {
@@ -37,6 +50,13 @@ impl Drop for TempDir {
 
 fn open(dir: &TempDir) -> State {
     State::open(&dir.state_dir()).unwrap()
+}
+
+/// Bytes that differ from part to part, so a mix-up shows.
+fn pattern(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
 }
 
 fn put(state: &State, key: &str, value: &[u8], now: u64) {
@@ -115,4 +135,31 @@ fn tricky_keys() -> Vec<String> {
         keys.push(format!("p/{i:03}/{}", ["x", "é", "日", "\u{1f600}"][i % 4]));
     }
     keys
+}
+
+fn bucket(state: &State) {
+    state.create_bucket("bucket", T0).unwrap();
+}
+
+fn put_obj(state: &State, key: &str, body: &[u8]) -> ObjectMeta {
+    state
+        .put_object("bucket", key, body, &PutOptions::default(), T0)
+        .unwrap()
+}
+
+fn list_all(state: &State, request: &ListRequest) -> (Vec<String>, Vec<String>, usize) {
+    let mut request = request.clone();
+    let (mut keys, mut prefixes, mut pages) = (Vec::new(), Vec::new(), 0);
+    loop {
+        let page = state.list_objects("bucket", &request).unwrap();
+        pages += 1;
+        assert!(page.objects.len() + page.common_prefixes.len() <= request.max_keys as usize);
+        keys.extend(page.objects.iter().map(|o| o.key.clone()));
+        prefixes.extend(page.common_prefixes.iter().cloned());
+        if !page.is_truncated {
+            assert_eq!(page.next_continuation_token, None);
+            return (keys, prefixes, pages);
+        }
+        request.continuation_token = page.next_continuation_token;
+    }
 }
