@@ -216,9 +216,9 @@ fn configure(conn: &Connection) -> Result<(), StateError> {
 }
 
 fn open_reader(path: &Path) -> Result<Connection, StateError> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX
-        | OpenFlags::SQLITE_OPEN_URI;
+    // No CREATE: the writer made the file. NO_MUTEX: one thread at a time
+    // uses a pooled connection, so SQLite's own locking would be wasted.
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)?;
     configure(&conn)?;
     // Read-write open so the connection can use the WAL index; query_only makes

@@ -27,7 +27,7 @@ pub struct KvEntry {
 }
 
 /// Options of [`State::kv_put`]. Set at most one of the two expirations; if
-/// both are set, `expiration_ttl` wins (as in Workers KV).
+/// both are set, `expiration_ttl` wins.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KvPutOptions {
     /// Expire this long after `now_ns`; at least [`KV_MIN_TTL`](super::limits::KV_MIN_TTL).
