@@ -1,0 +1,365 @@
+//! Multipart uploads as AWS S3 does them: create, upload parts (replacing a
+//! part by uploading its number again), list parts, complete with an ordered
+//! list of `(part number, ETag)`, or abort.
+
+use super::blobs::{Stored, hex, md5};
+use super::error::S3Error;
+use super::limits::{S3_MAX_PART_NUMBER as MAX_PART_NUMBER, S3_MIN_PART_BYTES as MIN_PART_BYTES};
+use super::s3::{
+    NewObject, ObjectMeta, PartInfo, PutOptions, check_body_size, next_sequencer, quote,
+    require_bucket, resolve_put_options, store_object, validate_key,
+};
+use super::{State, Tx, from_sql, to_sql};
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// The upload's stored options.
+struct Upload {
+    content_type: String,
+    user_metadata: String,
+    if_none_match_any: bool,
+}
+
+/// A stored part, as read for completing.
+#[derive(Clone, PartialEq, Eq)]
+struct Part {
+    number: u32,
+    size: u64,
+    etag: String,
+    stored: Stored,
+}
+
+/// The upload, if `upload_id` names one for this bucket and key.
+fn find_upload(
+    conn: &Connection,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
+) -> Result<Upload, S3Error> {
+    require_bucket(conn, bucket)?;
+    conn.prepare_cached(
+        "SELECT content_type, user_metadata, if_none_match_any FROM multipart_uploads
+         WHERE upload_id = ?1 AND bucket = ?2 AND key = ?3",
+    )?
+    .query_row(params![upload_id, bucket, key], |r| {
+        Ok(Upload {
+            content_type: r.get(0)?,
+            user_metadata: r.get(1)?,
+            if_none_match_any: r.get(2)?,
+        })
+    })
+    .optional()?
+    .ok_or_else(|| S3Error::NoSuchUpload {
+        upload_id: upload_id.to_owned(),
+    })
+}
+
+/// The listed parts as stored now, checked against the list a client sent.
+fn listed_parts(
+    conn: &Connection,
+    upload_id: &str,
+    parts: &[(u32, String)],
+) -> Result<Vec<Part>, S3Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT size, etag, body, body_file FROM multipart_parts WHERE upload_id = ?1 AND part_number = ?2",
+    )?;
+    let mut found = Vec::with_capacity(parts.len());
+    for (number, etag) in parts {
+        let row = stmt
+            .query_row(params![upload_id, number], |r| {
+                Ok((
+                    from_sql(r.get(0)?),
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<Vec<u8>>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                ))
+            })
+            .optional()?;
+        let Some((size, stored_etag, inline, file)) = row else {
+            return Err(S3Error::InvalidPart {
+                part_number: *number,
+                reason: "was not uploaded (or the upload was aborted)".into(),
+            });
+        };
+        if etag.trim().trim_matches('"') != stored_etag {
+            return Err(S3Error::InvalidPart {
+                part_number: *number,
+                reason: format!("has ETag \"{stored_etag}\", not {etag}"),
+            });
+        }
+        found.push(Part {
+            number: *number,
+            size,
+            etag: stored_etag,
+            stored: Stored::from_columns(inline, file)?,
+        });
+    }
+    Ok(found)
+}
+
+/// Deletes the upload and all its parts, discarding their body files.
+fn delete_upload(tx: &mut Tx, upload_id: &str) -> rusqlite::Result<()> {
+    let files = tx
+        .prepare_cached("DELETE FROM multipart_parts WHERE upload_id = ?1 RETURNING body_file")?
+        .query_map([upload_id], |r| r.get::<_, Option<String>>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for file in files {
+        tx.discard(file);
+    }
+    tx.prepare_cached("DELETE FROM multipart_uploads WHERE upload_id = ?1")?
+        .execute([upload_id])?;
+    Ok(())
+}
+
+/// The ETag AWS gives a multipart object: MD5 of the parts' binary MD5s, `-N`.
+fn multipart_etag(parts: &[Part]) -> Result<String, S3Error> {
+    let mut digests = Vec::with_capacity(parts.len() * 16);
+    for part in parts {
+        let digest = decode_hex(&part.etag).ok_or_else(|| S3Error::InvalidPart {
+            part_number: part.number,
+            reason: format!("has a stored ETag that is not an MD5: {}", part.etag),
+        })?;
+        digests.extend_from_slice(&digest);
+    }
+    Ok(format!("{}-{}", hex(&md5(&digests)), parts.len()))
+}
+
+fn decode_hex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+impl State {
+    /// Starts a multipart upload; returns its id. `options` apply to the object
+    /// the upload completes into (`if_none_match_any` is checked at completion).
+    ///
+    /// # Errors
+    /// [`S3Error::NoSuchBucket`], key and metadata errors as [`State::put_object`].
+    pub fn create_multipart_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        options: &PutOptions,
+        now_ns: u64,
+    ) -> Result<String, S3Error> {
+        validate_key(key)?;
+        let (content_type, user_metadata) = resolve_put_options(options)?;
+        self.write(|tx| {
+            require_bucket(tx, bucket)?;
+            // Unique without a clock or randomness, so replays get the same ids.
+            let seq = next_sequencer(tx)?;
+            let upload_id = hex(&md5(format!("{seq}\0{bucket}\0{key}\0{now_ns}").as_bytes()));
+            tx.prepare_cached(
+                "INSERT INTO multipart_uploads
+                     (upload_id, bucket, key, content_type, user_metadata, if_none_match_any, created_ns)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                upload_id,
+                bucket,
+                key,
+                content_type,
+                user_metadata,
+                options.if_none_match_any,
+                to_sql(now_ns)
+            ])?;
+            Ok(upload_id)
+        })
+    }
+
+    /// Stores one part (replacing an earlier part of the same number).
+    ///
+    /// # Errors
+    /// [`S3Error::NoSuchBucket`], [`S3Error::NoSuchUpload`],
+    /// [`S3Error::InvalidArgument`] for a part number outside 1..=10000,
+    /// [`S3Error::EntityTooLarge`] over 5 GiB.
+    pub fn upload_part(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+        body: &[u8],
+        now_ns: u64,
+    ) -> Result<PartInfo, S3Error> {
+        validate_key(key)?;
+        if !(1..=MAX_PART_NUMBER).contains(&part_number) {
+            return Err(S3Error::InvalidArgument {
+                message: format!(
+                    "part number {part_number} is out of range: it must be an integer between 1 and \
+                     {MAX_PART_NUMBER}, inclusive"
+                ),
+            });
+        }
+        check_body_size(body.len() as u64)?;
+        let etag = hex(&md5(body));
+        let prepared = self.inner.blobs.prepare(body)?;
+        self.write(|tx| {
+            find_upload(tx, bucket, key, upload_id)?;
+            let old: Option<Option<String>> = tx
+                .prepare_cached("SELECT body_file FROM multipart_parts WHERE upload_id = ?1 AND part_number = ?2")?
+                .query_row(params![upload_id, part_number], |r| r.get(0))
+                .optional()?;
+            tx.discard(old.flatten());
+            tx.place(&prepared)?;
+            let (inline, file) = prepared.columns();
+            tx.prepare_cached(
+                "INSERT INTO multipart_parts (upload_id, part_number, size, etag, last_modified_ns, body, body_file)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (upload_id, part_number) DO UPDATE SET
+                     size = excluded.size, etag = excluded.etag, last_modified_ns = excluded.last_modified_ns,
+                     body = excluded.body, body_file = excluded.body_file",
+            )?
+            .execute(params![
+                upload_id,
+                part_number,
+                to_sql(body.len() as u64),
+                etag,
+                to_sql(now_ns),
+                inline,
+                file
+            ])?;
+            Ok(PartInfo {
+                part_number,
+                etag: quote(&etag),
+                size: body.len() as u64,
+                last_modified_ns: now_ns,
+            })
+        })
+    }
+
+    /// Joins the listed parts, in order, into the object `key`, and ends the
+    /// upload (parts not listed are discarded). ETags may be quoted or not.
+    ///
+    /// # Errors
+    /// [`S3Error::NoSuchUpload`], [`S3Error::InvalidPart`] (missing part or
+    /// wrong ETag), [`S3Error::InvalidPartOrder`], [`S3Error::EntityTooSmall`]
+    /// (a part other than the last under 5 MiB), [`S3Error::InvalidArgument`]
+    /// for an empty list, [`S3Error::PreconditionFailed`].
+    pub fn complete_multipart_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        parts: &[(u32, String)],
+        now_ns: u64,
+    ) -> Result<ObjectMeta, S3Error> {
+        validate_key(key)?;
+        if parts.is_empty() {
+            return Err(S3Error::InvalidArgument {
+                message: "a multipart upload is completed with at least one part".into(),
+            });
+        }
+        if parts.windows(2).any(|w| w[0].0 >= w[1].0) {
+            return Err(S3Error::InvalidPartOrder);
+        }
+        // Join the parts outside the write lock (it can be gigabytes of
+        // copying), then commit only if the parts did not change meanwhile.
+        const ATTEMPTS: usize = 5;
+        for attempt in 1.. {
+            let (upload, found, body) = self.read_retrying(|conn| {
+                let upload = find_upload(conn, bucket, key, upload_id)?;
+                let found = listed_parts(conn, upload_id, parts)?;
+                let all_but_last = &found[..found.len() - 1];
+                if let Some(small) = all_but_last.iter().find(|p| p.size < MIN_PART_BYTES) {
+                    return Err(S3Error::EntityTooSmall {
+                        part_number: small.number,
+                        size: small.size,
+                        min: MIN_PART_BYTES,
+                    });
+                }
+                let total = found.iter().map(|p| p.size).sum();
+                let stored: Vec<Stored> = found.iter().map(|p| p.stored.clone()).collect();
+                Ok(self
+                    .inner
+                    .blobs
+                    .prepare_concat(&stored, total)
+                    .map(|body| (upload, found, body)))
+            })?;
+            let etag = multipart_etag(&found)?;
+            let size = body.len();
+            let committed = self.write(|tx| {
+                find_upload(tx, bucket, key, upload_id)?;
+                if listed_parts(tx, upload_id, parts)? != found {
+                    return Ok(None); // a part was replaced meanwhile: join again
+                }
+                let object = NewObject {
+                    bucket,
+                    key,
+                    size,
+                    etag: etag.clone(),
+                    content_type: upload.content_type.clone(),
+                    user_metadata: upload.user_metadata.clone(),
+                    if_none_match_any: upload.if_none_match_any,
+                    now_ns,
+                };
+                let meta = store_object(tx, object, &body)?;
+                delete_upload(tx, upload_id)?;
+                Ok(Some(meta))
+            });
+            match committed {
+                Ok(Some(meta)) => return Ok(meta),
+                Ok(None) if attempt < ATTEMPTS => continue,
+                Ok(None) => {
+                    return Err(S3Error::InvalidRequest {
+                        message: "the upload's parts kept changing while it was being completed"
+                            .into(),
+                    });
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        unreachable!("the loop returns")
+    }
+
+    /// Ends the upload and deletes its parts.
+    ///
+    /// # Errors
+    /// [`S3Error::NoSuchBucket`], [`S3Error::NoSuchUpload`].
+    pub fn abort_multipart_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+    ) -> Result<(), S3Error> {
+        validate_key(key)?;
+        self.write(|tx| {
+            find_upload(tx, bucket, key, upload_id)?;
+            delete_upload(tx, upload_id)?;
+            Ok(())
+        })
+    }
+
+    /// The parts uploaded so far, by part number.
+    ///
+    /// # Errors
+    /// [`S3Error::NoSuchBucket`], [`S3Error::NoSuchUpload`].
+    pub fn list_parts(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+    ) -> Result<Vec<PartInfo>, S3Error> {
+        validate_key(key)?;
+        self.inner.db.read(|conn| {
+            find_upload(conn, bucket, key, upload_id)?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT part_number, etag, size, last_modified_ns FROM multipart_parts
+                 WHERE upload_id = ?1 ORDER BY part_number",
+            )?;
+            let parts = stmt.query_map([upload_id], |r| {
+                Ok(PartInfo {
+                    part_number: r.get(0)?,
+                    etag: quote(&r.get::<_, String>(1)?),
+                    size: from_sql(r.get(2)?),
+                    last_modified_ns: from_sql(r.get(3)?),
+                })
+            })?;
+            Ok(parts.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+}

@@ -1,0 +1,714 @@
+//! Buckets and objects with the semantics of AWS S3: put/get/head/delete,
+//! copy, ranges, ETags, user metadata, `If-None-Match: *`, and
+//! ListObjects (V1 and V2) with prefix, delimiter and continuation.
+
+use super::blobs::{ReadError, Stored, hex, md5};
+use super::error::{S3Error, StateError};
+use super::limits::{
+    S3_DEFAULT_CONTENT_TYPE as DEFAULT_CONTENT_TYPE, S3_MAX_KEY_BYTES as MAX_KEY_BYTES,
+    S3_MAX_LIST_KEYS as MAX_LIST_KEYS, S3_MAX_PUT_BYTES as MAX_PUT_BYTES,
+    S3_MAX_USER_METADATA_BYTES as MAX_USER_METADATA_BYTES,
+};
+use super::range::ByteRange;
+use super::{State, Tx, decode_token, encode_token, from_sql, to_sql};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use std::collections::BTreeMap;
+
+/// Options of a write that creates an object.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PutOptions {
+    /// `None` stores [`S3_DEFAULT_CONTENT_TYPE`](super::limits::S3_DEFAULT_CONTENT_TYPE).
+    pub content_type: Option<String>,
+    /// `x-amz-meta-*` pairs without the prefix. Names are stored lowercase,
+    /// as S3 returns them.
+    pub user_metadata: BTreeMap<String, String>,
+    /// `If-None-Match: *`: fail with [`S3Error::PreconditionFailed`] if the key exists.
+    pub if_none_match_any: bool,
+}
+
+/// Options of [`State::copy_object`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CopyOptions {
+    /// `None`: metadata directive COPY (content type and user metadata come
+    /// from the source); `Some`: REPLACE them with these.
+    pub replace_metadata: Option<PutOptions>,
+}
+
+/// What S3 knows about an object (the answer to HEAD, and to every write).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectMeta {
+    pub bucket: String,
+    pub key: String,
+    pub size: u64,
+    /// Quoted, as S3 sends it: `"<md5 hex>"`, or `"<md5 of part md5s>-<parts>"`.
+    pub etag: String,
+    pub content_type: String,
+    pub user_metadata: BTreeMap<String, String>,
+    pub last_modified_ns: u64,
+    /// 16 uppercase hex digits, increasing with every write and delete, as the
+    /// `sequencer` of S3 event notifications (compare as strings).
+    pub sequencer: String,
+}
+
+/// One page request of [`State::list_objects`] (ListObjectsV2, or V1 with `marker`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListRequest {
+    pub prefix: String,
+    /// Group keys that contain it after the prefix into common prefixes; empty means none.
+    pub delimiter: Option<String>,
+    /// Clamped to 0..=1000; objects and common prefixes count alike.
+    pub max_keys: u32,
+    /// V2: list keys after this one (ignored when a continuation token is given).
+    pub start_after: Option<String>,
+    /// V2: the `next_continuation_token` of the previous page.
+    pub continuation_token: Option<String>,
+    /// V1: list keys after this one (the previous page's `next_marker` or last key).
+    pub marker: Option<String>,
+}
+
+impl Default for ListRequest {
+    fn default() -> Self {
+        ListRequest {
+            prefix: String::new(),
+            delimiter: None,
+            max_keys: MAX_LIST_KEYS,
+            start_after: None,
+            continuation_token: None,
+            marker: None,
+        }
+    }
+}
+
+/// One page of a listing. Objects and common prefixes are each in key order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListPage {
+    pub objects: Vec<ObjectMeta>,
+    pub common_prefixes: Vec<String>,
+    pub is_truncated: bool,
+    /// V2: pass as `continuation_token` to get the next page.
+    pub next_continuation_token: Option<String>,
+    /// V1: set, as S3 does, only when truncated and a delimiter was given.
+    pub next_marker: Option<String>,
+}
+
+/// A bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BucketInfo {
+    pub name: String,
+    pub created_ns: u64,
+}
+
+/// An uploaded part of a multipart upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartInfo {
+    pub part_number: u32,
+    /// Quoted MD5 of the part.
+    pub etag: String,
+    pub size: u64,
+    pub last_modified_ns: u64,
+}
+
+/// Checks a bucket name against S3's rules for general purpose buckets.
+pub(super) fn validate_bucket_name(bucket: &str) -> Result<(), S3Error> {
+    let fail = |reason: &str| {
+        Err(S3Error::InvalidBucketName {
+            bucket: bucket.to_owned(),
+            reason: reason.to_owned(),
+        })
+    };
+    if !(3..=63).contains(&bucket.len()) {
+        return fail("bucket names must be 3 to 63 characters long");
+    }
+    if !bucket
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+    {
+        return fail("bucket names may contain only lowercase letters, digits, `.` and `-`");
+    }
+    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    if !alnum(bucket.as_bytes()[0]) || !alnum(bucket.as_bytes()[bucket.len() - 1]) {
+        return fail("bucket names must begin and end with a letter or digit");
+    }
+    if bucket.contains("..") {
+        return fail("bucket names must not contain two adjacent periods");
+    }
+    if bucket.split('.').count() == 4 && bucket.split('.').all(|p| p.parse::<u8>().is_ok()) {
+        return fail("bucket names must not look like an IP address");
+    }
+    for prefix in ["xn--", "sthree-", "amzn-s3-demo-"] {
+        if bucket.starts_with(prefix) {
+            return fail(&format!("bucket names must not start with `{prefix}`"));
+        }
+    }
+    for suffix in ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] {
+        if bucket.ends_with(suffix) {
+            return fail(&format!("bucket names must not end with `{suffix}`"));
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn validate_key(key: &str) -> Result<(), S3Error> {
+    if key.is_empty() {
+        return Err(S3Error::InvalidArgument {
+            message: "an object key cannot be empty".into(),
+        });
+    }
+    if key.len() > MAX_KEY_BYTES {
+        return Err(S3Error::KeyTooLongError { size: key.len() });
+    }
+    Ok(())
+}
+
+/// The content type and lowercase-named user metadata a write stores.
+pub(super) fn resolve_put_options(options: &PutOptions) -> Result<(String, String), S3Error> {
+    let content_type = options
+        .content_type
+        .clone()
+        .unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned());
+    let metadata: BTreeMap<String, &String> = options
+        .user_metadata
+        .iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .collect();
+    let size: usize = metadata.iter().map(|(k, v)| k.len() + v.len()).sum();
+    if size > MAX_USER_METADATA_BYTES {
+        return Err(S3Error::MetadataTooLarge {
+            size,
+            max: MAX_USER_METADATA_BYTES,
+        });
+    }
+    let json = serde_json::to_string(&metadata).map_err(|e| StateError::Corrupt {
+        detail: format!("user metadata does not serialise: {e}"),
+    })?;
+    Ok((content_type, json))
+}
+
+pub(super) fn check_body_size(size: u64) -> Result<(), S3Error> {
+    if size > MAX_PUT_BYTES {
+        return Err(S3Error::EntityTooLarge {
+            size,
+            max: MAX_PUT_BYTES,
+        });
+    }
+    Ok(())
+}
+
+/// The columns [`meta_from_row`] reads, in order.
+const META_COLUMNS: &str =
+    "bucket, key, size, etag, content_type, user_metadata, last_modified_ns, sequencer";
+
+fn meta_from_row(row: &Row) -> rusqlite::Result<ObjectMeta> {
+    let metadata: String = row.get(5)?;
+    let user_metadata = serde_json::from_str(&metadata).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, Box::new(e))
+    })?;
+    Ok(ObjectMeta {
+        bucket: row.get(0)?,
+        key: row.get(1)?,
+        size: from_sql(row.get(2)?),
+        etag: quote(&row.get::<_, String>(3)?),
+        content_type: row.get(4)?,
+        user_metadata,
+        last_modified_ns: from_sql(row.get(6)?),
+        sequencer: sequencer(row.get(7)?),
+    })
+}
+
+pub(super) fn quote(etag: &str) -> String {
+    format!("\"{etag}\"")
+}
+
+fn sequencer(n: i64) -> String {
+    format!("{:016X}", n)
+}
+
+/// Takes the next value of the store-wide sequencer counter.
+pub(super) fn next_sequencer(tx: &Tx) -> rusqlite::Result<i64> {
+    tx.prepare_cached(
+        "UPDATE counters SET value = value + 1 WHERE name = 'sequencer' RETURNING value",
+    )?
+    .query_row([], |r| r.get(0))
+}
+
+pub(super) fn bucket_exists(conn: &Connection, bucket: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM buckets WHERE name = ?1")?
+        .query_row([bucket], |_| Ok(()))
+        .optional()
+        .map(|row| row.is_some())
+}
+
+pub(super) fn require_bucket(conn: &Connection, bucket: &str) -> Result<(), S3Error> {
+    if bucket_exists(conn, bucket)? {
+        Ok(())
+    } else {
+        Err(S3Error::NoSuchBucket {
+            bucket: bucket.to_owned(),
+        })
+    }
+}
+
+/// The row of a new object version, minus its body.
+pub(super) struct NewObject<'a> {
+    pub bucket: &'a str,
+    pub key: &'a str,
+    pub size: u64,
+    /// Unquoted.
+    pub etag: String,
+    pub content_type: String,
+    /// JSON object text.
+    pub user_metadata: String,
+    pub if_none_match_any: bool,
+    pub now_ns: u64,
+}
+
+/// Writes (or replaces) an object inside a write transaction; the bucket must exist.
+pub(super) fn store_object(
+    tx: &mut Tx,
+    object: NewObject,
+    body: &super::blobs::Prepared,
+) -> Result<ObjectMeta, S3Error> {
+    let old: Option<Option<String>> = tx
+        .prepare_cached("SELECT body_file FROM objects WHERE bucket = ?1 AND key = ?2")?
+        .query_row(params![object.bucket, object.key], |r| r.get(0))
+        .optional()?;
+    if old.is_some() && object.if_none_match_any {
+        return Err(S3Error::PreconditionFailed);
+    }
+    tx.discard(old.flatten());
+    tx.place(body)?;
+    let seq = next_sequencer(tx)?;
+    let (inline, file) = body.columns();
+    let mut stmt = tx.prepare_cached(&format!(
+        "INSERT INTO objects (bucket, key, size, etag, content_type, user_metadata,
+                              last_modified_ns, sequencer, body, body_file)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (bucket, key) DO UPDATE SET
+             size = excluded.size, etag = excluded.etag, content_type = excluded.content_type,
+             user_metadata = excluded.user_metadata, last_modified_ns = excluded.last_modified_ns,
+             sequencer = excluded.sequencer, body = excluded.body, body_file = excluded.body_file
+         RETURNING {META_COLUMNS}"
+    ))?;
+    let meta = stmt.query_row(
+        params![
+            object.bucket,
+            object.key,
+            to_sql(object.size),
+            object.etag,
+            object.content_type,
+            object.user_metadata,
+            to_sql(object.now_ns),
+            seq,
+            inline,
+            file
+        ],
+        meta_from_row,
+    )?;
+    Ok(meta)
+}
+
+impl From<ReadError> for S3Error {
+    fn from(e: ReadError) -> Self {
+        match e {
+            ReadError::Missing(name) => S3Error::Storage(StateError::MissingBlob { name }),
+            ReadError::Other(e) => S3Error::Storage(e),
+        }
+    }
+}
+
+/// The smallest string (as bytes) greater than every string that starts with `prefix`.
+fn successor(prefix: &str) -> Vec<u8> {
+    let mut bytes = prefix.as_bytes().to_vec();
+    // UTF-8 never contains 0xFF, so the last byte can always be incremented.
+    if let Some(last) = bytes.last_mut() {
+        *last += 1;
+    }
+    bytes
+}
+
+impl State {
+    /// Creates an empty bucket.
+    ///
+    /// # Errors
+    /// [`S3Error::InvalidBucketName`], [`S3Error::BucketAlreadyOwnedByYou`].
+    pub fn create_bucket(&self, bucket: &str, now_ns: u64) -> Result<(), S3Error> {
+        validate_bucket_name(bucket)?;
+        self.write(|tx| {
+            let inserted = tx
+                .prepare_cached("INSERT OR IGNORE INTO buckets (name, created_ns) VALUES (?1, ?2)")?
+                .execute(params![bucket, to_sql(now_ns)])?;
+            if inserted == 0 {
+                return Err(S3Error::BucketAlreadyOwnedByYou {
+                    bucket: bucket.to_owned(),
+                });
+            }
+            Ok(())
+        })
+    }
+
+    /// Creates the bucket unless it exists (for buckets declared in config).
+    ///
+    /// # Errors
+    /// [`S3Error::InvalidBucketName`].
+    pub fn ensure_bucket(&self, bucket: &str, now_ns: u64) -> Result<(), S3Error> {
+        validate_bucket_name(bucket)?;
+        self.write(|tx| {
+            tx.prepare_cached("INSERT OR IGNORE INTO buckets (name, created_ns) VALUES (?1, ?2)")?
+                .execute(params![bucket, to_sql(now_ns)])?;
+            Ok(())
+        })
+    }
+
+    /// Deletes an empty bucket.
+    ///
+    /// # Errors
+    /// [`S3Error::NoSuchBucket`]; [`S3Error::BucketNotEmpty`] while it holds
+    /// objects or multipart uploads in progress.
+    pub fn delete_bucket(&self, bucket: &str) -> Result<(), S3Error> {
+        self.write(|tx| {
+            require_bucket(tx, bucket)?;
+            let busy: bool = tx
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM objects WHERE bucket = ?1)
+                         OR EXISTS (SELECT 1 FROM multipart_uploads WHERE bucket = ?1)",
+                )?
+                .query_row([bucket], |r| r.get(0))?;
+            if busy {
+                return Err(S3Error::BucketNotEmpty {
+                    bucket: bucket.to_owned(),
+                });
+            }
+            tx.prepare_cached("DELETE FROM buckets WHERE name = ?1")?
+                .execute([bucket])?;
+            Ok(())
+        })
+    }
+
+    /// The bucket's name and creation time.
+    ///
+    /// # Errors
+    /// [`S3Error::NoSuchBucket`].
+    pub fn head_bucket(&self, bucket: &str) -> Result<BucketInfo, S3Error> {
+        self.inner.db.read(|conn| {
+            conn.prepare_cached("SELECT name, created_ns FROM buckets WHERE name = ?1")?
+                .query_row([bucket], |r| {
+                    Ok(BucketInfo {
+                        name: r.get(0)?,
+                        created_ns: from_sql(r.get(1)?),
+                    })
+                })
+                .optional()?
+                .ok_or_else(|| S3Error::NoSuchBucket {
+                    bucket: bucket.to_owned(),
+                })
+        })
+    }
+
+    /// Every bucket, in name order.
+    ///
+    /// # Errors
+    /// Only [`S3Error::Storage`].
+    pub fn list_buckets(&self) -> Result<Vec<BucketInfo>, S3Error> {
+        self.inner.db.read(|conn| {
+            let mut stmt =
+                conn.prepare_cached("SELECT name, created_ns FROM buckets ORDER BY name")?;
+            let rows = stmt.query_map([], |r| {
+                Ok(BucketInfo {
+                    name: r.get(0)?,
+                    created_ns: from_sql(r.get(1)?),
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    /// Stores `body` as `key` in `bucket`, replacing any object of that key.
+    ///
+    /// # Errors
+    /// [`S3Error::NoSuchBucket`], [`S3Error::KeyTooLongError`] (or
+    /// [`S3Error::InvalidArgument`] for an empty key), [`S3Error::EntityTooLarge`],
+    /// [`S3Error::MetadataTooLarge`], [`S3Error::PreconditionFailed`].
+    pub fn put_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: &[u8],
+        options: &PutOptions,
+        now_ns: u64,
+    ) -> Result<ObjectMeta, S3Error> {
+        validate_key(key)?;
+        check_body_size(body.len() as u64)?;
+        let (content_type, user_metadata) = resolve_put_options(options)?;
+        let etag = hex(&md5(body));
+        let prepared = self.inner.blobs.prepare(body)?;
+        self.write(|tx| {
+            require_bucket(tx, bucket)?;
+            let object = NewObject {
+                bucket,
+                key,
+                size: body.len() as u64,
+                etag,
+                content_type,
+                user_metadata,
+                if_none_match_any: options.if_none_match_any,
+                now_ns,
+            };
+            store_object(tx, object, &prepared)
+        })
+    }
+
+    /// The object's metadata and its body, or only the bytes of `range`.
+    ///
+    /// # Errors
+    /// [`S3Error::NoSuchBucket`], [`S3Error::NoSuchKey`], [`S3Error::InvalidRange`].
+    pub fn get_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        range: Option<ByteRange>,
+    ) -> Result<(ObjectMeta, Vec<u8>), S3Error> {
+        validate_key(key)?;
+        self.read_retrying(|conn| {
+            let (meta, stored) = find_object(conn, bucket, key)?;
+            let span = match range {
+                Some(range) => Some(range.resolve(meta.size)?),
+                None => None,
+            };
+            Ok(self
+                .inner
+                .blobs
+                .read(&stored, span)
+                .map(|bytes| (meta, bytes)))
+        })
+    }
+
+    /// The object's metadata.
+    ///
+    /// # Errors
+    /// [`S3Error::NoSuchBucket`], [`S3Error::NoSuchKey`].
+    pub fn head_object(&self, bucket: &str, key: &str) -> Result<ObjectMeta, S3Error> {
+        validate_key(key)?;
+        self.inner.db.read(|conn| {
+            let meta = conn
+                .prepare_cached(&format!(
+                    "SELECT {META_COLUMNS} FROM objects WHERE bucket = ?1 AND key = ?2"
+                ))?
+                .query_row(params![bucket, key], meta_from_row)
+                .optional()?;
+            match meta {
+                Some(meta) => Ok(meta),
+                None => Err(missing(conn, bucket, key)?),
+            }
+        })
+    }
+
+    /// Deletes the object. Returns its metadata with the delete's `sequencer`
+    /// (for the `ObjectRemoved` event), or `None` if there was no such key.
+    ///
+    /// # Errors
+    /// [`S3Error::NoSuchBucket`].
+    pub fn delete_object(&self, bucket: &str, key: &str) -> Result<Option<ObjectMeta>, S3Error> {
+        validate_key(key)?;
+        self.write(|tx| {
+            require_bucket(tx, bucket)?;
+            let deleted = tx
+                .prepare_cached(&format!(
+                    "DELETE FROM objects WHERE bucket = ?1 AND key = ?2 RETURNING {META_COLUMNS}, body_file"
+                ))?
+                .query_row(params![bucket, key], |r| Ok((meta_from_row(r)?, r.get::<_, Option<String>>(8)?)))
+                .optional()?;
+            let Some((mut meta, file)) = deleted else {
+                return Ok(None);
+            };
+            tx.discard(file);
+            meta.sequencer = sequencer(next_sequencer(tx)?);
+            Ok(Some(meta))
+        })
+    }
+
+    /// Copies an object (server-side). The copy keeps the source's ETag.
+    ///
+    /// # Errors
+    /// [`S3Error::NoSuchBucket`] (either bucket), [`S3Error::NoSuchKey`] (the
+    /// source), [`S3Error::InvalidRequest`] when copying an object onto itself
+    /// without replacing its metadata, and the errors of [`State::put_object`].
+    pub fn copy_object(
+        &self,
+        src_bucket: &str,
+        src_key: &str,
+        dst_bucket: &str,
+        dst_key: &str,
+        options: &CopyOptions,
+        now_ns: u64,
+    ) -> Result<ObjectMeta, S3Error> {
+        validate_key(src_key)?;
+        validate_key(dst_key)?;
+        if src_bucket == dst_bucket && src_key == dst_key && options.replace_metadata.is_none() {
+            return Err(S3Error::InvalidRequest {
+                message: "this copy request is illegal because it is trying to copy an object to \
+                          itself without changing the object's metadata"
+                    .into(),
+            });
+        }
+        let (src, body) = self.read_retrying(|conn| -> Result<_, S3Error> {
+            let (meta, stored) = find_object(conn, src_bucket, src_key)?;
+            Ok(self
+                .inner
+                .blobs
+                .prepare_copy(&stored, meta.size)
+                .map(|body| (meta, body)))
+        })?;
+        let (content_type, user_metadata, if_none_match_any) = match &options.replace_metadata {
+            Some(replace) => {
+                let (content_type, metadata) = resolve_put_options(replace)?;
+                (content_type, metadata, replace.if_none_match_any)
+            }
+            None => {
+                let metadata =
+                    serde_json::to_string(&src.user_metadata).map_err(|e| StateError::Corrupt {
+                        detail: format!("user metadata does not serialise: {e}"),
+                    })?;
+                (src.content_type.clone(), metadata, false)
+            }
+        };
+        self.write(|tx| {
+            require_bucket(tx, dst_bucket)?;
+            let object = NewObject {
+                bucket: dst_bucket,
+                key: dst_key,
+                size: src.size,
+                etag: src.etag.trim_matches('"').to_owned(),
+                content_type,
+                user_metadata,
+                if_none_match_any,
+                now_ns,
+            };
+            store_object(tx, object, &body)
+        })
+    }
+
+    /// One page of the bucket's objects whose keys start with `request.prefix`,
+    /// in key order; with a delimiter, keys that contain it after the prefix
+    /// are rolled up into common prefixes (each counted once against `max_keys`).
+    ///
+    /// # Errors
+    /// [`S3Error::NoSuchBucket`]; [`S3Error::InvalidArgument`] for a
+    /// continuation token this store did not issue.
+    pub fn list_objects(&self, bucket: &str, request: &ListRequest) -> Result<ListPage, S3Error> {
+        let max_keys = request.max_keys.min(MAX_LIST_KEYS) as usize;
+        let prefix = request.prefix.as_str();
+        let delimiter = request.delimiter.as_deref().filter(|d| !d.is_empty());
+        let after = match &request.continuation_token {
+            Some(token) => Some(decode_token(token).ok_or_else(|| S3Error::InvalidArgument {
+                message: "the continuation token provided is incorrect".into(),
+            })?),
+            None => request
+                .start_after
+                .clone()
+                .or_else(|| request.marker.clone()),
+        }
+        .filter(|after| !after.is_empty());
+        self.inner.db.read_snapshot(|conn| {
+            require_bucket(conn, bucket)?;
+            let mut page = ListPage {
+                objects: Vec::new(),
+                common_prefixes: Vec::new(),
+                is_truncated: false,
+                next_continuation_token: None,
+                next_marker: None,
+            };
+            if max_keys == 0 {
+                return Ok(page);
+            }
+            // Where the scan (re)starts, inclusive, as bytes: after the marker
+            // (NUL is the smallest suffix), or past a common prefix just emitted.
+            let mut seek: Vec<u8> = match &after {
+                Some(after) if after.as_str() >= prefix => format!("{after}\0").into_bytes(),
+                _ => prefix.as_bytes().to_vec(),
+            };
+            let mut last: Option<String> = None;
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {META_COLUMNS} FROM objects
+                 WHERE bucket = ?1 AND key >= CAST(?2 AS TEXT) ORDER BY key"
+            ))?;
+            'scan: loop {
+                let mut rows = stmt.query(params![bucket, seek])?;
+                while let Some(row) = rows.next()? {
+                    let key: String = row.get(1)?;
+                    if !key.starts_with(prefix) {
+                        break 'scan;
+                    }
+                    let rolled_up = delimiter.and_then(|d| {
+                        key[prefix.len()..]
+                            .find(d)
+                            .map(|at| key[..prefix.len() + at + d.len()].to_owned())
+                    });
+                    if let Some(common) = rolled_up {
+                        // A common prefix at or before the marker was listed on an earlier page.
+                        if after.as_deref().is_none_or(|after| common.as_str() > after) {
+                            if page.objects.len() + page.common_prefixes.len() == max_keys {
+                                page.is_truncated = true;
+                                break 'scan;
+                            }
+                            page.common_prefixes.push(common.clone());
+                            last = Some(common.clone());
+                        }
+                        seek = successor(&common);
+                        continue 'scan;
+                    }
+                    if page.objects.len() + page.common_prefixes.len() == max_keys {
+                        page.is_truncated = true;
+                        break 'scan;
+                    }
+                    page.objects.push(meta_from_row(row)?);
+                    last = Some(key);
+                }
+                break;
+            }
+            if page.is_truncated {
+                let last = last.expect("a truncated page returned something");
+                page.next_continuation_token = Some(encode_token(&last));
+                page.next_marker = delimiter.map(|_| last);
+            }
+            Ok(page)
+        })
+    }
+}
+
+/// The object's metadata and stored body, or why there is none.
+fn find_object(
+    conn: &Connection,
+    bucket: &str,
+    key: &str,
+) -> Result<(ObjectMeta, Stored), S3Error> {
+    let found = conn
+        .prepare_cached(&format!(
+            "SELECT {META_COLUMNS}, body, body_file FROM objects WHERE bucket = ?1 AND key = ?2"
+        ))?
+        .query_row(params![bucket, key], |r| {
+            Ok((
+                meta_from_row(r)?,
+                r.get::<_, Option<Vec<u8>>>(8)?,
+                r.get::<_, Option<String>>(9)?,
+            ))
+        })
+        .optional()?;
+    match found {
+        Some((meta, inline, file)) => Ok((meta, Stored::from_columns(inline, file)?)),
+        None => Err(missing(conn, bucket, key)?),
+    }
+}
+
+/// NoSuchBucket or NoSuchKey, whichever is true.
+fn missing(conn: &Connection, bucket: &str, key: &str) -> Result<S3Error, S3Error> {
+    if bucket_exists(conn, bucket)? {
+        Ok(S3Error::NoSuchKey {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+        })
+    } else {
+        Ok(S3Error::NoSuchBucket {
+            bucket: bucket.to_owned(),
+        })
+    }
+}
