@@ -78,7 +78,7 @@ fn per_invocation(wasm: &[u8], hello: &wasmfaas::config::Function, n: usize) {
         cases.push((
             format!("hello, {headers} headers"),
             Box::new(move || {
-                let outcome = http::call(module, hello, &request, CONTEXT);
+                let outcome = http::call(module, hello, &request, CONTEXT, None);
                 assert_eq!(outcome.result.expect("hello answers").status, 200);
                 outcome.usage.fuel
             }),
@@ -168,6 +168,7 @@ fn run_without_input(module: &LoadedModule, limits: &Limits) -> wasmfaas::runtim
         env: Vec::new(),
         context: CONTEXT,
         limits,
+        bindings: None,
     })
 }
 

@@ -8,9 +8,11 @@
 //! code under a running request, never makes a request wait for a build, and
 //! the old module is freed when its last request ends.
 
+use crate::bindings::Access;
 use crate::config::{Function, Project};
 use crate::router::{self, Params};
 use crate::runtime::LoadedModule;
+use crate::state::State;
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
@@ -24,6 +26,9 @@ pub struct Deployed {
     /// Set when the latest build failed: the module (if any) is from an older
     /// version of the source. Responses say so in a header.
     pub stale: Option<Arc<BuildFailure>>,
+    /// The KV namespaces and buckets its config grants, computed once here
+    /// rather than on every request.
+    pub access: Arc<Access>,
 }
 
 /// A build that failed, as the gateway reports it.
@@ -36,12 +41,8 @@ pub struct BuildFailure {
 
 impl Deployed {
     /// A function with a working module built from its current source.
-    pub fn ready(function: Function, module: Arc<LoadedModule>) -> Deployed {
-        Deployed {
-            function,
-            module: Some(module),
-            stale: None,
-        }
+    pub fn ready(function: Function, module: Arc<LoadedModule>, state: &State) -> Deployed {
+        Deployed::new(function, Some(module), None, state)
     }
 
     /// A function whose latest build failed; `previous` keeps answering if any.
@@ -49,11 +50,24 @@ impl Deployed {
         function: Function,
         previous: Option<Arc<LoadedModule>>,
         failure: BuildFailure,
+        state: &State,
     ) -> Deployed {
+        Deployed::new(function, previous, Some(Arc::new(failure)), state)
+    }
+
+    /// A function with whatever module and build state it has.
+    pub fn new(
+        function: Function,
+        module: Option<Arc<LoadedModule>>,
+        stale: Option<Arc<BuildFailure>>,
+        state: &State,
+    ) -> Deployed {
+        let access = Arc::new(Access::for_function(state.clone(), &function));
         Deployed {
             function,
-            module: previous,
-            stale: Some(Arc::new(failure)),
+            module,
+            stale,
+            access,
         }
     }
 }
@@ -77,6 +91,8 @@ pub enum RouteMatch<'d> {
 pub struct Deployment {
     pub project: Arc<Project>,
     pub functions: BTreeMap<String, Arc<Deployed>>,
+    /// Where the functions' KV namespaces and buckets live.
+    pub state: State,
 }
 
 impl Deployment {
@@ -183,21 +199,19 @@ mod tests {
             ));
         }
         let project = Project::parse(&toml, &dir.join("wasmfaas.toml")).unwrap();
+        let state = State::in_memory().unwrap();
         let functions = project
             .functions
             .values()
             .map(|f| {
-                let deployed = Deployed {
-                    function: f.clone(),
-                    module: None,
-                    stale: None,
-                };
+                let deployed = Deployed::new(f.clone(), None, None, &state);
                 (f.name.clone(), Arc::new(deployed))
             })
             .collect();
         Deployment {
             project: Arc::new(project),
             functions,
+            state,
         }
     }
 

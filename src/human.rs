@@ -41,6 +41,11 @@ pub fn usage(usage: &Usage) -> String {
     )
 }
 
+/// [`utc`] of a time in nanoseconds since the Unix epoch.
+pub fn utc_of_ns(ns: u64) -> String {
+    utc(UNIX_EPOCH + std::time::Duration::from_nanos(ns))
+}
+
 /// `2026-11-24T10:37:03Z`: a moment in UTC, as RFC 3339 writes it.
 pub fn utc(at: SystemTime) -> String {
     let secs = at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());

@@ -10,6 +10,7 @@
 
 pub mod abi;
 pub mod activity;
+pub mod bindings;
 pub mod build;
 pub mod cli;
 pub mod config;
@@ -20,4 +21,5 @@ pub mod human;
 pub mod router;
 pub mod runtime;
 pub mod state;
+pub mod triggers;
 pub mod wasi;

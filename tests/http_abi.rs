@@ -10,7 +10,7 @@ use wasmfaas::abi::http::{self, CallError, HttpRequest};
 fn echo(request: HttpRequest) -> http::HttpOutcome {
     let (project, module) = rust_guest("echo");
     let function = project.function("echo").unwrap();
-    http::call(&module, function, &request, CONTEXT)
+    http::call(&module, function, &request, CONTEXT, None)
 }
 
 fn post(body: Vec<u8>) -> HttpRequest {
@@ -93,7 +93,7 @@ fn fuel_is_the_same_on_a_cold_and_a_warm_module() {
     let (project, module) = rust_guest("echo");
     let function = project.function("echo").unwrap();
     let fuel = || {
-        http::call(&module, function, &post(b"same".to_vec()), CONTEXT)
+        http::call(&module, function, &post(b"same".to_vec()), CONTEXT, None)
             .usage
             .fuel
     };

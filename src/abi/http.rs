@@ -5,10 +5,12 @@
 //! and a 10 MiB upload stays 10 MiB; the head is JSON so that a guest in any
 //! language can read it. The authoritative description is `docs/abi.md`.
 
+use crate::bindings::{Access, ObjectChange};
 use crate::config::Function;
 use crate::runtime::{Context, Invocation, InvokeError, LoadedModule, Usage};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The version written into every request head.
 pub const VERSION: u32 = 1;
@@ -133,6 +135,8 @@ pub struct HttpOutcome {
     /// The function's log (stderr).
     pub logs: Vec<u8>,
     pub usage: Usage,
+    /// Objects it wrote or deleted through its bindings (for S3 triggers).
+    pub changes: Vec<ObjectChange>,
 }
 
 impl HttpOutcome {
@@ -224,6 +228,7 @@ pub fn call(
     function: &Function,
     request: &HttpRequest,
     context: Context,
+    bindings: Option<Arc<Access>>,
 ) -> HttpOutcome {
     let limits = &function.limits;
     let size = request.body.len() as u64;
@@ -235,6 +240,7 @@ pub fn call(
             }),
             logs: Vec::new(),
             usage: Usage::default(),
+            changes: Vec::new(),
         };
     }
     let report = module.invoke(Invocation {
@@ -247,6 +253,7 @@ pub fn call(
             .collect(),
         context,
         limits,
+        bindings,
     });
     let result = match report.result {
         Ok(stdout) => decode_response(&stdout).map_err(CallError::from),
@@ -256,6 +263,7 @@ pub fn call(
         result,
         logs: report.stderr,
         usage: report.usage,
+        changes: report.changes,
     }
 }
 

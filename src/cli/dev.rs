@@ -1,13 +1,16 @@
 //! `wasmfaas dev`: build everything, serve it over HTTP, rebuild and hot-swap
 //! on every save, until Ctrl-C.
 
-use super::{Failure, activity_log};
+use super::{Failure, Storage, activity_log};
+use crate::activity::Activity;
 use crate::activity::ActivitySink;
 use crate::build::Cancel;
 use crate::config::Project;
 use crate::deployment::Live;
 use crate::dev::{self, Watching};
 use crate::gateway::Gateway;
+use crate::runtime::Context;
+use crate::triggers;
 use clap::Args;
 use std::sync::Arc;
 use std::sync::mpsc;
@@ -34,7 +37,12 @@ pub struct DevArgs {
 /// Longest wait for in-flight requests at Ctrl-C, whatever the functions' timeouts.
 const MAX_GRACE: Duration = Duration::from_secs(30);
 
-pub fn run(project: Project, args: &DevArgs, quiet: bool) -> Result<(), Failure> {
+pub fn run(
+    project: Project,
+    args: &DevArgs,
+    storage: &Storage,
+    quiet: bool,
+) -> Result<(), Failure> {
     let project = Arc::new(project);
     let (activity, activity_rx) = ActivitySink::bounded(activity_log::CAPACITY);
     let console = activity_log::spawn(activity_rx, quiet);
@@ -56,12 +64,19 @@ pub fn run(project: Project, args: &DevArgs, quiet: bool) -> Result<(), Failure>
             ))
         })?)
     };
+    let (state, seeded) = storage.open(&project, Context::live().start_time_ns)?;
+    for (name, count) in &seeded.loaded {
+        activity.send(Activity::Notice {
+            message: format!("{:>12} {name} with {count} entries", "Seeded"),
+        });
+    }
     let cancel = Cancel::default();
     let first = {
         let cancel = cancel.clone();
         let project = Arc::clone(&project);
         let activity = activity.clone();
-        std::thread::spawn(move || dev::deploy_all(&project, &activity, &cancel))
+        let state = state.clone();
+        std::thread::spawn(move || dev::deploy_all(&project, &state, &activity, &cancel))
     };
     // Ctrl-C during the first builds stops them (cargo runs in its own process
     // group, so the terminal's signal does not reach it).
@@ -83,7 +98,8 @@ pub fn run(project: Project, args: &DevArgs, quiet: bool) -> Result<(), Failure>
     let workers = args.workers.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
     });
-    let running = gateway.serve(Arc::clone(&live), activity.clone(), workers);
+    let events = triggers::spawn(Arc::clone(&live), activity.clone());
+    let running = gateway.serve(Arc::clone(&live), activity.clone(), events, workers);
     activity_log::banner(
         &live.snapshot(),
         running.address(),

@@ -5,8 +5,9 @@
 //! line, headers, blank line, body — like `curl -i`); the function's log and the
 //! usage line go to stderr, so `> file` keeps only the response.
 
-use super::{Failure, console};
+use super::{Failure, Storage, console};
 use crate::abi::http::{self, HttpOutcome, HttpRequest, HttpResponse};
+use crate::bindings::Access;
 use crate::build;
 use crate::config::{Function, Project};
 use crate::router;
@@ -17,6 +18,7 @@ use clap::Args;
 use serde::Deserialize;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Arguments of `wasmfaas invoke`.
 #[derive(Debug, Args)]
@@ -81,7 +83,12 @@ enum Headers {
 }
 
 /// Runs the invocation and prints its outcome.
-pub fn run(project: &Project, args: &InvokeArgs, quiet: bool) -> Result<(), Failure> {
+pub fn run(
+    project: &Project,
+    args: &InvokeArgs,
+    storage: &Storage,
+    quiet: bool,
+) -> Result<(), Failure> {
     let function = project.function(&args.function)?;
     let request = build_request(function, args)?;
     let mut progress = console::progress(quiet);
@@ -97,7 +104,14 @@ pub fn run(project: &Project, args: &InvokeArgs, quiet: bool) -> Result<(), Fail
         start_time_ns: args.time_ns.unwrap_or(live.start_time_ns),
         seed: args.seed.unwrap_or(live.seed),
     };
-    let outcome = http::call(&module, function, &request, context);
+    // Only a function with bindings needs the state (and creates its folder).
+    let access = if function.kv.is_empty() && function.s3.is_empty() {
+        None
+    } else {
+        let (state, _) = storage.open(project, context.start_time_ns)?;
+        Some(Arc::new(Access::for_function(state, function)))
+    };
+    let outcome = http::call(&module, function, &request, context, access);
     if args.json {
         print_json(function, &outcome, context)
     } else {

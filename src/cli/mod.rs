@@ -15,9 +15,12 @@ mod activity_log;
 mod build;
 mod console;
 mod dev;
+mod inspect;
 mod invoke;
 
+use crate::bindings::{self, Seeded};
 use crate::config::{CONFIG_FILE_NAME, ConfigError, Project};
+use crate::state::State;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +42,16 @@ pub struct Cli {
     #[arg(long, short, global = true)]
     pub quiet: bool,
 
+    /// Where KV namespaces and buckets are stored (default: `.wasmfaas/state`
+    /// in the project).
+    #[arg(long, global = true, value_name = "DIR", conflicts_with = "ephemeral")]
+    pub state: Option<PathBuf>,
+
+    /// Keep KV namespaces and buckets in memory only: nothing is read from or
+    /// written to disk, and everything is gone when the command ends.
+    #[arg(long, global = true)]
+    pub ephemeral: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -53,6 +66,10 @@ pub enum Command {
     /// Build every function, serve them over HTTP, and rebuild and hot-swap
     /// each one when its source changes.
     Dev(dev::DevArgs),
+    /// Read and change KV namespaces: get, put, delete, list.
+    Kv(inspect::KvArgs),
+    /// Read and change buckets: ls, cp, rm (like `aws s3`).
+    S3(inspect::S3Args),
 }
 
 /// The failure of a command, carrying its exit code.
@@ -106,10 +123,56 @@ pub fn main() -> ExitCode {
 /// A [`Failure`] saying which exit code applies and why.
 pub fn run(cli: Cli) -> Result<(), Failure> {
     let project = load_project(cli.config.as_ref())?;
+    let storage = Storage {
+        dir: cli.state.clone(),
+        ephemeral: cli.ephemeral,
+    };
     match cli.command {
         Command::Build(args) => build::run(&project, &args, cli.quiet),
-        Command::Invoke(args) => invoke::run(&project, &args, cli.quiet),
-        Command::Dev(args) => dev::run(project, &args, cli.quiet),
+        Command::Invoke(args) => invoke::run(&project, &args, &storage, cli.quiet),
+        Command::Dev(args) => dev::run(project, &args, &storage, cli.quiet),
+        Command::Kv(args) => inspect::kv(&project, &args, &storage),
+        Command::S3(args) => inspect::s3(&project, &args, &storage),
+    }
+}
+
+/// Where the state lives, as the global options chose.
+#[derive(Debug)]
+pub struct Storage {
+    dir: Option<PathBuf>,
+    ephemeral: bool,
+}
+
+/// The folder the state is kept in unless `--state` says otherwise.
+pub const DEFAULT_STATE_DIR: &str = ".wasmfaas/state";
+
+impl Storage {
+    /// Opens the state and makes it ready for `project`: buckets created, empty
+    /// namespaces and buckets seeded.
+    ///
+    /// # Errors
+    /// [`Failure::Failed`] naming the folder or the seed that is the problem.
+    pub fn open(&self, project: &Project, now_ns: u64) -> Result<(State, Seeded), Failure> {
+        let state = if self.ephemeral {
+            State::in_memory().map_err(|error| {
+                Failure::Failed(format!("cannot create an in-memory state: {error}"))
+            })?
+        } else {
+            let dir = self
+                .dir
+                .clone()
+                .unwrap_or_else(|| project.root.join(DEFAULT_STATE_DIR));
+            State::open(&dir).map_err(|error| {
+                Failure::Failed(format!(
+                    "cannot open the state in {}: {error}; pass --state DIR to use another \
+                     folder, or --ephemeral to keep it in memory",
+                    dir.display()
+                ))
+            })?
+        };
+        let seeded = bindings::prepare(&state, project, now_ns)
+            .map_err(|error| Failure::Failed(error.to_string()))?;
+        Ok((state, seeded))
     }
 }
 

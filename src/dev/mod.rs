@@ -35,6 +35,7 @@ use crate::build::{self, Cancel, Progress};
 use crate::config::{Function, Project};
 use crate::deployment::{BuildFailure, Deployed, Deployment, Live};
 use crate::runtime::LoadedModule;
+use crate::state::State;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -134,20 +135,25 @@ enum Outcome {
 /// with the error) so the others can be served and the broken one fixed live.
 ///
 /// `cancel` stops the builds (Ctrl-C); the deployment returned is then partial.
-pub fn deploy_all(project: &Arc<Project>, activity: &ActivitySink, cancel: &Cancel) -> Deployment {
+pub fn deploy_all(
+    project: &Arc<Project>,
+    state: &State,
+    activity: &ActivitySink,
+    cancel: &Cancel,
+) -> Deployment {
     let functions = project
         .functions
         .values()
         .map(|function| {
             let deployed = match build_and_load(project, function, activity, cancel) {
-                Ok(module) => Deployed::ready(function.clone(), module),
+                Ok(module) => Deployed::ready(function.clone(), module, state),
                 Err(message) => {
                     activity.send(Activity::BuildFailed {
                         function: function.name.clone(),
                         message: message.clone(),
                         serving_previous: false,
                     });
-                    Deployed::failed(function.clone(), None, failure(message))
+                    Deployed::failed(function.clone(), None, failure(message), state)
                 }
             };
             (function.name.clone(), Arc::new(deployed))
@@ -156,6 +162,7 @@ pub fn deploy_all(project: &Arc<Project>, activity: &ActivitySink, cancel: &Canc
     Deployment {
         project: Arc::clone(project),
         functions,
+        state: state.clone(),
     }
 }
 

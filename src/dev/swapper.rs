@@ -57,7 +57,7 @@ fn apply(live: &Live, outcome: Outcome, activity: &ActivitySink) {
                 return; // an edit that changed nothing (e.g. a save without changes)
             }
             let next = match load(&deployed.function, &artifact) {
-                Ok(module) => Deployed::ready(deployed.function.clone(), module),
+                Ok(module) => Deployed::ready(deployed.function.clone(), module, &current.state),
                 Err(message) => return failed(live, &current, deployed, message, activity),
             };
             live.publish(with(&current, next));
@@ -93,6 +93,7 @@ fn failed(
         deployed.function.clone(),
         deployed.module.clone(),
         failure(message.clone()),
+        &current.state,
     );
     live.publish(with(current, next));
     activity.send(Activity::BuildFailed {
@@ -109,6 +110,7 @@ fn with(current: &Deployment, deployed: Deployed) -> Deployment {
     Deployment {
         project: Arc::clone(&current.project),
         functions,
+        state: current.state.clone(),
     }
 }
 
@@ -122,15 +124,20 @@ fn reconfigured(current: &Deployment, project: Arc<Project>) -> Deployment {
         .values()
         .map(|function| {
             let previous = current.functions.get(&function.name);
-            let deployed = Deployed {
-                function: function.clone(),
-                module: previous.and_then(|d| d.module.clone()),
-                stale: previous.and_then(|d| d.stale.clone()),
-            };
+            let deployed = Deployed::new(
+                function.clone(),
+                previous.and_then(|d| d.module.clone()),
+                previous.and_then(|d| d.stale.clone()),
+                &current.state,
+            );
             (function.name.clone(), Arc::new(deployed))
         })
         .collect();
-    Deployment { project, functions }
+    Deployment {
+        project,
+        functions,
+        state: current.state.clone(),
+    }
 }
 
 /// One line on what a config change changed.

@@ -9,9 +9,12 @@
 use super::reply::{self, Reply};
 use crate::abi::http::{self, HttpRequest};
 use crate::activity::{Activity, ActivitySink, RequestRecord};
+use crate::bindings::ObjectChange;
 use crate::deployment::{Deployed, Deployment, RouteMatch};
 use crate::runtime::Context;
+use crate::triggers::EventSink;
 use std::io::Read;
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 /// Answered by the gateway itself, without running a function: readiness for
@@ -19,7 +22,12 @@ use std::time::{Instant, SystemTime};
 pub const HEALTH_PATH: &str = "/__wasmfaas/health";
 
 /// Answers `request` from `deployment` and reports it to `activity`.
-pub fn handle(deployment: &Deployment, mut request: tiny_http::Request, activity: &ActivitySink) {
+pub fn handle(
+    deployment: &Deployment,
+    mut request: tiny_http::Request,
+    activity: &ActivitySink,
+    events: &EventSink,
+) {
     let started = Instant::now();
     let at = SystemTime::now();
     let method = request.method().as_str().to_string();
@@ -37,7 +45,14 @@ pub fn handle(deployment: &Deployment, mut request: tiny_http::Request, activity
         stale: false,
     };
     let mut body_read = false;
-    let mut reply = answer(deployment, &mut request, &mut record, &mut body_read);
+    let mut changes = Vec::new();
+    let mut reply = answer(
+        deployment,
+        &mut request,
+        &mut record,
+        &mut body_read,
+        &mut changes,
+    );
     if !body_read && announces_body(&request) {
         // Reading the rest of a body nobody wants could take forever (a
         // client can announce gigabytes and send nothing); end the connection.
@@ -50,6 +65,7 @@ pub fn handle(deployment: &Deployment, mut request: tiny_http::Request, activity
     }
     record.elapsed = started.elapsed();
     activity.send(Activity::Request(record));
+    events.submit(changes, 0);
 }
 
 fn answer(
@@ -57,6 +73,7 @@ fn answer(
     request: &mut tiny_http::Request,
     record: &mut RequestRecord,
     body_read: &mut bool,
+    changes: &mut Vec<ObjectChange>,
 ) -> Reply {
     let Some((path, query)) = split_target(&record.target) else {
         return reply::bad_request(&format!(
@@ -108,7 +125,13 @@ fn answer(
             .collect(),
         body,
     };
-    let outcome = http::call(module, function, &http_request, Context::live());
+    let outcome = http::call(
+        module,
+        function,
+        &http_request,
+        Context::live(),
+        Some(Arc::clone(&deployed.access)),
+    );
     record.usage = Some(outcome.usage);
     let reply = match &outcome.result {
         Ok(response) => reply::from_function(&function.name, response),
@@ -120,6 +143,7 @@ fn answer(
         record.error = Some(problem.clone());
     }
     record.logs = outcome.logs;
+    *changes = outcome.changes;
     stale_marked(deployed, reply)
 }
 

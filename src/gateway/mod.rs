@@ -16,6 +16,7 @@ mod reply;
 
 use crate::activity::ActivitySink;
 use crate::deployment::Live;
+use crate::triggers::EventSink;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -71,17 +72,24 @@ impl Gateway {
     }
 
     /// Starts `workers` threads answering requests from `live`.
-    pub fn serve(self, live: Arc<Live>, activity: ActivitySink, workers: usize) -> Running {
+    pub fn serve(
+        self,
+        live: Arc<Live>,
+        activity: ActivitySink,
+        events: EventSink,
+        workers: usize,
+    ) -> Running {
         let stopping = Arc::new(AtomicBool::new(false));
         let workers = (0..workers.max(1))
             .map(|i| {
                 let server = Arc::clone(&self.server);
                 let live = Arc::clone(&live);
                 let activity = activity.clone();
+                let events = events.clone();
                 let stopping = Arc::clone(&stopping);
                 std::thread::Builder::new()
                     .name(format!("gateway-{i}"))
-                    .spawn(move || work(&server, &live, &activity, &stopping))
+                    .spawn(move || work(&server, &live, &activity, &events, &stopping))
                     .expect("spawning a gateway worker")
             })
             .collect();
@@ -139,7 +147,13 @@ impl Running {
 /// One worker: take a request, answer it, repeat until told to stop. When
 /// stopping, requests already queued are still answered, so a client that got
 /// its request in before Ctrl-C gets a response.
-fn work(server: &tiny_http::Server, live: &Live, activity: &ActivitySink, stopping: &AtomicBool) {
+fn work(
+    server: &tiny_http::Server,
+    live: &Live,
+    activity: &ActivitySink,
+    events: &EventSink,
+    stopping: &AtomicBool,
+) {
     loop {
         let next = if stopping.load(Ordering::SeqCst) {
             server.try_recv()
@@ -149,7 +163,7 @@ fn work(server: &tiny_http::Server, live: &Live, activity: &ActivitySink, stoppi
         match next {
             Ok(Some(request)) => {
                 let deployment = live.snapshot();
-                handle(&deployment, request, activity);
+                handle(&deployment, request, activity, events);
             }
             Ok(None) if stopping.load(Ordering::SeqCst) => return,
             Ok(None) => {}

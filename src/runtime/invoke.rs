@@ -9,8 +9,10 @@
 use super::error::InvokeError;
 use super::limiter::InvocationLimiter;
 use super::module::LoadedModule;
+use crate::bindings::{Access, BindingCtx, BindingsView, ObjectChange};
 use crate::config::Limits;
 use crate::wasi::{OutputLimitExceeded, WasiCtx, WasiInputs, WasiView};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use wasmi::{Instance, ResumableCall, Store, TrapCode};
 
@@ -57,6 +59,8 @@ pub struct Invocation<'a> {
     pub env: Vec<(String, String)>,
     pub context: Context,
     pub limits: &'a Limits,
+    /// The KV namespaces and buckets the function may reach; `None`: none.
+    pub bindings: Option<Arc<Access>>,
 }
 
 /// What an invocation cost.
@@ -79,6 +83,8 @@ pub struct Report {
     /// The guest's stderr (its log), whatever the result.
     pub stderr: Vec<u8>,
     pub usage: Usage,
+    /// Objects the guest wrote or deleted through its bindings, in order.
+    pub changes: Vec<ObjectChange>,
 }
 
 /// The last `lines` lines of a guest's log, lossily decoded, for error messages.
@@ -94,6 +100,7 @@ pub(crate) struct HostState {
     pub(super) wasi: WasiCtx,
     pub(super) limiter: InvocationLimiter,
     fuel: FuelLedger,
+    bindings: Option<BindingCtx>,
 }
 
 /// Fuel accounting across slices: the store only knows what is left in the
@@ -105,11 +112,12 @@ struct FuelLedger {
 }
 
 impl HostState {
-    fn new(wasi: WasiCtx, limits: &Limits) -> HostState {
+    fn new(wasi: WasiCtx, limits: &Limits, bindings: Option<Arc<Access>>) -> HostState {
         HostState {
             wasi,
             limiter: InvocationLimiter::new(limits.memory_bytes),
             fuel: FuelLedger::default(),
+            bindings: bindings.map(BindingCtx::new),
         }
     }
 
@@ -127,6 +135,7 @@ impl HostState {
                 max_stderr: 0,
             }),
             &limits,
+            None,
         )
     }
 }
@@ -138,6 +147,12 @@ impl WasiView for HostState {
 
     fn fuel_consumed(&self, fuel_left_in_store: u64) -> u64 {
         self.fuel.spent_before_slice + self.fuel.slice.saturating_sub(fuel_left_in_store)
+    }
+}
+
+impl BindingsView for HostState {
+    fn bindings(&mut self) -> Option<&mut BindingCtx> {
+        self.bindings.as_mut()
     }
 }
 
@@ -158,13 +173,22 @@ impl LoadedModule {
             max_stdout: limits.max_response_bytes,
             max_stderr: limits.max_log_bytes,
         });
-        let mut store = Store::new(&self.engine, HostState::new(wasi, limits));
+        let mut store = Store::new(
+            &self.engine,
+            HostState::new(wasi, limits, invocation.bindings),
+        );
         store.limiter(|state| &mut state.limiter);
         let result = self.run(&mut store, limits, started);
         let fuel = fuel_used(&store);
         let state = store.data_mut();
+        let changes = state
+            .bindings
+            .as_mut()
+            .map(BindingCtx::take_changes)
+            .unwrap_or_default();
         Report {
             result,
+            changes,
             stderr: state.wasi.stderr.take(),
             usage: Usage {
                 fuel,

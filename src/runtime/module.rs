@@ -12,7 +12,7 @@
 
 use super::error::LoadError;
 use super::invoke::HostState;
-use crate::wasi;
+use crate::{bindings, wasi};
 use wasmi::errors::{ErrorKind, InstantiationError, LinkerError};
 use wasmi::{CompilationMode, Config, CustomFuelCosts, Engine, ExternType, Linker, Module, Store};
 
@@ -85,6 +85,10 @@ impl LoadedModule {
         check_exports(function, &module)?;
         let mut linker = Linker::new(&engine);
         wasi::add_to_linker(&mut linker, &module).map_err(|error| LoadError::Instantiation {
+            function: function.to_string(),
+            reason: error.to_string(),
+        })?;
+        bindings::add_to_linker(&mut linker).map_err(|error| LoadError::Instantiation {
             function: function.to_string(),
             reason: error.to_string(),
         })?;

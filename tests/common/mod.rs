@@ -48,6 +48,7 @@ pub fn run_with(module: &LoadedModule, stdin: &[u8], limits: &Limits, context: C
         env: vec![("APP_MODE".into(), "test".into())],
         context,
         limits,
+        bindings: None,
     })
 }
 

@@ -1,0 +1,78 @@
+//! Reading a call's arguments out of guest memory, bounds-checked.
+//!
+//! Every pointer a guest passes is untrusted: one outside its memory becomes a
+//! `FAULT` status, never a host panic.
+
+use super::{BindingsView, Failure, Status};
+use wasmi::Caller;
+
+/// A call's view of the guest's memory, plus the time it happens at.
+pub(super) struct Call<'a> {
+    memory: &'a mut [u8],
+    /// The invocation's virtual clock, read once per call.
+    pub now_ns: u64,
+}
+
+impl<'a> Call<'a> {
+    /// Borrows the guest's memory and the store's data for one call; `None`
+    /// when the guest has no memory yet.
+    pub(super) fn begin<T: BindingsView>(
+        caller: &'a mut Caller<'_, T>,
+    ) -> Option<(Call<'a>, &'a mut T)> {
+        let fuel_left = caller.get_fuel().unwrap_or(0);
+        let memory = caller.data_mut().wasi().memory?;
+        let (bytes, data) = memory.data_and_store_mut(caller);
+        let fuel = data.fuel_consumed(fuel_left);
+        let now_ns = data.wasi().clock.realtime_ns(fuel);
+        Some((
+            Call {
+                memory: bytes,
+                now_ns,
+            },
+            data,
+        ))
+    }
+
+    /// The bytes at `ptr..ptr + len`.
+    pub(super) fn bytes(&self, ptr: i32, len: i32) -> Result<&[u8], Failure> {
+        let start = ptr as u32 as usize;
+        let end = start.checked_add(len as u32 as usize);
+        end.filter(|&end| end <= self.memory.len())
+            .map(|end| &self.memory[start..end])
+            .ok_or_else(|| {
+                Failure::new(
+                    Status::Fault,
+                    format!("{len} bytes at {ptr:#x} lie outside the guest's memory"),
+                )
+            })
+    }
+
+    /// The UTF-8 string at `ptr..ptr + len`; `what` names it in the error.
+    pub(super) fn str(&self, ptr: i32, len: i32, what: &str) -> Result<&str, Failure> {
+        std::str::from_utf8(self.bytes(ptr, len)?).map_err(|error| {
+            Failure::new(
+                Status::InvalidArgument,
+                format!("the {what} is not UTF-8 ({error})"),
+            )
+        })
+    }
+
+    /// Copies `data` to `ptr` in the guest's memory.
+    pub(super) fn write(&mut self, ptr: i32, data: &[u8]) -> Result<(), Failure> {
+        let start = ptr as u32 as usize;
+        let end = start.checked_add(data.len());
+        match end.filter(|&end| end <= self.memory.len()) {
+            Some(end) => {
+                self.memory[start..end].copy_from_slice(data);
+                Ok(())
+            }
+            None => Err(Failure::new(
+                Status::Fault,
+                format!(
+                    "{} bytes at {ptr:#x} lie outside the guest's memory",
+                    data.len()
+                ),
+            )),
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! The host side of the `wasmfaas` import module: KV namespaces and S3 buckets
+//! for guests (`docs/abi.md`, "Bindings").
+//!
+//! Each call checks the function's grant first, then goes to the [`State`]
+//! store. Its answer is staged in the invocation until the guest copies it
+//! with `result_read`. That way the guest can allocate exactly the right
+//! buffer, and the host never writes into guest memory it did not ask for.
+//! Failures become status codes with a message, never a trap and never a
+//! panic. A denied call is also written to the function's stderr, so the
+//! console and error pages name the function and the binding.
+//!
+//! This module owns the ABI's encoding and capability checks; storage
+//! semantics live in `state`.
+
+mod kv;
+mod memory;
+mod s3;
+mod seed;
+
+pub use seed::{SeedError, Seeded, prepare};
+
+use crate::config::Function;
+use crate::state::{ObjectMeta, State};
+use crate::wasi::WasiView;
+use memory::Call;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use wasmi::{Caller, Error, Linker};
+
+/// The import module name.
+pub const MODULE: &str = "wasmfaas";
+
+/// The ABI's status codes (`docs/abi.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    NotFound = 1,
+    Denied = 2,
+    TooLarge = 3,
+    InvalidKey = 4,
+    InvalidArgument = 5,
+    PreconditionFailed = 6,
+    InvalidRange = 7,
+    NoSuchBucket = 8,
+    Storage = 9,
+    Fault = 10,
+}
+
+/// A failed call: its status and the message the guest can read.
+#[derive(Debug)]
+pub struct Failure {
+    pub status: Status,
+    pub message: String,
+}
+
+impl Failure {
+    fn new(status: Status, message: impl Into<String>) -> Failure {
+        Failure {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+/// What one function may reach, and where its data lives.
+#[derive(Debug)]
+pub struct Access {
+    pub state: State,
+    pub function: String,
+    kv: BTreeSet<String>,
+    s3: BTreeSet<String>,
+}
+
+impl Access {
+    /// The grants of `function`'s config over `state`.
+    pub fn for_function(state: State, function: &Function) -> Access {
+        Access::new(
+            state,
+            &function.name,
+            function.kv.iter().cloned(),
+            function.s3.iter().cloned(),
+        )
+    }
+
+    /// Grants of the KV namespaces `kv` and the buckets `s3` to `function`.
+    pub fn new(
+        state: State,
+        function: &str,
+        kv: impl IntoIterator<Item = String>,
+        s3: impl IntoIterator<Item = String>,
+    ) -> Access {
+        Access {
+            state,
+            function: function.to_string(),
+            kv: kv.into_iter().collect(),
+            s3: s3.into_iter().collect(),
+        }
+    }
+
+    fn kv(&self, namespace: &str) -> Result<(), Failure> {
+        if self.kv.contains(namespace) {
+            return Ok(());
+        }
+        Err(Failure::new(
+            Status::Denied,
+            format!(
+                "function `{}` may not use KV namespace `{namespace}`; add it to `kv = [...]` \
+                 under [functions.{}] in wasmfaas.toml",
+                self.function, self.function
+            ),
+        ))
+    }
+
+    fn s3(&self, bucket: &str) -> Result<(), Failure> {
+        if self.s3.contains(bucket) {
+            return Ok(());
+        }
+        Err(Failure::new(
+            Status::Denied,
+            format!(
+                "function `{}` may not use bucket `{bucket}`; add it to `s3 = [...]` \
+                 under [functions.{}] in wasmfaas.toml",
+                self.function, self.function
+            ),
+        ))
+    }
+}
+
+/// An object written or deleted through a binding: what S3 event triggers
+/// fire on once the invocation is over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectChange {
+    /// `ObjectCreated:Put`, `ObjectCreated:Copy` or `ObjectRemoved:Delete`.
+    pub event_name: &'static str,
+    /// The object as written; for a delete, as it was.
+    pub object: ObjectMeta,
+    /// When it happened, on the invocation's virtual clock.
+    pub at_ns: u64,
+}
+
+/// The bindings of one invocation: what it may reach, the staged result of
+/// its last call, and the objects it changed.
+#[derive(Debug)]
+pub struct BindingCtx {
+    access: Arc<Access>,
+    result: Vec<u8>,
+    changes: Vec<ObjectChange>,
+}
+
+impl BindingCtx {
+    pub fn new(access: Arc<Access>) -> BindingCtx {
+        BindingCtx {
+            access,
+            result: Vec::new(),
+            changes: Vec::new(),
+        }
+    }
+
+    /// The objects changed so far, in order.
+    pub fn take_changes(&mut self) -> Vec<ObjectChange> {
+        std::mem::take(&mut self.changes)
+    }
+}
+
+/// Gives the shims the invocation's bindings, next to its WASI state (for
+/// memory, the virtual clock and stderr).
+pub trait BindingsView: WasiView {
+    /// `None` when the invocation has no bindings (e.g. a trial instantiation):
+    /// every call is then denied.
+    fn bindings(&mut self) -> Option<&mut BindingCtx>;
+}
+
+/// Defines every `wasmfaas` import in `linker`.
+///
+/// # Errors
+/// Only if a name is defined twice, which would be a bug here.
+pub fn add_to_linker<T: BindingsView + 'static>(linker: &mut Linker<T>) -> Result<(), Error> {
+    kv::add_to_linker(linker)?;
+    s3::add_to_linker(linker)?;
+    linker.func_wrap(MODULE, "result_read", result_read::<T>)?;
+    Ok(())
+}
+
+/// Runs one call: `body` gets the guest's memory and the invocation's access;
+/// its answer is staged and its length (or minus its status) returned.
+fn host_call<T: BindingsView>(
+    caller: &mut Caller<'_, T>,
+    body: impl FnOnce(&Call<'_>, &Access, &mut Vec<ObjectChange>) -> Result<Vec<u8>, Failure>,
+) -> i64 {
+    let Some(call) = Call::begin(caller) else {
+        return -(Status::Fault as i64);
+    };
+    let (call, data) = call;
+    let Some(access) = data.bindings().map(|ctx| Arc::clone(&ctx.access)) else {
+        return -(Status::Denied as i64);
+    };
+    let mut changes = Vec::new();
+    let outcome = body(&call, &access, &mut changes);
+    let (answer, staged) = match outcome {
+        Ok(result) => (i64::try_from(result.len()).unwrap_or(i64::MAX), result),
+        Err(failure) => {
+            if failure.status == Status::Denied {
+                // Best effort: a full stderr must not turn a denial into a trap.
+                let line = format!("wasmfaas: denied: {}\n", failure.message);
+                let _ = data.wasi().stderr.write(line.as_bytes());
+            }
+            (-(failure.status as i64), failure.message.into_bytes())
+        }
+    };
+    if let Some(ctx) = data.bindings() {
+        ctx.result = staged;
+        ctx.changes.append(&mut changes);
+    }
+    answer
+}
+
+/// `result_read(buf, len) -> i64`: copies the staged result into the guest.
+fn result_read<T: BindingsView>(mut caller: Caller<'_, T>, buf: i32, len: i32) -> i64 {
+    let Some((mut call, data)) = Call::begin(&mut caller) else {
+        return -(Status::Fault as i64);
+    };
+    let Some(ctx) = data.bindings() else {
+        return 0;
+    };
+    let n = ctx.result.len().min(len.max(0) as usize);
+    match call.write(buf, &ctx.result[..n]) {
+        Ok(()) => n as i64,
+        Err(failure) => -(failure.status as i64),
+    }
+}
+
+/// A little-endian record, as `docs/abi.md` encodes results.
+#[derive(Debug, Default)]
+struct Record(Vec<u8>);
+
+impl Record {
+    fn u32(&mut self, n: u32) -> &mut Self {
+        self.0.extend_from_slice(&n.to_le_bytes());
+        self
+    }
+
+    fn u64(&mut self, n: u64) -> &mut Self {
+        self.0.extend_from_slice(&n.to_le_bytes());
+        self
+    }
+
+    fn str(&mut self, text: &str) -> &mut Self {
+        self.u32(u32::try_from(text.len()).unwrap_or(u32::MAX));
+        self.0.extend_from_slice(text.as_bytes());
+        self
+    }
+
+    fn bytes(&mut self, bytes: &[u8]) -> &mut Self {
+        self.0.extend_from_slice(bytes);
+        self
+    }
+
+    fn done(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.0)
+    }
+}

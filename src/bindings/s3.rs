@@ -1,0 +1,297 @@
+//! `s3_*`: buckets (`docs/abi.md`, "S3").
+
+use super::{Access, Failure, MODULE, ObjectChange, Record, Status, host_call};
+use super::{BindingsView, memory::Call};
+use crate::state::{ByteRange, CopyOptions, ListRequest, ObjectMeta, PutOptions, S3Error};
+use std::collections::BTreeMap;
+use wasmi::{Caller, Error, Linker};
+
+pub(super) fn add_to_linker<T: BindingsView + 'static>(
+    linker: &mut Linker<T>,
+) -> Result<(), Error> {
+    linker.func_wrap(MODULE, "s3_get", s3_get::<T>)?;
+    linker.func_wrap(MODULE, "s3_head", s3_head::<T>)?;
+    linker.func_wrap(MODULE, "s3_put", s3_put::<T>)?;
+    linker.func_wrap(MODULE, "s3_delete", s3_delete::<T>)?;
+    linker.func_wrap(MODULE, "s3_list", s3_list::<T>)?;
+    linker.func_wrap(MODULE, "s3_copy", s3_copy::<T>)?;
+    Ok(())
+}
+
+/// The bucket argument, checked against the grant.
+fn bucket<'c>(call: &'c Call<'_>, access: &Access, ptr: i32, len: i32) -> Result<&'c str, Failure> {
+    let bucket = call.str(ptr, len, "bucket name")?;
+    access.s3(bucket)?;
+    Ok(bucket)
+}
+
+/// An object record (`docs/abi.md`).
+fn object(record: &mut Record, meta: &ObjectMeta) {
+    record
+        .str(&meta.key)
+        .u64(meta.size)
+        .u64(meta.last_modified_ns)
+        .str(&meta.etag)
+        .str(&meta.content_type)
+        .u32(u32::try_from(meta.user_metadata.len()).unwrap_or(u32::MAX));
+    for (name, value) in &meta.user_metadata {
+        record.str(name).str(value);
+    }
+}
+
+#[allow(clippy::too_many_arguments)] // the ABI's flat argument list
+fn s3_get<T: BindingsView>(
+    mut caller: Caller<'_, T>,
+    bucket_ptr: i32,
+    bucket_len: i32,
+    key: i32,
+    key_len: i32,
+    range: i32,
+    range_len: i32,
+) -> i64 {
+    host_call(&mut caller, |call, access, _| {
+        let bucket = bucket(call, access, bucket_ptr, bucket_len)?;
+        let key = call.str(key, key_len, "key")?;
+        let range = if range_len > 0 {
+            let text = call.str(range, range_len, "range")?;
+            Some(ByteRange::parse(text).ok_or_else(|| {
+                Failure::new(
+                    Status::InvalidArgument,
+                    format!("{text:?} is not a byte range; write `bytes=0-99`, `bytes=100-` or `bytes=-10`"),
+                )
+            })?)
+        } else {
+            None
+        };
+        let (meta, body) = access
+            .state
+            .get_object(bucket, key, range)
+            .map_err(failure)?;
+        let mut record = Record::default();
+        object(&mut record, &meta);
+        Ok(record.bytes(&body).done())
+    })
+}
+
+fn s3_head<T: BindingsView>(
+    mut caller: Caller<'_, T>,
+    bucket_ptr: i32,
+    bucket_len: i32,
+    key: i32,
+    key_len: i32,
+) -> i64 {
+    host_call(&mut caller, |call, access, _| {
+        let bucket = bucket(call, access, bucket_ptr, bucket_len)?;
+        let key = call.str(key, key_len, "key")?;
+        let meta = access.state.head_object(bucket, key).map_err(failure)?;
+        let mut record = Record::default();
+        object(&mut record, &meta);
+        Ok(record.done())
+    })
+}
+
+#[allow(clippy::too_many_arguments)] // the ABI's flat argument list
+fn s3_put<T: BindingsView>(
+    mut caller: Caller<'_, T>,
+    bucket_ptr: i32,
+    bucket_len: i32,
+    key: i32,
+    key_len: i32,
+    body: i32,
+    body_len: i32,
+    content_type: i32,
+    content_type_len: i32,
+    metadata: i32,
+    metadata_len: i32,
+) -> i64 {
+    host_call(&mut caller, |call, access, changes| {
+        let bucket = bucket(call, access, bucket_ptr, bucket_len)?;
+        let key = call.str(key, key_len, "key")?;
+        let body = call.bytes(body, body_len)?;
+        let options = PutOptions {
+            content_type: (content_type_len > 0)
+                .then(|| {
+                    call.str(content_type, content_type_len, "content type")
+                        .map(str::to_string)
+                })
+                .transpose()?,
+            user_metadata: metadata_pairs(call.bytes(metadata, metadata_len.max(0))?)?,
+            if_none_match_any: false,
+        };
+        let meta = access
+            .state
+            .put_object(bucket, key, body, &options, call.now_ns)
+            .map_err(failure)?;
+        let mut record = Record::default();
+        object(&mut record, &meta);
+        changes.push(ObjectChange {
+            event_name: "ObjectCreated:Put",
+            object: meta,
+            at_ns: call.now_ns,
+        });
+        Ok(record.done())
+    })
+}
+
+fn s3_delete<T: BindingsView>(
+    mut caller: Caller<'_, T>,
+    bucket_ptr: i32,
+    bucket_len: i32,
+    key: i32,
+    key_len: i32,
+) -> i64 {
+    host_call(&mut caller, |call, access, changes| {
+        let bucket = bucket(call, access, bucket_ptr, bucket_len)?;
+        let key = call.str(key, key_len, "key")?;
+        if let Some(meta) = access.state.delete_object(bucket, key).map_err(failure)? {
+            changes.push(ObjectChange {
+                event_name: "ObjectRemoved:Delete",
+                object: meta,
+                at_ns: call.now_ns,
+            });
+        }
+        Ok(Vec::new())
+    })
+}
+
+#[allow(clippy::too_many_arguments)] // the ABI's flat argument list
+fn s3_list<T: BindingsView>(
+    mut caller: Caller<'_, T>,
+    bucket_ptr: i32,
+    bucket_len: i32,
+    prefix: i32,
+    prefix_len: i32,
+    delimiter: i32,
+    delimiter_len: i32,
+    token: i32,
+    token_len: i32,
+    max_keys: i64,
+) -> i64 {
+    host_call(&mut caller, |call, access, _| {
+        let bucket = bucket(call, access, bucket_ptr, bucket_len)?;
+        let text = |ptr, len, what| -> Result<Option<String>, Failure> {
+            (len > 0)
+                .then(|| call.str(ptr, len, what).map(str::to_string))
+                .transpose()
+        };
+        let request = ListRequest {
+            prefix: text(prefix, prefix_len, "prefix")?.unwrap_or_default(),
+            delimiter: text(delimiter, delimiter_len, "delimiter")?,
+            max_keys: if max_keys <= 0 {
+                1000
+            } else {
+                u32::try_from(max_keys).unwrap_or(1000).min(1000)
+            },
+            continuation_token: text(token, token_len, "continuation token")?,
+            ..ListRequest::default()
+        };
+        let page = access
+            .state
+            .list_objects(bucket, &request)
+            .map_err(failure)?;
+        let mut record = Record::default();
+        record
+            .u32(u32::from(page.is_truncated))
+            .str(page.next_continuation_token.as_deref().unwrap_or(""))
+            .u32(u32::try_from(page.objects.len()).unwrap_or(u32::MAX));
+        for meta in &page.objects {
+            object(&mut record, meta);
+        }
+        record.u32(u32::try_from(page.common_prefixes.len()).unwrap_or(u32::MAX));
+        for prefix in &page.common_prefixes {
+            record.str(prefix);
+        }
+        Ok(record.done())
+    })
+}
+
+#[allow(clippy::too_many_arguments)] // the ABI's flat argument list
+fn s3_copy<T: BindingsView>(
+    mut caller: Caller<'_, T>,
+    src_bucket: i32,
+    src_bucket_len: i32,
+    src_key: i32,
+    src_key_len: i32,
+    dst_bucket: i32,
+    dst_bucket_len: i32,
+    dst_key: i32,
+    dst_key_len: i32,
+) -> i64 {
+    host_call(&mut caller, |call, access, changes| {
+        let source_bucket = bucket(call, access, src_bucket, src_bucket_len)?;
+        let source_key = call.str(src_key, src_key_len, "source key")?;
+        let target_bucket = bucket(call, access, dst_bucket, dst_bucket_len)?;
+        let target_key = call.str(dst_key, dst_key_len, "key")?;
+        let meta = access
+            .state
+            .copy_object(
+                source_bucket,
+                source_key,
+                target_bucket,
+                target_key,
+                &CopyOptions::default(),
+                call.now_ns,
+            )
+            .map_err(failure)?;
+        let mut record = Record::default();
+        object(&mut record, &meta);
+        changes.push(ObjectChange {
+            event_name: "ObjectCreated:Copy",
+            object: meta,
+            at_ns: call.now_ns,
+        });
+        Ok(record.done())
+    })
+}
+
+/// Decodes `s3_put`'s metadata argument: `count: u32`, then `count × (name: str, value: str)`.
+fn metadata_pairs(bytes: &[u8]) -> Result<BTreeMap<String, String>, Failure> {
+    let malformed = || {
+        Failure::new(
+            Status::InvalidArgument,
+            "the metadata argument is not `count: u32` then `count` pairs of length-prefixed strings",
+        )
+    };
+    if bytes.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let mut rest = bytes;
+    let mut take = |n: usize| -> Result<&[u8], Failure> {
+        if rest.len() < n {
+            return Err(malformed());
+        }
+        let (head, tail) = rest.split_at(n);
+        rest = tail;
+        Ok(head)
+    };
+    let u32_at = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize;
+    let count = u32_at(take(4)?);
+    let mut pairs = BTreeMap::new();
+    for _ in 0..count {
+        let name_len = u32_at(take(4)?);
+        let name = std::str::from_utf8(take(name_len)?)
+            .map_err(|_| malformed())?
+            .to_string();
+        let value_len = u32_at(take(4)?);
+        let value = std::str::from_utf8(take(value_len)?)
+            .map_err(|_| malformed())?
+            .to_string();
+        pairs.insert(name, value);
+    }
+    Ok(pairs)
+}
+
+/// The ABI status for a store error.
+fn failure(error: S3Error) -> Failure {
+    let status = match &error {
+        S3Error::NoSuchKey { .. } => Status::NotFound,
+        S3Error::NoSuchBucket { .. } => Status::NoSuchBucket,
+        S3Error::KeyTooLongError { .. } => Status::InvalidKey,
+        S3Error::EntityTooLarge { .. } => Status::TooLarge,
+        S3Error::InvalidRange { .. } => Status::InvalidRange,
+        S3Error::PreconditionFailed => Status::PreconditionFailed,
+        S3Error::Storage(_) => Status::Storage,
+        _ => Status::InvalidArgument,
+    };
+    Failure::new(status, error.to_string())
+}

@@ -1,0 +1,183 @@
+//! Making the state ready for a project: every declared bucket exists, and
+//! empty namespaces and buckets get their seed files (`docs/config.md`).
+//!
+//! Seeds only fill what is empty, so a restart never overwrites data the
+//! functions wrote, and deleting the state folder starts over from the seeds.
+
+use crate::config::Project;
+use crate::state::{KvListRequest, KvPutOptions, ListRequest, PutOptions, State};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use std::path::{Path, PathBuf};
+
+/// Why a seed could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("cannot read seed {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "seed {path} is not valid: {reason}; write a JSON object of key → string, or key → \
+         {{\"value\": \"...\"}} / {{\"value_base64\": \"...\"}} with an optional \"metadata\""
+    )]
+    Invalid { path: PathBuf, reason: String },
+    #[error("seeding {what}: {reason}")]
+    Store { what: String, reason: String },
+}
+
+/// What was seeded, for the console.
+#[derive(Debug, Default)]
+pub struct Seeded {
+    /// `(namespace or bucket, entries loaded)`.
+    pub loaded: Vec<(String, usize)>,
+}
+
+/// Creates the project's buckets and seeds empty namespaces and buckets.
+///
+/// # Errors
+/// A [`SeedError`] naming the seed file and what is wrong with it.
+pub fn prepare(state: &State, project: &Project, now_ns: u64) -> Result<Seeded, SeedError> {
+    let mut seeded = Seeded::default();
+    for bucket in project.s3.values() {
+        state
+            .ensure_bucket(&bucket.name, now_ns)
+            .map_err(|e| store_error(&format!("bucket `{}`", bucket.name), e))?;
+        let Some(seed) = &bucket.seed else { continue };
+        let listing = ListRequest {
+            max_keys: 1,
+            ..ListRequest::default()
+        };
+        let empty = state
+            .list_objects(&bucket.name, &listing)
+            .map_err(|e| store_error(&format!("bucket `{}`", bucket.name), e))?
+            .objects
+            .is_empty();
+        if empty {
+            let count = seed_bucket(state, &bucket.name, seed, now_ns)?;
+            seeded.loaded.push((bucket.name.clone(), count));
+        }
+    }
+    for namespace in project.kv.values() {
+        let Some(seed) = &namespace.seed else {
+            continue;
+        };
+        let listing = KvListRequest {
+            prefix: String::new(),
+            limit: 1,
+            cursor: None,
+        };
+        let empty = state
+            .kv_list(&namespace.name, &listing, now_ns)
+            .map_err(|e| store_error(&format!("KV namespace `{}`", namespace.name), e))?
+            .keys
+            .is_empty();
+        if empty {
+            let count = seed_namespace(state, &namespace.name, seed, now_ns)?;
+            seeded.loaded.push((namespace.name.clone(), count));
+        }
+    }
+    Ok(seeded)
+}
+
+fn store_error(what: &str, error: impl std::fmt::Display) -> SeedError {
+    SeedError::Store {
+        what: what.to_string(),
+        reason: error.to_string(),
+    }
+}
+
+/// Every file under `dir` becomes an object keyed by its path relative to it.
+fn seed_bucket(state: &State, bucket: &str, dir: &Path, now_ns: u64) -> Result<usize, SeedError> {
+    let mut files = Vec::new();
+    collect_files(dir, &mut files)?;
+    files.sort();
+    for file in &files {
+        let body = std::fs::read(file).map_err(|source| SeedError::Read {
+            path: file.clone(),
+            source,
+        })?;
+        let key = file
+            .strip_prefix(dir)
+            .unwrap_or(file)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        state
+            .put_object(bucket, &key, &body, &PutOptions::default(), now_ns)
+            .map_err(|e| store_error(&format!("`{key}` into bucket `{bucket}`"), e))?;
+    }
+    Ok(files.len())
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), SeedError> {
+    let read_error = |source| SeedError::Read {
+        path: dir.to_path_buf(),
+        source,
+    };
+    for entry in std::fs::read_dir(dir).map_err(read_error)? {
+        let path = entry.map_err(read_error)?.path();
+        if path.is_dir() {
+            collect_files(&path, out)?;
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// A JSON object of key → string or key → `{value | value_base64, metadata}`.
+fn seed_namespace(
+    state: &State,
+    namespace: &str,
+    file: &Path,
+    now_ns: u64,
+) -> Result<usize, SeedError> {
+    let text = std::fs::read(file).map_err(|source| SeedError::Read {
+        path: file.to_path_buf(),
+        source,
+    })?;
+    let invalid = |reason: String| SeedError::Invalid {
+        path: file.to_path_buf(),
+        reason,
+    };
+    let json: serde_json::Value =
+        serde_json::from_slice(&text).map_err(|e| invalid(e.to_string()))?;
+    let entries = json
+        .as_object()
+        .ok_or_else(|| invalid("the top level is not an object".into()))?;
+    for (key, entry) in entries {
+        let (value, metadata) = match entry {
+            serde_json::Value::String(text) => (text.clone().into_bytes(), None),
+            serde_json::Value::Object(fields) => {
+                let value = match (fields.get("value"), fields.get("value_base64")) {
+                    (Some(serde_json::Value::String(text)), None) => text.clone().into_bytes(),
+                    (None, Some(serde_json::Value::String(encoded))) => BASE64
+                        .decode(encoded)
+                        .map_err(|e| invalid(format!("`{key}`: value_base64: {e}")))?,
+                    _ => {
+                        return Err(invalid(format!(
+                            "`{key}` needs exactly one of \"value\" or \"value_base64\", as a string"
+                        )));
+                    }
+                };
+                (value, fields.get("metadata").map(ToString::to_string))
+            }
+            _ => {
+                return Err(invalid(format!(
+                    "`{key}` is neither a string nor an object"
+                )));
+            }
+        };
+        let options = KvPutOptions {
+            metadata,
+            ..KvPutOptions::default()
+        };
+        state
+            .kv_put(namespace, key, &value, &options, now_ns)
+            .map_err(|e| store_error(&format!("`{key}` into KV namespace `{namespace}`"), e))?;
+    }
+    Ok(entries.len())
+}
