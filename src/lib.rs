@@ -19,4 +19,5 @@ pub mod gateway;
 pub mod human;
 pub mod router;
 pub mod runtime;
+pub mod s3api;
 pub mod wasi;
