@@ -1,9 +1,21 @@
-//! Request headers as the S3 modules read them: case-insensitive names,
-//! repeatable, in arrival order.
+//! A request as the S3 modules read it: method, raw path and query, and
+//! headers with case-insensitive names, repeatable, in arrival order.
 //!
 //! Kept independent of the HTTP server's types so that routing, SigV4 and
 //! body decoding are pure functions that tests (and captured client
 //! requests) can drive directly.
+
+/// What routing and signature checks need of an HTTP request.
+#[derive(Debug, Clone, Copy)]
+pub struct RawRequest<'a> {
+    /// `GET`, `PUT`, ...
+    pub method: &'a str,
+    /// The path exactly as received, still percent-encoded.
+    pub path: &'a str,
+    /// The query string exactly as received, without `?`; empty if none.
+    pub query: &'a str,
+    pub headers: &'a Headers,
+}
 
 /// The headers of one request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

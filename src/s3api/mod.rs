@@ -24,8 +24,9 @@ pub mod chunked;
 pub mod error;
 pub mod headers;
 mod percent;
+pub mod request;
 pub mod sigv4;
 pub mod time;
 
 pub use error::{ErrorCode, S3Error};
-pub use headers::Headers;
+pub use headers::{Headers, RawRequest};

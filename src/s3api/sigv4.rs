@@ -18,7 +18,7 @@
 //! endpoint has no region of its own.
 
 use super::error::{ErrorCode, S3Error};
-use super::headers::Headers;
+use super::headers::{Headers, RawRequest};
 use super::percent;
 use super::time;
 use base64::Engine as _;
@@ -33,18 +33,6 @@ const MAX_SKEW_SECS: i64 = 15 * 60;
 const MAX_EXPIRES_SECS: i64 = 7 * 24 * 3600;
 /// SHA-256 of the empty string, part of every chunk's string to sign.
 const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-
-/// The parts of a request a signature covers.
-#[derive(Debug, Clone, Copy)]
-pub struct SignedRequest<'a> {
-    /// `GET`, `PUT`, ...
-    pub method: &'a str,
-    /// The path exactly as received, still percent-encoded.
-    pub path: &'a str,
-    /// The query string exactly as received (without `?`), or empty.
-    pub query: &'a str,
-    pub headers: &'a Headers,
-}
 
 /// A request whose signature held.
 #[derive(Debug, Clone)]
@@ -73,7 +61,7 @@ pub struct Verified {
 ///   from `now`;
 /// - `InvalidRequest`: a header-signed request without `x-amz-content-sha256`.
 pub fn verify(
-    request: &SignedRequest<'_>,
+    request: &RawRequest<'_>,
     secret_for: impl Fn(&str) -> Option<String>,
     now: i64,
 ) -> Result<Verified, S3Error> {
@@ -337,7 +325,7 @@ fn parse_presigned(query: &str) -> Result<V4Auth, S3Error> {
 }
 
 fn verify_v4(
-    request: &SignedRequest<'_>,
+    request: &RawRequest<'_>,
     auth: &V4Auth,
     mode: Mode,
     secret_for: &impl Fn(&str) -> Option<String>,
@@ -567,7 +555,7 @@ const V2_SUBRESOURCES: &[&str] = &[
 ];
 
 /// The SigV2 string to sign, with `date` in the Date/Expires slot.
-fn v2_string_to_sign(request: &SignedRequest<'_>, date: &str) -> String {
+fn v2_string_to_sign(request: &RawRequest<'_>, date: &str) -> String {
     let header = |name: &str| request.headers.get(name).unwrap_or("").trim().to_string();
     let mut amz: Vec<(String, String)> = Vec::new();
     for (name, value) in request.headers.iter() {
@@ -648,7 +636,7 @@ fn verify_v2_signature(
 
 /// SigV2 presigned URL: `?AWSAccessKeyId=..&Expires=<epoch secs>&Signature=..`.
 fn verify_v2_query(
-    request: &SignedRequest<'_>,
+    request: &RawRequest<'_>,
     secret_for: &impl Fn(&str) -> Option<String>,
     now: i64,
 ) -> Result<Verified, S3Error> {
@@ -681,7 +669,7 @@ fn verify_v2_query(
 
 /// SigV2 header: `Authorization: AWS <access key>:<signature>`.
 fn verify_v2_header(
-    request: &SignedRequest<'_>,
+    request: &RawRequest<'_>,
     value: &str,
     secret_for: &impl Fn(&str) -> Option<String>,
     now: i64,
@@ -763,8 +751,8 @@ mod tests {
         path: &'static str,
         query: &'static str,
         headers: &'static Headers,
-    ) -> SignedRequest<'static> {
-        SignedRequest {
+    ) -> RawRequest<'static> {
+        RawRequest {
             method: "GET",
             path,
             query,
@@ -778,7 +766,7 @@ mod tests {
         let headers = get_object_with_range(
             "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41",
         );
-        let request = SignedRequest {
+        let request = RawRequest {
             method: "GET",
             path: "/test.txt",
             query: "",
@@ -793,7 +781,7 @@ mod tests {
         let headers = get_object_with_range(
             "00e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41",
         );
-        let request = SignedRequest {
+        let request = RawRequest {
             method: "GET",
             path: "/test.txt",
             query: "",
@@ -839,7 +827,7 @@ mod tests {
         let headers = get_object_with_range(
             "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41",
         );
-        let request = SignedRequest {
+        let request = RawRequest {
             method: "GET",
             path: "/test.txt",
             query: "",
@@ -855,7 +843,7 @@ mod tests {
             (ErrorCode::RequestTimeTooSkewed, 403)
         );
         let anonymous = Headers::new([("Host", "h")]);
-        let request = SignedRequest {
+        let request = RawRequest {
             method: "GET",
             path: "/",
             query: "",
@@ -881,7 +869,7 @@ mod tests {
                 ("x-amz-content-sha256", "UNSIGNED-PAYLOAD"),
                 ("Authorization", value),
             ]);
-            let request = SignedRequest {
+            let request = RawRequest {
                 method: "GET",
                 path: "/",
                 query: "",
@@ -922,7 +910,7 @@ mod tests {
             ("x-amz-decoded-content-length", "66560"),
             ("Content-Length", "66824"),
         ]);
-        let request = SignedRequest {
+        let request = RawRequest {
             method: "PUT",
             path: "/examplebucket/chunkObject.txt",
             query: "",
@@ -976,7 +964,7 @@ mod tests {
             ("X-Amz-Meta-A", "1"),
             ("x-amz-meta-a", " one "),
         ]);
-        let request = SignedRequest {
+        let request = RawRequest {
             method: "PUT",
             path: "/bucket/a%20b",
             query: "uploadId=x%2By&partNumber=2&foo=bar",
