@@ -27,6 +27,7 @@ mod percent;
 pub mod request;
 pub mod sigv4;
 pub mod time;
+pub mod xml;
 
 pub use error::{ErrorCode, S3Error};
 pub use headers::{Headers, RawRequest};
