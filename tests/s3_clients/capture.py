@@ -22,6 +22,7 @@ sends the checksum as a header instead.
 import datetime
 import io
 import os
+import shutil
 import socket
 import ssl
 import subprocess
@@ -229,6 +230,32 @@ class Trickle(io.BytesIO):
         return super().read(16 if size is None or size < 0 else min(size, 16))
 
 
+def capture_cli(aws, plain, tls, workdir):
+    """The same for aws-cli (`AWS_CLI=/path/to/aws`, or `aws` on PATH)."""
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+               AWS_DEFAULT_REGION=REGION, AWS_CONFIG_FILE=os.devnull,
+               AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+    source = os.path.join(workdir, "cli.txt")
+    with open(source, "wb") as f:
+        f.write(b"hello world\n" * 3)
+
+    def run(*args):
+        done = subprocess.run([aws, *args], env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            print(f"aws {' '.join(args)}: {done.stderr.strip()}", file=sys.stderr)
+        return done.stdout
+
+    version = run("--version").strip()
+    capture("awscli_cp_https", lambda: run(
+        "--endpoint-url", tls, "--no-verify-ssl", "s3", "cp", source, "s3://bucket/cli dir/cli.txt"))
+    capture("awscli_cp_http", lambda: run(
+        "--endpoint-url", plain, "s3", "cp", source, "s3://bucket/cli.txt"))
+    capture("awscli_ls", lambda: run("--endpoint-url", plain, "s3", "ls", "s3://bucket/cli dir/"))
+    url = run("--endpoint-url", plain, "s3", "presign", "s3://bucket/cli dir/cli.txt", "--expires-in", "600").strip()
+    capture("awscli_presigned_get", lambda: urllib.request.urlopen(url).read())
+    print(f"captured {version}", file=sys.stderr)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     with tempfile.TemporaryDirectory() as workdir:
@@ -312,6 +339,10 @@ def main():
             "put_object", Params={"Bucket": "bucket", "Key": "up.txt"}, ExpiresIn=600)
         capture("presigned_put_v4", lambda: urllib.request.urlopen(
             urllib.request.Request(url, data=b"uploaded", method="PUT")).read())
+
+        aws = os.environ.get("AWS_CLI") or shutil.which("aws")
+        if aws:
+            capture_cli(aws, plain.meta.endpoint_url, tls.meta.endpoint_url, workdir)
 
     print(f"boto3 {boto3.__version__}, botocore {botocore.__version__}: "
           f"{len(os.listdir(OUT))} fixtures in {OUT}", file=sys.stderr)

@@ -1,7 +1,8 @@
 //! The S3 protocol modules against requests recorded from real boto3.
 //!
-//! Each file in `captured/` is one request exactly as boto3 1.44.5 put it
-//! on the wire (see `capture.py`), signed with the AWS documentation's
+//! Each file in `captured/` is one request exactly as boto3 1.44.5 (or, for
+//! `awscli_*`, aws-cli 1.46.3) put it on the wire (see `capture.py`),
+//! signed with the AWS documentation's
 //! example credentials. Every one must route to the right operation, pass
 //! SigV4 (or SigV2) verification, and decode to the bytes boto3 was given,
 //! with the checksum it computed. A client upgrade that changes the wire
@@ -143,6 +144,10 @@ fn all_fixtures() -> Vec<String> {
 fn every_captured_request_routes_to_the_operation_boto3_called() {
     let expected: BTreeMap<&str, &str> = BTreeMap::from([
         ("abort_multipart_upload", "AbortMultipartUpload"),
+        ("awscli_cp_http", "PutObject"),
+        ("awscli_cp_https", "PutObject"),
+        ("awscli_ls", "ListObjectsV2"),
+        ("awscli_presigned_get", "GetObject"),
         ("complete_multipart_upload", "CompleteMultipartUpload"),
         ("copy_object", "CopyObject"),
         ("create_bucket", "CreateBucket"),
@@ -247,7 +252,7 @@ fn decode(captured: &Captured) -> chunked::Decoded {
 }
 
 #[test]
-fn aws_chunked_uploads_with_checksum_trailers_decode_to_the_object() {
+fn uploads_with_checksum_trailers_or_headers_decode_to_the_object() {
     for (name, algorithm, value) in [
         ("put_object_https_crc32", "CRC32", "6wn4jA=="),
         ("put_object_https_crc32c", "CRC32C", "b6oZVQ=="),
@@ -263,11 +268,16 @@ fn aws_chunked_uploads_with_checksum_trailers_decode_to_the_object() {
             "N/2+dKTlaUPMkBtEnmulWgVD07+xPxCnF0VByxbnFpw=",
         ),
         ("put_object_https_chunks", "CRC32", "6wn4jA=="),
+        ("awscli_cp_https", "CRC32", "6wn4jA=="),
+        ("awscli_cp_http", "CRC32", "6wn4jA=="),
     ] {
         let captured = Captured::load(name);
+        let streaming = captured.headers.get("x-amz-content-sha256")
+            == Some("STREAMING-UNSIGNED-PAYLOAD-TRAILER");
         assert_eq!(
-            captured.headers.get("x-amz-content-sha256"),
-            Some("STREAMING-UNSIGNED-PAYLOAD-TRAILER")
+            streaming,
+            !name.ends_with("_http"),
+            "{name}: aws-chunked only over TLS"
         );
         let decoded = decode(&captured);
         assert_eq!(decoded.data, BODY, "{name}");
