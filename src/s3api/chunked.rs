@@ -153,6 +153,8 @@ pub struct BodyReader<R> {
     md5: Option<(Md5Hasher, [u8; 16])>,
     /// The verified (or computed) checksum, once the end is read.
     checksum: Option<Checksum>,
+    /// The error the body failed with, repeated by every later read.
+    failed: Option<S3Error>,
 }
 
 impl<R: BufRead> BodyReader<R> {
@@ -229,6 +231,7 @@ impl<R: BufRead> BodyReader<R> {
             hasher: algorithm.map(Hasher::new),
             md5: checksum::content_md5(headers)?.map(|digest| (Md5Hasher::default(), digest)),
             checksum: None,
+            failed: None,
         })
     }
 
@@ -473,11 +476,14 @@ impl<R: BufRead> BodyReader<R> {
 
 impl<R: BufRead> Read for BodyReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // A failed body stays failed: a later read must neither resume
+        // mid-frame nor report a clean end.
+        if let Some(error) = &self.failed {
+            return Err(error.clone().into_io());
+        }
         self.read_s3(buf).map_err(|error| {
-            // A failed body stays failed: later reads must not resume
-            // mid-frame and deliver bytes as if nothing happened.
-            self.stage = Stage::Done;
             self.checksum = None;
+            self.failed = Some(error.clone());
             error.into_io()
         })
     }
@@ -795,6 +801,19 @@ mod tests {
             decode(&headers, BODY, None).unwrap_err().code,
             ErrorCode::InvalidRequest
         );
+    }
+
+    #[test]
+    fn a_failed_body_keeps_failing_instead_of_ending_cleanly() {
+        let headers = trailer_headers("x-amz-checksum-crc32", BODY.len());
+        let body = unsigned_chunks(&[BODY], "x-amz-checksum-crc32:AAAAAA==");
+        let mut reader = BodyReader::new(&headers, &body[..], None).unwrap();
+        let mut out = Vec::new();
+        let error = S3Error::from_io(reader.read_to_end(&mut out).unwrap_err());
+        assert_eq!(error.code, ErrorCode::BadDigest);
+        let again = S3Error::from_io(reader.read(&mut [0; 8]).unwrap_err());
+        assert_eq!(again, error);
+        assert!(reader.checksum().is_none());
     }
 
     #[test]

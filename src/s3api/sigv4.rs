@@ -640,10 +640,12 @@ fn verify_v2_query(
     secret_for: &impl Fn(&str) -> Option<String>,
     now: i64,
 ) -> Result<Verified, S3Error> {
+    // `+` stays `+`: a base64 signature holds no spaces, and clients that
+    // forget to encode its `+` are common.
     let param = |name: &str| {
         percent::raw_pairs(request.query)
             .find(|(n, _)| *n == name)
-            .and_then(|(_, v)| percent::decode_utf8(v, true))
+            .and_then(|(_, v)| percent::decode_utf8(v, false))
     };
     let access_key = param("AWSAccessKeyId").unwrap_or_default();
     let signature = param("Signature").unwrap_or_default();
