@@ -33,6 +33,7 @@ import urllib.request
 
 import boto3
 import botocore
+from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 
 ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
@@ -168,7 +169,8 @@ def handle(conn, tls):
 
 def save(raw):
     name = label["name"]
-    if name is None:
+    # Multi-megabyte part uploads are left out; smaller fixtures show the same.
+    if name is None or len(raw) > 256 * 1024:
         return
     label["count"] += 1
     suffix = "" if label["count"] == 1 else f"-{label['count']}"
@@ -213,7 +215,7 @@ def capture(name, call):
     label["name"], label["count"] = name, 0
     try:
         call()
-    except botocore.exceptions.BotoCoreError as error:
+    except (botocore.exceptions.BotoCoreError, boto3.exceptions.S3UploadFailedError) as error:
         # The request is on disk already; only our canned answer was too thin.
         print(f"{name}: {error}", file=sys.stderr)
     label["name"] = None
@@ -308,6 +310,14 @@ def main():
             Bucket="bucket", Key="mp.bin", UploadId=upload["UploadId"],
             MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": upload["ETag"],
                                         "ChecksumCRC32": "ixQTsA=="}]}))
+
+        # What s3transfer's upload_file sends around the (unsaved) 5 MiB parts.
+        big = os.path.join(workdir, "big.bin")
+        with open(big, "wb") as f:
+            f.write(b"\0" * (6 * 1024 * 1024))
+        capture("upload_file_multipart", lambda: tls.upload_file(
+            big, "bucket", "big.bin",
+            Config=TransferConfig(multipart_threshold=5 * 1024 * 1024, multipart_chunksize=5 * 1024 * 1024)))
 
         capture("list_buckets", lambda: plain.list_buckets())
         capture("head_bucket", lambda: plain.head_bucket(Bucket="bucket"))

@@ -177,6 +177,8 @@ fn every_captured_request_routes_to_the_operation_boto3_called() {
         ("put_object_https_empty", "PutObject"),
         ("put_object_https_sha1", "PutObject"),
         ("put_object_https_sha256", "PutObject"),
+        ("upload_file_multipart", "CreateMultipartUpload"),
+        ("upload_file_multipart-2", "CompleteMultipartUpload"),
         ("upload_part", "UploadPart"),
     ]);
     let fixtures = all_fixtures();
@@ -462,4 +464,24 @@ fn captured_xml_bodies_parse() {
         xml::parse_create_bucket(&Captured::load("create_bucket").body).unwrap(),
         None
     );
+}
+
+#[test]
+fn upload_file_asks_for_crc32_parts_and_completes_them_in_order() {
+    // s3transfer's upload_file (6 MiB in 5 MiB parts; the parts themselves
+    // are not kept as fixtures).
+    let create = Captured::load("upload_file_multipart");
+    create.verify().unwrap();
+    let Operation::CreateMultipartUpload { key, meta, .. } = request::route(&create.raw()).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(key, "big.bin");
+    assert_eq!(meta.checksum_algorithm.map(|a| a.name()), Some("CRC32"));
+
+    let complete = Captured::load("upload_file_multipart-2");
+    let body = decode(&complete);
+    let parts = xml::parse_complete_multipart_upload(&body.data).unwrap();
+    let numbers: Vec<u32> = parts.iter().map(|p| p.part_number).collect();
+    assert_eq!(numbers, [1, 2]);
 }
