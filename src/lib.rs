@@ -20,6 +20,7 @@ pub mod gateway;
 pub mod human;
 pub mod router;
 pub mod runtime;
+pub mod s3api;
 pub mod state;
 pub mod triggers;
 pub mod wasi;
