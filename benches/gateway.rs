@@ -59,7 +59,7 @@ fn main() {
     prebuild(&demo);
 
     let mut summary = Summary::default();
-    // `BENCH_ONLY=throughput,starvation,piped,reload,under-load` runs some sections.
+    // `BENCH_ONLY=throughput,starvation,piped,reload,under-load,counter` runs some sections.
     let only = std::env::var("BENCH_ONLY").ok();
     let run = |section: &str| {
         only.as_deref()
@@ -80,8 +80,57 @@ fn main() {
     if run("under-load") {
         reloads_under_load(&demo, &wat, &logs, &settings, &mut summary);
     }
+    if run("counter") {
+        counter(&demo, &work.path, &logs, &settings);
+    }
     println!("\nload average at the end: {}", load_average());
     summary.print(&settings);
+}
+
+/// `POST /counter/:name` on the demo, with its KV state persisted in SQLite:
+/// each request is a fresh instance, a KV get and a KV put (one transaction).
+/// The names are spread over 1000 counters, as different users would be.
+fn counter(demo: &Path, work: &Path, logs: &Path, settings: &Settings) {
+    let script = work.join("counter.lua");
+    std::fs::write(
+        &script,
+        "request = function()\n  return wrk.format(\"POST\", \"/counter/c\" .. math.random(1, 1000))\nend\n",
+    )
+    .expect("writing the wrk script");
+    println!(
+        "\n== POST /counter/:name, persisted KV get + put per request ({} rounds)",
+        settings.rounds
+    );
+    let mut rates = Vec::new();
+    for round in 1..=settings.rounds {
+        let mut server = Server::start(demo, Output::Null, logs, "counter");
+        let output = Command::new("wrk")
+            .args([
+                format!("-t{WRK_THREADS}"),
+                format!("-c{WRK_CONNECTIONS}"),
+                format!("-d{}s", settings.wrk_secs),
+                "--latency".into(),
+                "-s".into(),
+                script.display().to_string(),
+                format!("http://127.0.0.1:{}/", server.port),
+            ])
+            .output()
+            .expect("running wrk");
+        let wrk = Wrk::parse(&String::from_utf8_lossy(&output.stdout));
+        println!(
+            "round {round}: counter {}  non-2xx {}, socket errors {}",
+            wrk.line(),
+            wrk.non_2xx,
+            wrk.socket_errors
+        );
+        rates.push(wrk.rps);
+        server.stop();
+    }
+    rates.sort_by(f64::total_cmp);
+    println!(
+        "median  counter {} req/s (target ≥ 5,000 persisted)",
+        grouped(rates[rates.len() / 2])
+    );
 }
 
 struct Settings {
