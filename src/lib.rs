@@ -5,8 +5,12 @@
 //! [`config::Project`]; [`build`] turns each function's source into a `.wasm`
 //! artifact; [`runtime`] loads artifacts and runs one isolated invocation at a time
 //! on the virtual, deterministic [`wasi`] layer; [`abi`] converts between the
-//! host's requests and responses and the bytes a guest reads and writes. [`cli`]
-//! wires them into commands.
+//! host's requests and responses and the bytes a guest reads and writes.
+//! [`bindings`] gives guests the KV namespaces and buckets of [`state`]; writes
+//! to buckets reach subscribed functions through [`triggers`]. [`gateway`]
+//! serves functions over HTTP, [`dev`] keeps what it serves in step with the
+//! files, and [`s3api`] is the protocol real S3 clients speak. [`cli`] wires
+//! them into commands.
 
 pub mod abi;
 pub mod activity;
