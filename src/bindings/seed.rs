@@ -181,3 +181,68 @@ fn seed_namespace(
     }
     Ok(entries.len())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project(dir: &Path, kv_seed: &str) -> Project {
+        std::fs::create_dir_all(dir.join("seed/photos/2026")).unwrap();
+        std::fs::write(dir.join("seed/photos/2026/a.txt"), "A").unwrap();
+        std::fs::write(dir.join("seed/photos/b.txt"), "B").unwrap();
+        std::fs::write(dir.join("seed/users.json"), kv_seed).unwrap();
+        let config = "[project]\nname = \"t\"\n\
+                      [kv.USERS]\nseed = \"seed/users.json\"\n\
+                      [s3.photos]\nseed = \"seed/photos\"\n\
+                      [s3.empty]\n";
+        Project::parse(config, &dir.join("wasmfaas.toml")).unwrap()
+    }
+
+    #[test]
+    fn seeds_fill_empty_namespaces_and_buckets_once() {
+        let dir = std::env::temp_dir().join(format!("wasmfaas-seed-{}", std::process::id()));
+        let project = project(
+            &dir,
+            r#"{"ada": "text", "bin": {"value_base64": "AAEC", "metadata": {"k": 1}}}"#,
+        );
+        let state = State::in_memory().unwrap();
+        let seeded = prepare(&state, &project, 0).unwrap();
+        assert_eq!(
+            seeded.loaded,
+            [("photos".to_string(), 2), ("USERS".to_string(), 2)]
+        );
+        assert!(state.head_bucket("empty").is_ok(), "declared buckets exist");
+        let (_, body) = state.get_object("photos", "2026/a.txt", None).unwrap();
+        assert_eq!(body, b"A");
+        let bin = state.kv_get("USERS", "bin", 0).unwrap().unwrap();
+        assert_eq!(
+            (bin.value, bin.metadata.as_deref()),
+            (vec![0, 1, 2], Some("{\"k\":1}"))
+        );
+
+        // A function's write survives the next start: seeds fill only what is empty.
+        state
+            .kv_put("USERS", "ada", b"changed", &KvPutOptions::default(), 0)
+            .unwrap();
+        let again = prepare(&state, &project, 0).unwrap();
+        assert!(again.loaded.is_empty());
+        assert_eq!(
+            state.kv_get("USERS", "ada", 0).unwrap().unwrap().value,
+            b"changed"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_bad_seed_names_the_file_and_the_entry() {
+        let dir = std::env::temp_dir().join(format!("wasmfaas-badseed-{}", std::process::id()));
+        let project = project(&dir, r#"{"ada": 42}"#);
+        let error = prepare(&State::in_memory().unwrap(), &project, 0).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains("users.json") && message.contains("`ada`"),
+            "{message}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
