@@ -214,3 +214,54 @@ fn an_edit_rebuilds_and_a_failed_build_keeps_the_last_good_artifact() {
         text(&out.stdout)
     );
 }
+
+#[test]
+fn kv_and_s3_commands_read_and_change_the_projects_state() {
+    let dir = project(
+        "inspect",
+        &[
+            ("wasmfaas.toml", "[project]\nname = \"t\"\n[s3.photos]\n"),
+            ("cat.txt", "meow"),
+        ],
+    );
+    let ok = |args: &[&str]| {
+        let out = wasmfaas(&dir, args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    ok(&["kv", "put", "USERS", "ada", "lovelace"]);
+    ok(&[
+        "kv",
+        "put",
+        "USERS",
+        "alan",
+        "turing",
+        "--metadata",
+        "{\"v\":1}",
+    ]);
+    assert_eq!(ok(&["kv", "get", "USERS", "ada"]), "lovelace");
+    assert_eq!(ok(&["kv", "list", "USERS", "--prefix", "a"]), "ada\nalan\n");
+    ok(&["kv", "delete", "USERS", "ada"]);
+    let missing = wasmfaas(&dir, &["kv", "get", "USERS", "ada"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(text(&missing.stderr).contains("no key \"ada\""));
+
+    ok(&["s3", "cp", "cat.txt", "s3://photos/pets/"]);
+    assert!(ok(&["s3", "ls"]).contains("s3://photos"));
+    assert!(ok(&["s3", "ls", "s3://photos/"]).contains("PRE pets/"));
+    assert!(ok(&["s3", "ls", "s3://photos/pets/"]).contains("4 cat.txt"));
+    assert_eq!(ok(&["s3", "cp", "s3://photos/pets/cat.txt", "-"]), "meow");
+    ok(&["s3", "rm", "s3://photos/pets/cat.txt"]);
+    let gone = wasmfaas(&dir, &["s3", "cp", "s3://photos/pets/cat.txt", "-"]);
+    assert_eq!(gone.status.code(), Some(1));
+    assert!(
+        text(&gone.stderr).contains("pets/cat.txt"),
+        "{}",
+        text(&gone.stderr)
+    );
+    // The state is where the docs say, and --ephemeral never touches it.
+    assert!(dir.join(".wasmfaas/state/state.sqlite").is_file());
+    let ephemeral = wasmfaas(&dir, &["--ephemeral", "kv", "list", "USERS"]);
+    assert_eq!(text(&ephemeral.stdout), "");
+    let _ = std::fs::remove_dir_all(&dir);
+}
