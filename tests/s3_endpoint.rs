@@ -569,3 +569,55 @@ fn hostile_requests_get_s3_errors_and_the_server_keeps_serving() {
     }
     assert_eq!(s3.get("/bkt/../../etc/passwd").status, 200);
 }
+
+/// Sends a captured request's bytes as they were and reads the answer.
+fn replay(s3: &Endpoint, name: &str) -> Response {
+    let raw = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/s3_clients/captured")
+            .join(format!("{name}.http")),
+    )
+    .unwrap();
+    // Unsigned: the endpoint has no credentials, so a header may be added.
+    let line_end = raw.windows(2).position(|w| w == b"\r\n").unwrap();
+    let mut request = raw[..line_end].to_vec();
+    request.extend_from_slice(b"\r\nConnection: close");
+    request.extend_from_slice(&raw[line_end..]);
+    let mut stream = TcpStream::connect(s3.address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream.write_all(&request).unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    let mut answer = answer.as_slice();
+    while answer.starts_with(b"HTTP/1.1 100") {
+        let end = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        answer = &answer[end..];
+    }
+    Response::parse(answer, false)
+}
+
+#[test]
+fn captured_aws_chunked_uploads_store_the_bytes_boto3_was_given() {
+    // Without credentials the captured signatures are ignored, so the
+    // bodies (aws-chunked inside HTTP chunked, checksum trailers) are what
+    // is tested.
+    let s3 = Endpoint::open();
+    s3.put("/bucket", b"");
+    let body = b"hello world\nhello world\nhello world\n";
+    for (name, key, expected) in [
+        ("put_object_https_chunks", "chunks.bin", &body[..]),
+        ("put_object_https_crc32", "hello.txt", body),
+        ("put_object_https_crc32c", "hello.txt", body),
+        ("put_object_https_sha256", "hello.txt", body),
+        ("put_object_https_empty", "empty", b""),
+        ("put_object_http", "dir/hello%20world.txt", body),
+    ] {
+        let put = replay(&s3, name);
+        assert_eq!(put.status, 200, "{name}: {}", put.text());
+        assert_eq!(s3.get(&format!("/bucket/{key}")).body, expected, "{name}");
+    }
+    let crc = replay(&s3, "put_object_https_crc32");
+    assert!(crc.header("x-amz-checksum-crc32").is_some(), "{crc:?}");
+}

@@ -168,7 +168,14 @@ fn work(server: &tiny_http::Server, service: &Service, stopping: &AtomicBool) {
             server.recv_timeout(STOP_POLL)
         };
         match next {
-            Ok(Some(request)) => handle::handle(service, request),
+            Ok(Some(request)) => {
+                // A bug must cost one request, not a worker: tiny_http answers
+                // a dropped request with 500 and this worker keeps serving.
+                let handled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    handle::handle(service, request)
+                }));
+                drop(handled);
+            }
             Ok(None) if stopping.load(Ordering::SeqCst) => return,
             Ok(None) => {}
             Err(_) => std::thread::sleep(STOP_POLL),
