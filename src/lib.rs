@@ -25,6 +25,7 @@ pub mod human;
 pub mod router;
 pub mod runtime;
 pub mod s3api;
+pub mod s3endpoint;
 pub mod state;
 pub mod triggers;
 pub mod wasi;

@@ -399,7 +399,7 @@ fn an_unread_console_does_not_stall_requests_or_shutdown() {
         &[("wasmfaas.toml", config), ("hot.wat", &answering("ok"))],
     );
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wasmfaas"))
-        .args(["dev", "--port", "0", "--no-watch"])
+        .args(["dev", "--port", "0", "--s3-port", "0", "--no-watch"])
         .current_dir(project.root())
         .env("NO_COLOR", "1")
         .stdout(std::process::Stdio::piped())

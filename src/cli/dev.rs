@@ -10,6 +10,7 @@ use crate::deployment::Live;
 use crate::dev::{self, Watching};
 use crate::gateway::Gateway;
 use crate::runtime::Context;
+use crate::s3endpoint::{self, S3Server};
 use crate::triggers;
 use clap::Args;
 use std::sync::Arc;
@@ -32,6 +33,13 @@ pub struct DevArgs {
     /// Serve what is built now; do not watch files or rebuild.
     #[arg(long)]
     pub no_watch: bool,
+    /// Port of the S3-compatible endpoint (default: `[s3_endpoint] port`,
+    /// else 9000); 0 picks a free one.
+    #[arg(long, value_name = "PORT")]
+    pub s3_port: Option<u16>,
+    /// Do not serve the S3-compatible endpoint.
+    #[arg(long, conflicts_with = "s3_port")]
+    pub no_s3: bool,
 }
 
 /// Longest wait for in-flight requests at Ctrl-C, whatever the functions' timeouts.
@@ -51,6 +59,15 @@ pub fn run(
     // Bind first: a taken port should fail before minutes of building.
     let gateway =
         Gateway::bind(&args.host, args.port).map_err(|e| Failure::Usage(e.to_string()))?;
+    // S3 endpoint: bound here with the gateway, served beside it.
+    let s3_server = if args.no_s3 {
+        None
+    } else {
+        let port = (args.s3_port)
+            .or(project.s3_endpoint.port)
+            .unwrap_or(s3endpoint::DEFAULT_PORT);
+        Some(S3Server::bind(&args.host, port).map_err(|e| Failure::Usage(e.to_string()))?)
+    };
     // Watch before building: a file saved while the first builds run must
     // still be rebuilt afterwards.
     let watching = if args.no_watch {
@@ -99,6 +116,17 @@ pub fn run(
         std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
     });
     let events = triggers::spawn(Arc::clone(&live), activity.clone());
+    // S3 endpoint: its writes trigger functions as the functions' own do.
+    let s3 = s3_server.map(|server| {
+        let credentials = project.s3_endpoint.credentials.clone();
+        server.serve(
+            state.clone(),
+            credentials,
+            activity.clone(),
+            events.clone(),
+            workers,
+        )
+    });
     let running = gateway.serve(Arc::clone(&live), activity.clone(), events, workers);
     activity_log::banner(
         &live.snapshot(),
@@ -106,6 +134,13 @@ pub fn run(
         !args.no_watch,
         &activity,
     );
+    // S3 endpoint: announced under the banner.
+    if let Some(s3) = &s3 {
+        let url = format!("http://{}", s3.address());
+        activity.send(Activity::Notice {
+            message: format!("S3 endpoint {url}  (aws --endpoint-url {url} s3 ls)\n"),
+        });
+    }
 
     let watch = watching
         .map(|watching| watching.serve(Arc::clone(&project), Arc::clone(&live), activity.clone()));
@@ -125,6 +160,10 @@ pub fn run(
         .saturating_add(Duration::from_secs(1))
         .min(MAX_GRACE);
     let shutdown = running.shutdown(grace);
+    // S3 endpoint: its requests are short; no function runs on its threads.
+    if let Some(s3) = s3 {
+        s3.shutdown(Duration::from_secs(5));
+    }
     activity_log::stopped(&activity, shutdown.abandoned);
     drop(activity);
     activity_log::finish(console);

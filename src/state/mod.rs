@@ -35,6 +35,7 @@ mod tests;
 
 pub use error::{KvError, S3Error, StateError};
 pub use kv::{KvEntry, KvKey, KvListRequest, KvPage, KvPutOptions};
+pub use multipart::UploadInfo;
 pub use range::ByteRange;
 pub use s3::{BucketInfo, CopyOptions, ListPage, ListRequest, ObjectMeta, PartInfo, PutOptions};
 

@@ -362,4 +362,35 @@ impl State {
             Ok(parts.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
+
+    /// The bucket's multipart uploads in progress, by key and then by when
+    /// they started, for ListMultipartUploads.
+    ///
+    /// # Errors
+    /// [`S3Error::NoSuchBucket`].
+    pub fn list_multipart_uploads(&self, bucket: &str) -> Result<Vec<UploadInfo>, S3Error> {
+        self.inner.db.read(|conn| {
+            super::s3::require_bucket(conn, bucket)?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT key, upload_id, created_ns FROM multipart_uploads
+                 WHERE bucket = ?1 ORDER BY key, created_ns, upload_id",
+            )?;
+            let uploads = stmt.query_map([bucket], |r| {
+                Ok(UploadInfo {
+                    key: r.get(0)?,
+                    upload_id: r.get(1)?,
+                    initiated_ns: from_sql(r.get(2)?),
+                })
+            })?;
+            Ok(uploads.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+}
+
+/// A multipart upload in progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadInfo {
+    pub key: String,
+    pub upload_id: String,
+    pub initiated_ns: u64,
 }

@@ -55,6 +55,22 @@ impl EventSink {
         EventSink(None)
     }
 
+    /// A sink whose changes, with their depth, arrive on the returned
+    /// receiver instead of running functions (tests and tools).
+    pub fn capture() -> (EventSink, mpsc::Receiver<(ObjectChange, u32)>) {
+        let (sender, jobs) = mpsc::channel::<Job>();
+        let (changes, receiver) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("triggers-capture".into())
+            .spawn(move || {
+                for job in jobs {
+                    let _ = changes.send((job.change, job.depth));
+                }
+            })
+            .expect("spawning the trigger capture");
+        (EventSink(Some(sender)), receiver)
+    }
+
     /// Queues `changes` made by an invocation at chain `depth` (0: a request).
     pub fn submit(&self, changes: Vec<ObjectChange>, depth: u32) {
         if let Some(sender) = &self.0 {

@@ -160,7 +160,7 @@ impl DevServer {
     /// [`DevServer::wait_until_serving`] waits for it.
     pub fn spawn(project: &TempProject, args: &[&str]) -> DevServer {
         let mut child = Command::new(env!("CARGO_BIN_EXE_wasmfaas"))
-            .args(["dev", "--port", "0"])
+            .args(["dev", "--port", "0", "--s3-port", "0"])
             .args(args)
             .current_dir(project.root())
             .env("NO_COLOR", "1")
