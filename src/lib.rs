@@ -21,6 +21,7 @@ pub mod config;
 pub mod deployment;
 pub mod dev;
 pub mod gateway;
+pub mod http_pool;
 pub mod human;
 pub mod router;
 pub mod runtime;

@@ -10,7 +10,7 @@
 
 use crate::activity::{Activity, ActivityFeed, ActivitySink, RequestRecord};
 use crate::deployment::Deployment;
-use crate::human;
+use crate::{http_pool, human};
 use colored::{ColoredString, Colorize};
 use std::io::{BufWriter, Write};
 use std::net::SocketAddr;
@@ -250,13 +250,7 @@ pub fn stopping(out: &ActivitySink) {
 /// nobody reads (a paused terminal, a stopped pipe) must not keep the process
 /// from exiting.
 pub fn finish(console: JoinHandle<()>) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(2);
-    while !console.is_finished() && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    if console.is_finished() {
-        let _ = console.join();
-    }
+    http_pool::join_by(&console, std::time::Instant::now() + Duration::from_secs(2));
 }
 
 pub fn stopped(out: &ActivitySink, abandoned: usize) {

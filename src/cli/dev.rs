@@ -159,12 +159,12 @@ pub fn run(
         .unwrap_or_default()
         .saturating_add(Duration::from_secs(1))
         .min(MAX_GRACE);
-    let shutdown = running.shutdown(grace);
+    let abandoned = running.shutdown(grace);
     // S3 endpoint: its requests are short; no function runs on its threads.
     if let Some(s3) = s3 {
         s3.shutdown(Duration::from_secs(5));
     }
-    activity_log::stopped(&activity, shutdown.abandoned);
+    activity_log::stopped(&activity, abandoned);
     drop(activity);
     activity_log::finish(console);
     Ok(())
