@@ -16,6 +16,7 @@ pub mod abi;
 pub mod activity;
 pub mod bindings;
 pub mod build;
+mod calendar;
 pub mod cli;
 pub mod config;
 pub mod deployment;

@@ -1,7 +1,7 @@
 //! The S3 event notification record, exactly as AWS delivers it to a function.
 
 use crate::bindings::ObjectChange;
-use crate::human;
+use crate::s3api::time;
 use serde_json::{Value, json};
 
 /// The region events claim to come from: a local emulator has none, and
@@ -25,7 +25,7 @@ pub fn notification(change: &ObjectChange, configuration_id: &str, request_id: &
             "eventVersion": "2.1",
             "eventSource": "aws:s3",
             "awsRegion": REGION,
-            "eventTime": event_time(change.at_ns),
+            "eventTime": time::iso8601_ms(i64::try_from(change.at_ns).unwrap_or(i64::MAX)),
             "eventName": change.event_name,
             "userIdentity": { "principalId": "AWS:WASMFAAS" },
             "requestParameters": { "sourceIPAddress": "127.0.0.1" },
@@ -45,13 +45,6 @@ pub fn notification(change: &ObjectChange, configuration_id: &str, request_id: &
             },
         }]
     })
-}
-
-/// `2026-11-24T10:37:03.042Z`.
-fn event_time(ns: u64) -> String {
-    let seconds = human::utc_of_ns(ns);
-    let millis = (ns / 1_000_000) % 1000;
-    format!("{}.{millis:03}Z", seconds.trim_end_matches('Z'))
 }
 
 /// Keys in events are URL-encoded as HTML forms encode them: a space becomes
