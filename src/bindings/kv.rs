@@ -74,13 +74,11 @@ fn kv_put<T: BindingsView>(
         let namespace = namespace(call, access, ns, ns_len)?;
         let key = call.str(key, key_len, "key")?;
         let value = call.bytes(value, value_len)?;
-        let metadata = (metadata_len > 0)
-            .then(|| call.str(metadata, metadata_len, "metadata"))
-            .transpose()?;
+        let metadata = call.opt_str(metadata, metadata_len, "metadata")?;
         let options = KvPutOptions {
             expiration_ttl: (ttl_ms > 0).then(|| Duration::from_millis(ttl_ms as u64)),
             expiration_ns: (expiration_ns > 0).then_some(expiration_ns as u64),
-            metadata: metadata.map(str::to_string),
+            metadata,
         };
         access
             .state
@@ -125,9 +123,7 @@ fn kv_list<T: BindingsView>(
             } else {
                 u32::try_from(limit).unwrap_or(u32::MAX)
             },
-            cursor: (cursor_len > 0)
-                .then(|| call.str(cursor, cursor_len, "cursor").map(str::to_string))
-                .transpose()?,
+            cursor: call.opt_str(cursor, cursor_len, "cursor")?,
         };
         let page = access
             .state
@@ -137,7 +133,7 @@ fn kv_list<T: BindingsView>(
         record
             .u32(u32::from(page.list_complete))
             .str(page.cursor.as_deref().unwrap_or(""))
-            .u32(u32::try_from(page.keys.len()).unwrap_or(u32::MAX));
+            .count(page.keys.len());
         for key in &page.keys {
             record
                 .str(&key.name)

@@ -57,6 +57,19 @@ impl<'a> Call<'a> {
         })
     }
 
+    /// An optional string argument: a length of 0 (or less) means none.
+    pub(super) fn opt_str(
+        &self,
+        ptr: i32,
+        len: i32,
+        what: &str,
+    ) -> Result<Option<String>, Failure> {
+        if len <= 0 {
+            return Ok(None);
+        }
+        self.str(ptr, len, what).map(|text| Some(text.to_string()))
+    }
+
     /// Copies `data` to `ptr` in the guest's memory.
     pub(super) fn write(&mut self, ptr: i32, data: &[u8]) -> Result<(), Failure> {
         let start = ptr as u32 as usize;

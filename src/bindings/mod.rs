@@ -243,8 +243,13 @@ impl Record {
         self
     }
 
+    /// A count of items or bytes (the ABI's `u32`; nothing reaching it is larger).
+    fn count(&mut self, n: usize) -> &mut Self {
+        self.u32(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
     fn str(&mut self, text: &str) -> &mut Self {
-        self.u32(u32::try_from(text.len()).unwrap_or(u32::MAX));
+        self.count(text.len());
         self.0.extend_from_slice(text.as_bytes());
         self
     }

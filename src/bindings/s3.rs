@@ -25,6 +25,13 @@ fn bucket<'c>(call: &'c Call<'_>, access: &Access, ptr: i32, len: i32) -> Result
     Ok(bucket)
 }
 
+/// A result that is one object record.
+fn object_only(meta: &ObjectMeta) -> Vec<u8> {
+    let mut record = Record::default();
+    object(&mut record, meta);
+    record.done()
+}
+
 /// An object record (`docs/abi.md`).
 fn object(record: &mut Record, meta: &ObjectMeta) {
     record
@@ -33,7 +40,7 @@ fn object(record: &mut Record, meta: &ObjectMeta) {
         .u64(meta.last_modified_ns)
         .str(&meta.etag)
         .str(&meta.content_type)
-        .u32(u32::try_from(meta.user_metadata.len()).unwrap_or(u32::MAX));
+        .count(meta.user_metadata.len());
     for (name, value) in &meta.user_metadata {
         record.str(name).str(value);
     }
@@ -84,9 +91,7 @@ fn s3_head<T: BindingsView>(
         let bucket = bucket(call, access, bucket_ptr, bucket_len)?;
         let key = call.str(key, key_len, "key")?;
         let meta = access.state.head_object(bucket, key).map_err(failure)?;
-        let mut record = Record::default();
-        object(&mut record, &meta);
-        Ok(record.done())
+        Ok(object_only(&meta))
     })
 }
 
@@ -109,12 +114,7 @@ fn s3_put<T: BindingsView>(
         let key = call.str(key, key_len, "key")?;
         let body = call.bytes(body, body_len)?;
         let options = PutOptions {
-            content_type: (content_type_len > 0)
-                .then(|| {
-                    call.str(content_type, content_type_len, "content type")
-                        .map(str::to_string)
-                })
-                .transpose()?,
+            content_type: call.opt_str(content_type, content_type_len, "content type")?,
             user_metadata: metadata_pairs(call.bytes(metadata, metadata_len.max(0))?)?,
             if_none_match_any: false,
         };
@@ -122,14 +122,13 @@ fn s3_put<T: BindingsView>(
             .state
             .put_object(bucket, key, body, &options, call.now_ns)
             .map_err(failure)?;
-        let mut record = Record::default();
-        object(&mut record, &meta);
+        let result = object_only(&meta);
         changes.push(ObjectChange {
             event_name: "ObjectCreated:Put",
             object: meta,
             at_ns: call.now_ns,
         });
-        Ok(record.done())
+        Ok(result)
     })
 }
 
@@ -169,20 +168,17 @@ fn s3_list<T: BindingsView>(
 ) -> i64 {
     host_call(&mut caller, |call, access, _| {
         let bucket = bucket(call, access, bucket_ptr, bucket_len)?;
-        let text = |ptr, len, what| -> Result<Option<String>, Failure> {
-            (len > 0)
-                .then(|| call.str(ptr, len, what).map(str::to_string))
-                .transpose()
-        };
         let request = ListRequest {
-            prefix: text(prefix, prefix_len, "prefix")?.unwrap_or_default(),
-            delimiter: text(delimiter, delimiter_len, "delimiter")?,
+            prefix: call
+                .opt_str(prefix, prefix_len, "prefix")?
+                .unwrap_or_default(),
+            delimiter: call.opt_str(delimiter, delimiter_len, "delimiter")?,
             max_keys: if max_keys <= 0 {
                 1000
             } else {
                 u32::try_from(max_keys).unwrap_or(1000).min(1000)
             },
-            continuation_token: text(token, token_len, "continuation token")?,
+            continuation_token: call.opt_str(token, token_len, "continuation token")?,
             ..ListRequest::default()
         };
         let page = access
@@ -193,11 +189,11 @@ fn s3_list<T: BindingsView>(
         record
             .u32(u32::from(page.is_truncated))
             .str(page.next_continuation_token.as_deref().unwrap_or(""))
-            .u32(u32::try_from(page.objects.len()).unwrap_or(u32::MAX));
+            .count(page.objects.len());
         for meta in &page.objects {
             object(&mut record, meta);
         }
-        record.u32(u32::try_from(page.common_prefixes.len()).unwrap_or(u32::MAX));
+        record.count(page.common_prefixes.len());
         for prefix in &page.common_prefixes {
             record.str(prefix);
         }
@@ -233,14 +229,13 @@ fn s3_copy<T: BindingsView>(
                 call.now_ns,
             )
             .map_err(failure)?;
-        let mut record = Record::default();
-        object(&mut record, &meta);
+        let result = object_only(&meta);
         changes.push(ObjectChange {
             event_name: "ObjectCreated:Copy",
             object: meta,
             at_ns: call.now_ns,
         });
-        Ok(record.done())
+        Ok(result)
     })
 }
 
