@@ -297,6 +297,28 @@ fn check_read(read: &ReadOptions, meta: &ObjectMeta) -> Result<Option<Reply>, S3
     }
 }
 
+/// Evaluates a write's conditions against the object it would replace (or
+/// the copy source): 412 when they fail.
+fn check_write(
+    conditions: &request::Conditions,
+    current: Option<&ObjectMeta>,
+) -> Result<(), S3Error> {
+    let current = current.map(|m| (m.etag.as_str(), m.last_modified_ns as i64));
+    match conditions.evaluate_for_write(current) {
+        Precondition::Failed(header) => Err(Precondition::error(header)),
+        _ => Ok(()),
+    }
+}
+
+/// The object at `bucket/key`, or `None` if there is none.
+fn existing(state: &state::State, bucket: &str, key: &str) -> Result<Option<ObjectMeta>, S3Error> {
+    match state.head_object(bucket, key) {
+        Ok(current) => Ok(Some(current)),
+        Err(state::S3Error::NoSuchKey { .. }) => Ok(None),
+        Err(error) => Err(from_state(error)),
+    }
+}
+
 /// The span of an object to send for a read: `Some((first, last))` for a range.
 fn span(read: &ReadOptions, size: u64) -> Result<Option<(u64, u64)>, S3Error> {
     if let Some(part) = read.part_number
@@ -504,17 +526,8 @@ fn perform(
         } => {
             let create_only = conditions.if_none_match.as_deref().map(str::trim) == Some("*");
             if !conditions.is_empty() && !create_only {
-                let current = match state.head_object(&bucket, &key) {
-                    Ok(current) => Some(current),
-                    Err(state::S3Error::NoSuchKey { .. }) => None,
-                    Err(error) => return Err(s(error)),
-                };
-                let current = current
-                    .as_ref()
-                    .map(|m| (m.etag.as_str(), m.last_modified_ns as i64));
-                if let Precondition::Failed(header) = conditions.evaluate_for_write(current) {
-                    return Err(Precondition::error(header));
-                }
+                let current = existing(state, &bucket, &key)?;
+                check_write(&conditions, current.as_ref())?;
             }
             let written = state
                 .put_object(
@@ -543,12 +556,7 @@ fn perform(
             }
             if !source.conditions.is_empty() {
                 let current = state.head_object(&source.bucket, &source.key).map_err(s)?;
-                if let Precondition::Failed(header) = source
-                    .conditions
-                    .evaluate_for_write(Some((&current.etag, current.last_modified_ns as i64)))
-                {
-                    return Err(Precondition::error(header));
-                }
+                check_write(&source.conditions, Some(&current))?;
             }
             let options = CopyOptions {
                 replace_metadata: (directive == MetadataDirective::Replace)
@@ -635,12 +643,7 @@ fn perform(
             let (current, data) = state
                 .get_object(&source.bucket, &source.key, None)
                 .map_err(s)?;
-            if let Precondition::Failed(header) = source
-                .conditions
-                .evaluate_for_write(Some((&current.etag, current.last_modified_ns as i64)))
-            {
-                return Err(Precondition::error(header));
-            }
+            check_write(&source.conditions, Some(&current))?;
             let bytes = match range {
                 Some(range) => {
                     let (first, last) = range.resolve(current.size)?;
@@ -670,17 +673,8 @@ fn perform(
                 .map(|p| (p.part_number, p.etag))
                 .collect();
             if !conditions.is_empty() {
-                let current = match state.head_object(&bucket, &key) {
-                    Ok(current) => Some(current),
-                    Err(state::S3Error::NoSuchKey { .. }) => None,
-                    Err(error) => return Err(s(error)),
-                };
-                let current = current
-                    .as_ref()
-                    .map(|m| (m.etag.as_str(), m.last_modified_ns as i64));
-                if let Precondition::Failed(header) = conditions.evaluate_for_write(current) {
-                    return Err(Precondition::error(header));
-                }
+                let current = existing(state, &bucket, &key)?;
+                check_write(&conditions, current.as_ref())?;
             }
             let written = state
                 .complete_multipart_upload(&bucket, &key, &upload_id, &parts, now)
