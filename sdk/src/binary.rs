@@ -161,7 +161,7 @@ fn malformed(what: &str, at: usize, problem: &str) -> Error {
     let mut message = String::from("malformed result from the host: ");
     message.push_str(what);
     message.push_str(" at byte ");
-    push_u64(&mut message, at as u64);
+    crate::json::push_u64(&mut message, at as u64);
     message.push_str(problem);
     Error::new(ErrorKind::Malformed, message)
 }
@@ -289,23 +289,6 @@ fn push_u32(out: &mut Vec<u8>, n: usize) -> Result<(), Error> {
             Ok(())
         }
         Err(_) => Err(Error::new(ErrorKind::TooLarge, "metadata is over 4 GiB")),
-    }
-}
-
-/// Appends `n` in decimal, without the formatting machinery of `to_string`.
-pub(crate) fn push_u64(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut first = digits.len();
-    loop {
-        first -= 1;
-        digits[first] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &digit in &digits[first..] {
-        out.push(char::from(digit));
     }
 }
 
@@ -589,14 +572,5 @@ mod tests {
         assert_eq!(r.opt_u64("d").unwrap(), Some(9));
         r.end().unwrap();
         assert_eq!(r.u32("e").unwrap_err().kind(), ErrorKind::Malformed);
-    }
-
-    #[test]
-    fn push_u64_writes_decimal() {
-        for n in [0, 7, 10, 1_700_000_000_000_000_000, u64::MAX] {
-            let mut s = String::from("n=");
-            push_u64(&mut s, n);
-            assert_eq!(s, format!("n={n}"));
-        }
     }
 }

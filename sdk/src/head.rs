@@ -166,20 +166,6 @@ fn raw_str(input: &[u8], text: Text) -> &str {
     unsafe { std::str::from_utf8_unchecked(bytes) }
 }
 
-/// Bytes that end an unescaped run inside a string: `"`, `\` and the control
-/// characters JSON forbids raw.
-static STOPS: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut c = 0;
-    while c < 0x20 {
-        table[c] = true;
-        c += 1;
-    }
-    table[b'"' as usize] = true;
-    table[b'\\' as usize] = true;
-    table
-};
-
 struct Reader<'a> {
     b: &'a [u8],
     pos: usize,
@@ -348,7 +334,7 @@ impl<'a> Reader<'a> {
         let mut end = start;
         let mut seen = 0u8;
         while let Some(&c) = b.get(end) {
-            if STOPS[usize::from(c)] {
+            if crate::json::ESCAPE[usize::from(c)] {
                 break;
             }
             seen |= c;

@@ -306,7 +306,7 @@ fn failure(ret: i64, read: &mut dyn FnMut(&mut [MaybeUninit<u8>]) -> i64) -> Err
 #[inline(never)]
 fn too_large(size: i64) -> Error {
     let mut message = String::from("a result of ");
-    crate::binary::push_u64(&mut message, size as u64);
+    crate::json::push_u64(&mut message, size as u64);
     message.push_str(" bytes does not fit in the guest's memory");
     Error::new(ErrorKind::TooLarge, message)
 }
@@ -319,9 +319,9 @@ fn short_read(copied: i64, size: i64) -> Error {
     if copied < 0 {
         message.push('-');
     }
-    crate::binary::push_u64(&mut message, copied.unsigned_abs());
+    crate::json::push_u64(&mut message, copied.unsigned_abs());
     message.push_str(" of its ");
-    crate::binary::push_u64(&mut message, size as u64);
+    crate::json::push_u64(&mut message, size as u64);
     message.push_str(" bytes");
     Error::new(ErrorKind::Malformed, message)
 }

@@ -11,8 +11,10 @@ pub fn string(s: &str) -> String {
     out
 }
 
-/// Bytes that must be escaped inside a JSON string.
-static ESCAPE: [bool; 256] = {
+/// Bytes that must be escaped inside a JSON string: `"`, `\` and the control
+/// characters JSON forbids raw. Writing, they get escaped; reading, they end
+/// a run of plain text.
+pub(crate) static ESCAPE: [bool; 256] = {
     let mut table = [false; 256];
     let mut c = 0;
     while c < 0x20 {
@@ -72,9 +74,26 @@ fn push_escape(out: &mut String, b: u8) {
     }
 }
 
+/// Appends `n` in decimal, without the formatting machinery of `to_string`.
+pub(crate) fn push_u64(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut first = digits.len();
+    loop {
+        first -= 1;
+        digits[first] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &digit in &digits[first..] {
+        out.push(char::from(digit));
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::string;
+    use super::{push_u64, string};
 
     #[test]
     fn escapes_quotes_backslashes_and_control_characters() {
@@ -90,5 +109,14 @@ mod tests {
             string("héllo / 世界 🦀 \u{7f}"),
             "\"héllo / 世界 🦀 \u{7f}\""
         );
+    }
+
+    #[test]
+    fn push_u64_writes_decimal() {
+        for n in [0, 7, 10, 1_700_000_000_000_000_000, u64::MAX] {
+            let mut s = String::from("n=");
+            push_u64(&mut s, n);
+            assert_eq!(s, format!("n={n}"));
+        }
     }
 }

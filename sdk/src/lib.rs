@@ -495,7 +495,7 @@ impl Response {
             .sum();
         let mut head = String::with_capacity(32 + names);
         head.push_str("{\"status\":");
-        push_u16(&mut head, self.status);
+        json::push_u64(&mut head, u64::from(self.status));
         head.push_str(",\"headers\":[");
         for (i, (name, value)) in self.headers.iter().enumerate() {
             head.push_str(if i == 0 { "[" } else { ",[" });
@@ -506,23 +506,6 @@ impl Response {
         }
         head.push_str("]}\n");
         head
-    }
-}
-
-/// Appends `n` in decimal, without the formatting machinery of `to_string`.
-fn push_u16(out: &mut String, mut n: u16) {
-    let mut digits = [0u8; 5];
-    let mut first = digits.len();
-    loop {
-        first -= 1;
-        digits[first] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &digit in &digits[first..] {
-        out.push(char::from(digit));
     }
 }
 
