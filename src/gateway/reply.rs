@@ -46,19 +46,22 @@ pub struct Reply {
 }
 
 impl Reply {
-    fn page(status: u16, kind: &str, text: String) -> Reply {
+    /// A plain-text reply written by the gateway itself.
+    fn text(status: u16, text: String) -> Reply {
         Reply {
             status,
-            headers: vec![
-                (
-                    "content-type".to_string(),
-                    "text/plain; charset=utf-8".to_string(),
-                ),
-                (ERROR_HEADER.to_string(), kind.to_string()),
-            ],
+            headers: vec![(
+                "content-type".to_string(),
+                "text/plain; charset=utf-8".to_string(),
+            )],
             body: text.into_bytes(),
             problem: None,
         }
+    }
+
+    /// An error page: plain text, with its stable `kind` in a header.
+    fn page(status: u16, kind: &str, text: String) -> Reply {
+        Reply::text(status, text).with_header(ERROR_HEADER, kind.to_string())
     }
 
     fn with_header(mut self, name: &str, value: String) -> Reply {
@@ -172,9 +175,7 @@ pub fn health(deployment: &Deployment) -> Reply {
         };
         let _ = writeln!(text, "{name} {state}");
     }
-    let mut reply = Reply::page(200, "", text);
-    reply.headers.retain(|(name, _)| name != ERROR_HEADER);
-    reply
+    Reply::text(200, text)
 }
 
 /// 400 for a request the gateway cannot make sense of.
