@@ -4,7 +4,8 @@
 //! One build runs at a time, on a helper thread, so the actor stays free to
 //! hear about newer edits and cancel a build they make pointless.
 
-use super::{Event, Interest, Outcome, absolute, reporter};
+use super::interest::{Interest, absolute};
+use super::{Event, Outcome, reporter};
 use crate::activity::{Activity, ActivitySink};
 use crate::build::{self, BuildError, Cancel};
 use crate::config::{Function, Project};

@@ -5,7 +5,8 @@
 //! `.wasmfaas/` and VCS folders cost no inotify watches and send no events.
 //! A folder created later is watched when its creation is seen.
 
-use super::{Event, Interest};
+use super::Event;
+use super::interest::Interest;
 use notify::event::{AccessKind, AccessMode, CreateKind};
 use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use std::collections::BTreeSet;
