@@ -1,6 +1,6 @@
 //! `kv_*`: KV namespaces (`docs/abi.md`, "KV").
 
-use super::{Access, Failure, MODULE, Record, Status, host_call};
+use super::{Access, HostCallError, MODULE, Record, Status, host_call};
 use super::{BindingsView, memory::Call};
 use crate::state::{KvError, KvListRequest, KvPutOptions};
 use std::time::Duration;
@@ -22,7 +22,7 @@ fn namespace<'c>(
     access: &Access,
     ptr: i32,
     len: i32,
-) -> Result<&'c str, Failure> {
+) -> Result<&'c str, HostCallError> {
     let namespace = call.str(ptr, len, "namespace name")?;
     access.kv(namespace)?;
     Ok(namespace)
@@ -48,7 +48,7 @@ fn kv_get<T: BindingsView>(
                 .str(entry.metadata.as_deref().unwrap_or(""))
                 .bytes(&entry.value)
                 .done()),
-            None => Err(Failure::new(
+            None => Err(HostCallError::new(
                 Status::NotFound,
                 format!("no key {key:?} in KV namespace `{namespace}`"),
             )),
@@ -145,12 +145,12 @@ fn kv_list<T: BindingsView>(
 }
 
 /// The ABI status for a store error.
-fn failure(error: KvError) -> Failure {
+fn failure(error: KvError) -> HostCallError {
     let status = match &error {
         KvError::InvalidKey { .. } => Status::InvalidKey,
         KvError::ValueTooLarge { .. } | KvError::MetadataTooLarge { .. } => Status::TooLarge,
         KvError::Storage(_) => Status::Storage,
         _ => Status::InvalidArgument,
     };
-    Failure::new(status, error.to_string())
+    HostCallError::new(status, error.to_string())
 }

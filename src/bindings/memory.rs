@@ -3,7 +3,7 @@
 //! Every pointer a guest passes is untrusted: one outside its memory becomes a
 //! `FAULT` status, never a host panic.
 
-use super::{BindingsView, Failure, Status};
+use super::{BindingsView, HostCallError, Status};
 use wasmi::Caller;
 
 /// A call's view of the guest's memory, plus the time it happens at.
@@ -34,13 +34,13 @@ impl<'a> Call<'a> {
     }
 
     /// The bytes at `ptr..ptr + len`.
-    pub(super) fn bytes(&self, ptr: i32, len: i32) -> Result<&[u8], Failure> {
+    pub(super) fn bytes(&self, ptr: i32, len: i32) -> Result<&[u8], HostCallError> {
         let start = ptr as u32 as usize;
         let end = start.checked_add(len as u32 as usize);
         end.filter(|&end| end <= self.memory.len())
             .map(|end| &self.memory[start..end])
             .ok_or_else(|| {
-                Failure::new(
+                HostCallError::new(
                     Status::Fault,
                     format!("{len} bytes at {ptr:#x} lie outside the guest's memory"),
                 )
@@ -48,9 +48,9 @@ impl<'a> Call<'a> {
     }
 
     /// The UTF-8 string at `ptr..ptr + len`; `what` names it in the error.
-    pub(super) fn str(&self, ptr: i32, len: i32, what: &str) -> Result<&str, Failure> {
+    pub(super) fn str(&self, ptr: i32, len: i32, what: &str) -> Result<&str, HostCallError> {
         std::str::from_utf8(self.bytes(ptr, len)?).map_err(|error| {
-            Failure::new(
+            HostCallError::new(
                 Status::InvalidArgument,
                 format!("the {what} is not UTF-8 ({error})"),
             )
@@ -63,7 +63,7 @@ impl<'a> Call<'a> {
         ptr: i32,
         len: i32,
         what: &str,
-    ) -> Result<Option<String>, Failure> {
+    ) -> Result<Option<String>, HostCallError> {
         if len <= 0 {
             return Ok(None);
         }
@@ -71,7 +71,7 @@ impl<'a> Call<'a> {
     }
 
     /// Copies `data` to `ptr` in the guest's memory.
-    pub(super) fn write(&mut self, ptr: i32, data: &[u8]) -> Result<(), Failure> {
+    pub(super) fn write(&mut self, ptr: i32, data: &[u8]) -> Result<(), HostCallError> {
         let start = ptr as u32 as usize;
         let end = start.checked_add(data.len());
         match end.filter(|&end| end <= self.memory.len()) {
@@ -79,7 +79,7 @@ impl<'a> Call<'a> {
                 self.memory[start..end].copy_from_slice(data);
                 Ok(())
             }
-            None => Err(Failure::new(
+            None => Err(HostCallError::new(
                 Status::Fault,
                 format!(
                     "{} bytes at {ptr:#x} lie outside the guest's memory",

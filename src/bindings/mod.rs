@@ -45,16 +45,16 @@ pub enum Status {
     Fault = 10,
 }
 
-/// A failed call: its status and the message the guest can read.
+/// A failed host call: its ABI status and the message the guest can read.
 #[derive(Debug)]
-pub struct Failure {
+pub struct HostCallError {
     pub status: Status,
     pub message: String,
 }
 
-impl Failure {
-    fn new(status: Status, message: impl Into<String>) -> Failure {
-        Failure {
+impl HostCallError {
+    fn new(status: Status, message: impl Into<String>) -> HostCallError {
+        HostCallError {
             status,
             message: message.into(),
         }
@@ -96,11 +96,11 @@ impl Access {
         }
     }
 
-    fn kv(&self, namespace: &str) -> Result<(), Failure> {
+    fn kv(&self, namespace: &str) -> Result<(), HostCallError> {
         if self.kv.contains(namespace) {
             return Ok(());
         }
-        Err(Failure::new(
+        Err(HostCallError::new(
             Status::Denied,
             format!(
                 "function `{}` may not use KV namespace `{namespace}`; add it to `kv = [...]` \
@@ -110,11 +110,11 @@ impl Access {
         ))
     }
 
-    fn s3(&self, bucket: &str) -> Result<(), Failure> {
+    fn s3(&self, bucket: &str) -> Result<(), HostCallError> {
         if self.s3.contains(bucket) {
             return Ok(());
         }
-        Err(Failure::new(
+        Err(HostCallError::new(
             Status::Denied,
             format!(
                 "function `{}` may not use bucket `{bucket}`; add it to `s3 = [...]` \
@@ -184,7 +184,7 @@ pub fn add_to_linker<T: BindingsView + 'static>(linker: &mut Linker<T>) -> Resul
 /// its answer is staged and its length (or minus its status) returned.
 fn host_call<T: BindingsView>(
     caller: &mut Caller<'_, T>,
-    body: impl FnOnce(&Call<'_>, &Access, &mut Vec<ObjectChange>) -> Result<Vec<u8>, Failure>,
+    body: impl FnOnce(&Call<'_>, &Access, &mut Vec<ObjectChange>) -> Result<Vec<u8>, HostCallError>,
 ) -> i64 {
     let Some(call) = Call::begin(caller) else {
         return -(Status::Fault as i64);

@@ -1,6 +1,6 @@
 //! `s3_*`: buckets (`docs/abi.md`, "S3").
 
-use super::{Access, Failure, MODULE, ObjectChange, Record, Status, host_call};
+use super::{Access, HostCallError, MODULE, ObjectChange, Record, Status, host_call};
 use super::{BindingsView, memory::Call};
 use crate::state::{ByteRange, CopyOptions, ListRequest, ObjectMeta, PutOptions, S3Error};
 use std::collections::BTreeMap;
@@ -19,7 +19,12 @@ pub(super) fn add_to_linker<T: BindingsView + 'static>(
 }
 
 /// The bucket argument, checked against the grant.
-fn bucket<'c>(call: &'c Call<'_>, access: &Access, ptr: i32, len: i32) -> Result<&'c str, Failure> {
+fn bucket<'c>(
+    call: &'c Call<'_>,
+    access: &Access,
+    ptr: i32,
+    len: i32,
+) -> Result<&'c str, HostCallError> {
     let bucket = call.str(ptr, len, "bucket name")?;
     access.s3(bucket)?;
     Ok(bucket)
@@ -62,7 +67,7 @@ fn s3_get<T: BindingsView>(
         let range = if range_len > 0 {
             let text = call.str(range, range_len, "range")?;
             Some(ByteRange::parse(text).ok_or_else(|| {
-                Failure::new(
+                HostCallError::new(
                     Status::InvalidArgument,
                     format!("{text:?} is not a byte range; write `bytes=0-99`, `bytes=100-` or `bytes=-10`"),
                 )
@@ -240,9 +245,9 @@ fn s3_copy<T: BindingsView>(
 }
 
 /// Decodes `s3_put`'s metadata argument: `count: u32`, then `count × (name: str, value: str)`.
-fn metadata_pairs(bytes: &[u8]) -> Result<BTreeMap<String, String>, Failure> {
+fn metadata_pairs(bytes: &[u8]) -> Result<BTreeMap<String, String>, HostCallError> {
     let malformed = || {
-        Failure::new(
+        HostCallError::new(
             Status::InvalidArgument,
             "the metadata argument is not `count: u32` then `count` pairs of length-prefixed strings",
         )
@@ -251,7 +256,7 @@ fn metadata_pairs(bytes: &[u8]) -> Result<BTreeMap<String, String>, Failure> {
         return Ok(BTreeMap::new());
     }
     let mut rest = bytes;
-    let mut take = |n: usize| -> Result<&[u8], Failure> {
+    let mut take = |n: usize| -> Result<&[u8], HostCallError> {
         if rest.len() < n {
             return Err(malformed());
         }
@@ -277,7 +282,7 @@ fn metadata_pairs(bytes: &[u8]) -> Result<BTreeMap<String, String>, Failure> {
 }
 
 /// The ABI status for a store error.
-fn failure(error: S3Error) -> Failure {
+fn failure(error: S3Error) -> HostCallError {
     let status = match &error {
         S3Error::NoSuchKey { .. } => Status::NotFound,
         S3Error::NoSuchBucket { .. } => Status::NoSuchBucket,
@@ -288,5 +293,5 @@ fn failure(error: S3Error) -> Failure {
         S3Error::Storage(_) => Status::Storage,
         _ => Status::InvalidArgument,
     };
-    Failure::new(status, error.to_string())
+    HostCallError::new(status, error.to_string())
 }
