@@ -449,7 +449,7 @@ where
                     let data_length = data_length.unwrap();
 
                     if data_length >= 1 {
-                        io::copy(&mut reader, &mut writer)?;
+                        copy_in_large_writes(&mut reader, &mut writer, data_length)?;
                     }
                 }
 
@@ -584,5 +584,26 @@ impl Clone for Response<io::Empty> {
             data_length: self.data_length,
             chunked_threshold: self.chunked_threshold,
         }
+    }
+}
+
+/// wasmfaas patch: copies a body of known length through a buffer of up to
+/// 256 KiB. `io::copy` goes through 8 KiB, one `send` each: a 1 MiB body took
+/// 128 system calls and ran at about 60% of what the client could take.
+fn copy_in_large_writes<R: Read + ?Sized, W: Write>(
+    reader: &mut R,
+    writer: &mut W,
+    length: usize,
+) -> IoResult<()> {
+    const LARGEST: usize = 256 * 1024;
+    let mut buffer = vec![0; length.min(LARGEST)];
+    loop {
+        let read = match reader.read(&mut buffer) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        writer.write_all(&buffer[..read])?;
     }
 }
