@@ -2,15 +2,8 @@
 
 mod common;
 
-use common::dev_server::{DevServer, TempProject, agent, send, wait_for};
+use common::dev_server::{DevServer, TempProject, agent, send};
 use std::net::TcpListener;
-
-/// The `S3 endpoint http://…` URL the banner prints.
-fn s3_url(stdout: &str) -> Option<String> {
-    let rest = stdout.split_once("S3 endpoint http://")?.1;
-    let address = rest.split_whitespace().next()?;
-    Some(format!("http://{address}"))
-}
 
 #[test]
 fn dev_serves_the_s3_endpoint_and_logs_its_requests() {
@@ -19,9 +12,7 @@ fn dev_serves_the_s3_endpoint_and_logs_its_requests() {
         &[("wasmfaas.toml", "[project]\nname = \"s3dev\"\n")],
     );
     let server = DevServer::start(&project, &["--ephemeral"]);
-    let url = wait_for("the S3 endpoint URL in the banner", || {
-        s3_url(&server.stdout())
-    });
+    let url = server.s3_endpoint();
     assert!(
         server.stdout().contains("aws --endpoint-url"),
         "{}",

@@ -159,10 +159,22 @@ impl DevServer {
     /// Starts `wasmfaas dev --port 0 <args>` in `project` without waiting;
     /// [`DevServer::wait_until_serving`] waits for it.
     pub fn spawn(project: &TempProject, args: &[&str]) -> DevServer {
+        DevServer::spawn_in(project.root(), args)
+    }
+
+    /// Starts `wasmfaas dev --port 0 <args>` in the project at `root` (the
+    /// demo project, say) and waits until it serves.
+    pub fn start_in(root: &Path, args: &[&str]) -> DevServer {
+        let mut server = DevServer::spawn_in(root, args);
+        server.wait_until_serving();
+        server
+    }
+
+    fn spawn_in(root: &Path, args: &[&str]) -> DevServer {
         let mut child = Command::new(env!("CARGO_BIN_EXE_wasmfaas"))
             .args(["dev", "--port", "0", "--s3-port", "0"])
             .args(args)
-            .current_dir(project.root())
+            .current_dir(root)
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -237,6 +249,16 @@ impl DevServer {
             let at = tail.find(needle)?;
             let end = tail[at..].find('\n').map_or(tail.len(), |n| at + n + 1);
             Some(tail[..end].to_string())
+        })
+    }
+
+    /// The S3 endpoint's URL, from the banner's `S3 endpoint http://…` line.
+    pub fn s3_endpoint(&self) -> String {
+        wait_for("the S3 endpoint URL in the banner", || {
+            let stdout = self.stdout();
+            let rest = stdout.split_once("S3 endpoint http://")?.1;
+            let address = rest.split_whitespace().next()?;
+            Some(format!("http://{address}"))
         })
     }
 
