@@ -28,6 +28,12 @@ fn real_clients_uploads_reach_the_demo_trigger_and_its_summaries() {
     // In memory: the demo's own .wasmfaas/ state is left as it was.
     let server = DevServer::start_in(root, &["--ephemeral", "--no-watch"]);
     server.wait_for_state("uploads", "ready");
+    // The banner lists the trigger-only function with its subscription.
+    let banner = server.stdout();
+    assert!(
+        banner.contains("s3://uploads ObjectCreated:*  → uploads"),
+        "{banner}"
+    );
     let output = Command::new(&python)
         .arg(root.join("tests/s3_clients/demo_uploads.py"))
         .env("WASMFAAS_S3_ENDPOINT", server.s3_endpoint())

@@ -152,7 +152,7 @@ fn a_function_whose_first_build_fails_answers_503_with_the_error_until_fixed() {
     let server = DevServer::start(&project, &[]);
     assert_eq!(server.state("broken").as_deref(), Some("not_built"));
     assert_eq!(server.state("good").as_deref(), Some("ready"));
-    assert!(server.stdout().contains("not built: answers 503"));
+    assert!(server.stdout().contains("not built: requests get 503"));
 
     let reply = server.get("/broken");
     assert_eq!(reply.status, 503, "{}", reply.text());

@@ -32,14 +32,23 @@ pub enum SeedError {
 pub struct Seeded {
     /// `(namespace or bucket, entries loaded)`.
     pub loaded: Vec<(String, usize)>,
+    /// KV entries whose TTL had passed, deleted to reclaim their space.
+    pub purged: u64,
 }
 
-/// Creates the project's buckets and seeds empty namespaces and buckets.
+/// Creates the project's buckets, seeds empty namespaces and buckets, and
+/// deletes KV entries expired by `now_ns` (reads already skip them; this
+/// gives their space back, once per start rather than on the request path).
 ///
 /// # Errors
 /// A [`SeedError`] naming the seed file and what is wrong with it.
 pub fn prepare(state: &State, project: &Project, now_ns: u64) -> Result<Seeded, SeedError> {
-    let mut seeded = Seeded::default();
+    let mut seeded = Seeded {
+        purged: state
+            .kv_purge_expired(now_ns)
+            .map_err(|e| store_error("expired KV entries", e))?,
+        ..Seeded::default()
+    };
     for bucket in project.s3.values() {
         state
             .ensure_bucket(&bucket.name, now_ns)
@@ -230,6 +239,28 @@ mod tests {
             state.kv_get("USERS", "ada", 0).unwrap().unwrap().value,
             b"changed"
         );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_start_deletes_expired_kv_entries_and_keeps_the_rest() {
+        let dir = std::env::temp_dir().join(format!("wasmfaas-purge-{}", std::process::id()));
+        let project = project(&dir, "{}");
+        let state = State::in_memory().unwrap();
+        let minute = KvPutOptions {
+            expiration_ttl: Some(std::time::Duration::from_secs(60)),
+            ..KvPutOptions::default()
+        };
+        state.kv_put("USERS", "short", b"1", &minute, 0).unwrap();
+        state
+            .kv_put("USERS", "kept", b"2", &KvPutOptions::default(), 0)
+            .unwrap();
+        assert_eq!(prepare(&state, &project, 59_000_000_000).unwrap().purged, 0);
+        let later = prepare(&state, &project, 61_000_000_000).unwrap();
+        assert_eq!(later.purged, 1);
+        // Gone from the table, not only hidden: a read at time 0 misses it.
+        assert!(state.kv_get("USERS", "short", 0).unwrap().is_none());
+        assert!(state.kv_get("USERS", "kept", 0).unwrap().is_some());
         let _ = std::fs::remove_dir_all(&dir);
     }
 

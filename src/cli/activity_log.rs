@@ -9,7 +9,7 @@
 //! again, so an idle server uses no CPU and the first line shows at once.
 
 use crate::activity::{Activity, ActivityFeed, ActivitySink, RequestRecord};
-use crate::deployment::Deployment;
+use crate::deployment::{Deployed, Deployment};
 use crate::{http_pool, human};
 use colored::{ColoredString, Colorize};
 use std::io::{BufWriter, Write};
@@ -210,21 +210,34 @@ pub fn banner(deployment: &Deployment, address: SocketAddr, watching: bool, out:
             "s"
         }
     );
-    let routes: Vec<_> = deployment.all_routes().collect();
-    let width = routes.iter().map(|(_, r)| r.text.len()).max().unwrap_or(0);
-    for (deployed, route) in &routes {
+    // Routes first, then event triggers, in one aligned table: a function
+    // that only an event invokes is listed too.
+    let mut entries: Vec<(String, &Deployed)> = deployment
+        .all_routes()
+        .map(|(deployed, route)| (route.text.clone(), deployed.as_ref()))
+        .collect();
+    for deployed in deployment.functions.values() {
+        for trigger in &deployed.function.triggers {
+            entries.push((trigger.describe(), deployed.as_ref()));
+        }
+    }
+    let width = entries
+        .iter()
+        .map(|(label, _)| label.len())
+        .max()
+        .unwrap_or(0);
+    for (label, deployed) in &entries {
         let state = match (&deployed.module, &deployed.stale) {
             (Some(_), None) => String::new(),
             (Some(_), Some(_)) => format!(" {}", "(stale: latest build failed)".yellow()),
-            (None, _) => format!(" {}", "(not built: answers 503)".red()),
+            (None, _) => format!(" {}", "(not built: requests get 503)".red()),
         };
         text.push_str(&format!(
-            "  {:width$}  → {}{state}\n",
-            route.text,
+            "  {label:width$}  → {}{state}\n",
             deployed.function.name.cyan()
         ));
     }
-    if routes.is_empty() {
+    if entries.is_empty() {
         text.push_str("  (no routes: add `routes = [\"GET /path\"]` to a function)\n");
     }
     text.push_str(&format!(

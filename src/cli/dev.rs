@@ -87,6 +87,11 @@ pub fn run(
             message: format!("{:>12} {name} with {count} entries", "Seeded"),
         });
     }
+    if seeded.purged > 0 {
+        activity.send(Activity::Notice {
+            message: format!("{:>12} {} expired KV entries", "Purged", seeded.purged),
+        });
+    }
     let cancel = Cancel::default();
     let first = {
         let cancel = cancel.clone();

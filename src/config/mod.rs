@@ -106,6 +106,29 @@ pub struct S3Trigger {
     pub suffix: String,
 }
 
+impl Trigger {
+    /// One line for people: `s3://uploads ObjectCreated:* prefix=in/`.
+    pub fn describe(&self) -> String {
+        match self {
+            Trigger::S3(s3) => {
+                let events: Vec<String> = s3
+                    .events
+                    .iter()
+                    .map(|e| format!("{}:{}", e.category, e.action.as_deref().unwrap_or("*")))
+                    .collect();
+                let mut text = format!("s3://{} {}", s3.bucket, events.join(","));
+                if !s3.prefix.is_empty() {
+                    text.push_str(&format!(" prefix={}", s3.prefix));
+                }
+                if !s3.suffix.is_empty() {
+                    text.push_str(&format!(" suffix={}", s3.suffix));
+                }
+                text
+            }
+        }
+    }
+}
+
 /// `ObjectCreated:*`, `ObjectCreated:Put`, `ObjectRemoved:Delete`, …
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct S3EventPattern {
