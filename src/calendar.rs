@@ -64,9 +64,100 @@ pub(crate) fn seconds(
     valid.then(|| days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second)
 }
 
+/// `2026-11-24T10:37:03Z`, or `2026-11-24T10:37:03.000000250Z` when the
+/// time has a fraction: nanoseconds since the epoch as RFC 3339, exactly.
+pub fn rfc3339_ns(ns: u64) -> String {
+    let secs = i64::try_from(ns / 1_000_000_000).unwrap_or(i64::MAX);
+    let fraction = ns % 1_000_000_000;
+    let c = civil(secs);
+    let whole = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        c.year, c.month, c.day, c.hour, c.minute, c.second
+    );
+    if fraction == 0 {
+        format!("{whole}Z")
+    } else {
+        format!("{whole}.{fraction:09}Z")
+    }
+}
+
+/// The inverse of [`rfc3339_ns`], also taking 1 to 9 fraction digits and a
+/// lowercase `z`; `None` for anything else (offsets other than Z included,
+/// so a fixture's time never depends on a time zone).
+pub fn parse_rfc3339_ns(text: &str) -> Option<u64> {
+    let text = text.strip_suffix('Z').or_else(|| text.strip_suffix('z'))?;
+    let (whole, fraction) = match text.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (text, None),
+    };
+    let bytes = whole.as_bytes();
+    if bytes.len() != 19 || bytes[4] != b'-' || bytes[7] != b'-' || bytes[10] != b'T' {
+        return None;
+    }
+    if bytes[13] != b':' || bytes[16] != b':' {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<i64> {
+        let part = whole.get(range)?;
+        part.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    let secs = seconds(
+        number(0..4)?,
+        u32::try_from(number(5..7)?).ok()?,
+        u32::try_from(number(8..10)?).ok()?,
+        number(11..13)?,
+        number(14..16)?,
+        number(17..19)?,
+    )?;
+    let nanos = match fraction {
+        None => 0,
+        Some(digits)
+            if (1..=9).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            digits.parse::<u64>().ok()? * 10u64.pow(9 - digits.len() as u32)
+        }
+        Some(_) => return None,
+    };
+    u64::try_from(secs)
+        .ok()?
+        .checked_mul(1_000_000_000)?
+        .checked_add(nanos)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc3339_round_trips_nanoseconds_and_rejects_offsets() {
+        for ns in [0, 1, 1_795_516_623_000_000_000, 1_795_516_623_000_000_250] {
+            assert_eq!(
+                parse_rfc3339_ns(&rfc3339_ns(ns)),
+                Some(ns),
+                "{}",
+                rfc3339_ns(ns)
+            );
+        }
+        assert_eq!(
+            rfc3339_ns(1_795_516_623_500_000_000),
+            "2026-11-24T10:37:03.500000000Z"
+        );
+        assert_eq!(
+            parse_rfc3339_ns("2026-11-24T10:37:03.5Z"),
+            Some(1_795_516_623_500_000_000)
+        );
+        for bad in [
+            "2026-11-25T09:17:03+01:00",
+            "2026-11-25 09:17:03Z",
+            "2026-13-01T00:00:00Z",
+            "2026-11-25T09:17:03.Z",
+            "2026-11-25T09:17:03.1234567890Z",
+        ] {
+            assert_eq!(parse_rfc3339_ns(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn civil_dates_round_trip_across_centuries() {

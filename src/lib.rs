@@ -9,8 +9,9 @@
 //! [`bindings`] gives guests the KV namespaces and buckets of [`state`]; writes
 //! to buckets reach subscribed functions through [`triggers`]. [`gateway`]
 //! serves functions over HTTP, [`dev`] keeps what it serves in step with the
-//! files, and [`s3api`] is the protocol real S3 clients speak. [`cli`] wires
-//! them into commands.
+//! files, and [`s3api`] is the protocol real S3 clients speak. An invocation
+//! recorded as a [`fixture`] runs again hermetically in [`replay`]. [`cli`]
+//! wires them into commands.
 
 pub mod abi;
 pub mod activity;
@@ -21,9 +22,12 @@ pub mod cli;
 pub mod config;
 pub mod deployment;
 pub mod dev;
+pub mod fixture;
 pub mod gateway;
 pub mod http_pool;
 pub mod human;
+pub mod record;
+pub mod replay;
 pub mod router;
 pub mod runtime;
 pub mod s3api;

@@ -57,7 +57,7 @@ fn events_reach_subscribers_and_a_recursive_loop_is_stopped() {
         state: state.clone(),
     }));
     let (activity, feed) = ActivitySink::bounded(1024);
-    let events = triggers::spawn(live, activity);
+    let events = triggers::spawn(live, activity, wasmfaas::record::Recorder::off());
 
     let first = state
         .put_object("loop", "start 1.txt", b"go", &PutOptions::default(), 7)

@@ -5,7 +5,7 @@
 //! and a 10 MiB upload stays 10 MiB; the head is JSON so that a guest in any
 //! language can read it. The authoritative description is `docs/abi.md`.
 
-use crate::bindings::{Access, ObjectChange};
+use crate::bindings::{Access, Capture, ObjectChange};
 use crate::config::Function;
 use crate::runtime::{Context, Invocation, InvokeError, LoadedModule, Usage};
 use serde::{Deserialize, Serialize};
@@ -137,6 +137,8 @@ pub struct HttpOutcome {
     pub usage: Usage,
     /// Objects it wrote or deleted through its bindings (for S3 triggers).
     pub changes: Vec<ObjectChange>,
+    /// The initial state it touched, when its bindings were recording.
+    pub capture: Option<Capture>,
 }
 
 impl HttpOutcome {
@@ -241,6 +243,7 @@ pub fn call(
             logs: Vec::new(),
             usage: Usage::default(),
             changes: Vec::new(),
+            capture: None,
         };
     }
     let report = module.invoke(Invocation {
@@ -264,6 +267,7 @@ pub fn call(
         logs: report.stderr,
         usage: report.usage,
         changes: report.changes,
+        capture: report.capture,
     }
 }
 

@@ -35,9 +35,12 @@ fn kv_get<T: BindingsView>(
     key: i32,
     key_len: i32,
 ) -> i64 {
-    host_call(&mut caller, |call, access, _| {
+    host_call(&mut caller, |call, access, effects| {
         let namespace = namespace(call, access, ns, ns_len)?;
         let key = call.str(key, key_len, "key")?;
+        if let Some(capture) = &mut effects.capture {
+            capture.kv_key(&access.state, namespace, key, call.now_ns);
+        }
         match access
             .state
             .kv_get(namespace, key, call.now_ns)
@@ -70,9 +73,12 @@ fn kv_put<T: BindingsView>(
     expiration_ns: i64,
     ttl_ms: i64,
 ) -> i64 {
-    host_call(&mut caller, |call, access, _| {
+    host_call(&mut caller, |call, access, effects| {
         let namespace = namespace(call, access, ns, ns_len)?;
         let key = call.str(key, key_len, "key")?;
+        if let Some(capture) = &mut effects.capture {
+            capture.kv_key(&access.state, namespace, key, call.now_ns);
+        }
         let value = call.bytes(value, value_len)?;
         let metadata = call.opt_str(metadata, metadata_len, "metadata")?;
         let options = KvPutOptions {
@@ -95,9 +101,12 @@ fn kv_delete<T: BindingsView>(
     key: i32,
     key_len: i32,
 ) -> i64 {
-    host_call(&mut caller, |call, access, _| {
+    host_call(&mut caller, |call, access, effects| {
         let namespace = namespace(call, access, ns, ns_len)?;
         let key = call.str(key, key_len, "key")?;
+        if let Some(capture) = &mut effects.capture {
+            capture.kv_key(&access.state, namespace, key, call.now_ns);
+        }
         access.state.kv_delete(namespace, key).map_err(failure)?;
         Ok(Vec::new())
     })
@@ -114,7 +123,7 @@ fn kv_list<T: BindingsView>(
     cursor_len: i32,
     limit: i64,
 ) -> i64 {
-    host_call(&mut caller, |call, access, _| {
+    host_call(&mut caller, |call, access, effects| {
         let namespace = namespace(call, access, ns, ns_len)?;
         let request = KvListRequest {
             prefix: call.str(prefix, prefix_len, "prefix")?.to_string(),
@@ -125,6 +134,9 @@ fn kv_list<T: BindingsView>(
             },
             cursor: call.opt_str(cursor, cursor_len, "cursor")?,
         };
+        if let Some(capture) = &mut effects.capture {
+            capture.kv_listing(&access.state, namespace, &request, call.now_ns);
+        }
         let page = access
             .state
             .kv_list(namespace, &request, call.now_ns)

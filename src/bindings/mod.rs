@@ -12,11 +12,13 @@
 //! This module owns the ABI's encoding and capability checks; storage
 //! semantics live in `state`.
 
+mod capture;
 mod kv;
 mod memory;
 mod s3;
 mod seed;
 
+pub use capture::{Capture, CapturedObject};
 pub use seed::{SeedError, Seeded, prepare};
 
 use crate::config::Function;
@@ -62,12 +64,14 @@ impl HostCallError {
 }
 
 /// What one function may reach, and where its data lives.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Access {
     pub state: State,
     pub function: String,
     kv: BTreeSet<String>,
     s3: BTreeSet<String>,
+    /// Capture the initial state of what each invocation touches (recording).
+    capture: bool,
 }
 
 impl Access {
@@ -93,7 +97,27 @@ impl Access {
             function: function.to_string(),
             kv: kv.into_iter().collect(),
             s3: s3.into_iter().collect(),
+            capture: false,
         }
+    }
+
+    /// The same grants, for invocations being recorded: each one's
+    /// [`Capture`] of the state it touched comes back in its report.
+    pub fn recording(&self) -> Access {
+        Access {
+            capture: true,
+            ..self.clone()
+        }
+    }
+
+    /// The KV namespaces granted, in order.
+    pub fn kv_namespaces(&self) -> impl Iterator<Item = &str> {
+        self.kv.iter().map(String::as_str)
+    }
+
+    /// The buckets granted, in order.
+    pub fn buckets(&self) -> impl Iterator<Item = &str> {
+        self.s3.iter().map(String::as_str)
     }
 
     fn kv(&self, namespace: &str) -> Result<(), HostCallError> {
@@ -138,26 +162,40 @@ pub struct ObjectChange {
 }
 
 /// The bindings of one invocation: what it may reach, the staged result of
-/// its last call, and the objects it changed.
+/// its last call, and what it did to storage.
 #[derive(Debug)]
 pub struct BindingCtx {
     access: Arc<Access>,
     result: Vec<u8>,
-    changes: Vec<ObjectChange>,
+    effects: Effects,
+}
+
+/// What an invocation's calls did to storage: the objects changed (for S3
+/// event triggers) and, when recorded, the initial state touched.
+#[derive(Debug, Default)]
+pub struct Effects {
+    /// Objects written or deleted, in order.
+    pub changes: Vec<ObjectChange>,
+    /// `Some` when the invocation is recorded.
+    pub capture: Option<Capture>,
 }
 
 impl BindingCtx {
     pub fn new(access: Arc<Access>) -> BindingCtx {
+        let capture = access.capture.then(Capture::default);
         BindingCtx {
             access,
             result: Vec::new(),
-            changes: Vec::new(),
+            effects: Effects {
+                changes: Vec::new(),
+                capture,
+            },
         }
     }
 
-    /// The objects changed so far, in order.
-    pub fn take_changes(&mut self) -> Vec<ObjectChange> {
-        std::mem::take(&mut self.changes)
+    /// Everything done so far; the context keeps nothing.
+    pub fn take_effects(&mut self) -> Effects {
+        std::mem::take(&mut self.effects)
     }
 }
 
@@ -184,17 +222,21 @@ pub fn add_to_linker<T: BindingsView + 'static>(linker: &mut Linker<T>) -> Resul
 /// its answer is staged and its length (or minus its status) returned.
 fn host_call<T: BindingsView>(
     caller: &mut Caller<'_, T>,
-    body: impl FnOnce(&Call<'_>, &Access, &mut Vec<ObjectChange>) -> Result<Vec<u8>, HostCallError>,
+    body: impl FnOnce(&Call<'_>, &Access, &mut Effects) -> Result<Vec<u8>, HostCallError>,
 ) -> i64 {
     let Some(call) = Call::begin(caller) else {
         return -(Status::Fault as i64);
     };
     let (call, data) = call;
-    let Some(access) = data.bindings().map(|ctx| Arc::clone(&ctx.access)) else {
+    let Some(ctx) = data.bindings() else {
         return -(Status::Denied as i64);
     };
-    let mut changes = Vec::new();
-    let outcome = body(&call, &access, &mut changes);
+    let access = Arc::clone(&ctx.access);
+    let mut effects = Effects {
+        changes: Vec::new(),
+        capture: ctx.effects.capture.take(),
+    };
+    let outcome = body(&call, &access, &mut effects);
     let (answer, staged) = match outcome {
         Ok(result) => (i64::try_from(result.len()).unwrap_or(i64::MAX), result),
         Err(failure) => {
@@ -208,7 +250,8 @@ fn host_call<T: BindingsView>(
     };
     if let Some(ctx) = data.bindings() {
         ctx.result = staged;
-        ctx.changes.append(&mut changes);
+        ctx.effects.changes.append(&mut effects.changes);
+        ctx.effects.capture = effects.capture;
     }
     answer
 }

@@ -1,6 +1,6 @@
 //! `s3_*`: buckets (`docs/abi.md`, "S3").
 
-use super::{Access, HostCallError, MODULE, ObjectChange, Record, Status, host_call};
+use super::{Access, Effects, HostCallError, MODULE, ObjectChange, Record, Status, host_call};
 use super::{BindingsView, memory::Call};
 use crate::state::{ByteRange, CopyOptions, ListRequest, ObjectMeta, PutOptions, S3Error};
 use std::collections::BTreeMap;
@@ -61,9 +61,10 @@ fn s3_get<T: BindingsView>(
     range: i32,
     range_len: i32,
 ) -> i64 {
-    host_call(&mut caller, |call, access, _| {
+    host_call(&mut caller, |call, access, effects| {
         let bucket = bucket(call, access, bucket_ptr, bucket_len)?;
         let key = call.str(key, key_len, "key")?;
+        capture_key(effects, access, bucket, key);
         let range = if range_len > 0 {
             let text = call.str(range, range_len, "range")?;
             Some(ByteRange::parse(text).ok_or_else(|| {
@@ -92,9 +93,10 @@ fn s3_head<T: BindingsView>(
     key: i32,
     key_len: i32,
 ) -> i64 {
-    host_call(&mut caller, |call, access, _| {
+    host_call(&mut caller, |call, access, effects| {
         let bucket = bucket(call, access, bucket_ptr, bucket_len)?;
         let key = call.str(key, key_len, "key")?;
+        capture_key(effects, access, bucket, key);
         let meta = access.state.head_object(bucket, key).map_err(failure)?;
         Ok(object_only(&meta))
     })
@@ -114,9 +116,10 @@ fn s3_put<T: BindingsView>(
     metadata: i32,
     metadata_len: i32,
 ) -> i64 {
-    host_call(&mut caller, |call, access, changes| {
+    host_call(&mut caller, |call, access, effects| {
         let bucket = bucket(call, access, bucket_ptr, bucket_len)?;
         let key = call.str(key, key_len, "key")?;
+        capture_key(effects, access, bucket, key);
         let body = call.bytes(body, body_len)?;
         let options = PutOptions {
             content_type: call.opt_str(content_type, content_type_len, "content type")?,
@@ -128,7 +131,7 @@ fn s3_put<T: BindingsView>(
             .put_object(bucket, key, body, &options, call.now_ns)
             .map_err(failure)?;
         let result = object_only(&meta);
-        changes.push(ObjectChange {
+        effects.changes.push(ObjectChange {
             event_name: "ObjectCreated:Put",
             object: meta,
             at_ns: call.now_ns,
@@ -144,11 +147,12 @@ fn s3_delete<T: BindingsView>(
     key: i32,
     key_len: i32,
 ) -> i64 {
-    host_call(&mut caller, |call, access, changes| {
+    host_call(&mut caller, |call, access, effects| {
         let bucket = bucket(call, access, bucket_ptr, bucket_len)?;
         let key = call.str(key, key_len, "key")?;
+        capture_key(effects, access, bucket, key);
         if let Some(meta) = access.state.delete_object(bucket, key).map_err(failure)? {
-            changes.push(ObjectChange {
+            effects.changes.push(ObjectChange {
                 event_name: "ObjectRemoved:Delete",
                 object: meta,
                 at_ns: call.now_ns,
@@ -171,7 +175,7 @@ fn s3_list<T: BindingsView>(
     token_len: i32,
     max_keys: i64,
 ) -> i64 {
-    host_call(&mut caller, |call, access, _| {
+    host_call(&mut caller, |call, access, effects| {
         let bucket = bucket(call, access, bucket_ptr, bucket_len)?;
         let request = ListRequest {
             prefix: call
@@ -186,6 +190,9 @@ fn s3_list<T: BindingsView>(
             continuation_token: call.opt_str(token, token_len, "continuation token")?,
             ..ListRequest::default()
         };
+        if let Some(capture) = &mut effects.capture {
+            capture.s3_listing(&access.state, bucket, &request);
+        }
         let page = access
             .state
             .list_objects(bucket, &request)
@@ -218,11 +225,13 @@ fn s3_copy<T: BindingsView>(
     dst_key: i32,
     dst_key_len: i32,
 ) -> i64 {
-    host_call(&mut caller, |call, access, changes| {
+    host_call(&mut caller, |call, access, effects| {
         let source_bucket = bucket(call, access, src_bucket, src_bucket_len)?;
         let source_key = call.str(src_key, src_key_len, "source key")?;
         let target_bucket = bucket(call, access, dst_bucket, dst_bucket_len)?;
         let target_key = call.str(dst_key, dst_key_len, "key")?;
+        capture_key(effects, access, source_bucket, source_key);
+        capture_key(effects, access, target_bucket, target_key);
         let meta = access
             .state
             .copy_object(
@@ -235,13 +244,20 @@ fn s3_copy<T: BindingsView>(
             )
             .map_err(failure)?;
         let result = object_only(&meta);
-        changes.push(ObjectChange {
+        effects.changes.push(ObjectChange {
             event_name: "ObjectCreated:Copy",
             object: meta,
             at_ns: call.now_ns,
         });
         Ok(result)
     })
+}
+
+/// Records `key`'s object before the call touches it, when recording.
+fn capture_key(effects: &mut Effects, access: &Access, bucket: &str, key: &str) {
+    if let Some(capture) = &mut effects.capture {
+        capture.s3_key(&access.state, bucket, key);
+    }
 }
 
 /// Decodes `s3_put`'s metadata argument: `count: u32`, then `count × (name: str, value: str)`.

@@ -9,6 +9,7 @@ use crate::config::Project;
 use crate::deployment::Live;
 use crate::dev::{self, Watching};
 use crate::gateway::Gateway;
+use crate::record::Recorder;
 use crate::runtime::Context;
 use crate::s3endpoint::{self, S3Server};
 use crate::triggers;
@@ -40,6 +41,11 @@ pub struct DevArgs {
     /// Do not serve the S3-compatible endpoint.
     #[arg(long, conflicts_with = "s3_port")]
     pub no_s3: bool,
+    /// Save every invocation served (HTTP or event) as a fixture under DIR
+    /// (default: `fixtures` in the project), for `wasmfaas replay` and
+    /// `wasmfaas test`.
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "fixtures")]
+    pub record: Option<std::path::PathBuf>,
 }
 
 /// Longest wait for in-flight requests at Ctrl-C, whatever the functions' timeouts.
@@ -120,7 +126,16 @@ pub fn run(
     let workers = args.workers.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
     });
-    let events = triggers::spawn(Arc::clone(&live), activity.clone());
+    let recorder = match &args.record {
+        Some(dir) => Recorder::spawn(
+            project.root.join(dir),
+            project.root.clone(),
+            project.record.redact_headers.clone(),
+            activity.clone(),
+        ),
+        None => Recorder::off(),
+    };
+    let events = triggers::spawn(Arc::clone(&live), activity.clone(), recorder.clone());
     // S3 endpoint: its writes trigger functions as the functions' own do.
     let s3 = s3_server.map(|server| {
         let credentials = project.s3_endpoint.credentials.clone();
@@ -132,7 +147,13 @@ pub fn run(
             workers,
         )
     });
-    let running = gateway.serve(Arc::clone(&live), activity.clone(), events, workers);
+    let running = gateway.serve(
+        Arc::clone(&live),
+        activity.clone(),
+        events,
+        recorder,
+        workers,
+    );
     activity_log::banner(
         &live.snapshot(),
         running.address(),

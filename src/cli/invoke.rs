@@ -91,14 +91,7 @@ pub fn run(
 ) -> Result<(), Failure> {
     let function = project.function(&args.function)?;
     let request = build_request(function, args)?;
-    let mut progress = console::progress(quiet);
-    let artifact = build::ensure_built(project, function, &mut progress, &build::Cancel::never())
-        .map_err(|error| Failure::Failed(error.to_string()))?;
-    let wasm = std::fs::read(&artifact.path).map_err(|error| {
-        Failure::Failed(format!("cannot read {}: {error}", artifact.path.display()))
-    })?;
-    let module = LoadedModule::new(&function.name, &wasm)
-        .map_err(|error| Failure::Failed(error.to_string()))?;
+    let module = load(project, function, quiet)?;
     let live = Context::live();
     let context = Context {
         start_time_ns: args.time_ns.unwrap_or(live.start_time_ns),
@@ -117,6 +110,21 @@ pub fn run(
     } else {
         print_text(function, &outcome, quiet)
     }
+}
+
+/// Builds `function` if its artifact is stale and loads it.
+pub(super) fn load(
+    project: &Project,
+    function: &Function,
+    quiet: bool,
+) -> Result<LoadedModule, Failure> {
+    let mut progress = console::progress(quiet);
+    let artifact = build::ensure_built(project, function, &mut progress, &build::Cancel::never())
+        .map_err(|error| Failure::Failed(error.to_string()))?;
+    let wasm = std::fs::read(&artifact.path).map_err(|error| {
+        Failure::Failed(format!("cannot read {}: {error}", artifact.path.display()))
+    })?;
+    LoadedModule::new(&function.name, &wasm).map_err(|error| Failure::Failed(error.to_string()))
 }
 
 fn build_request(function: &Function, args: &InvokeArgs) -> Result<HttpRequest, Failure> {

@@ -17,6 +17,7 @@ mod console;
 mod dev;
 mod inspect;
 mod invoke;
+mod replay;
 
 use crate::bindings::{self, Seeded};
 use crate::config::{CONFIG_FILE_NAME, ConfigError, Project};
@@ -70,6 +71,9 @@ pub enum Command {
     Kv(inspect::KvArgs),
     /// Read and change buckets: ls, cp, rm (like `aws s3`).
     S3(inspect::S3Args),
+    /// Run recorded invocations (fixtures) again, hermetically: on in-memory
+    /// state seeded from each fixture, with its time and seed.
+    Replay(replay::ReplayArgs),
 }
 
 /// The failure of a command, carrying its exit code.
@@ -133,6 +137,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Dev(args) => dev::run(project, &args, &storage, cli.quiet),
         Command::Kv(args) => inspect::kv(&project, &args, &storage),
         Command::S3(args) => inspect::s3(&project, &args, &storage),
+        Command::Replay(args) => replay::run(&project, &args, cli.quiet),
     }
 }
 

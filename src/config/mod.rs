@@ -42,6 +42,57 @@ pub struct Project {
     pub s3: BTreeMap<String, Bucket>,
     /// `[s3_endpoint]`: the S3-compatible endpoint `wasmfaas dev` serves.
     pub s3_endpoint: S3Endpoint,
+    /// `[record]`: how `wasmfaas dev --record` writes fixtures.
+    pub record: RecordConfig,
+    /// `[test]`: what `wasmfaas test` replays and compares.
+    pub test: TestConfig,
+}
+
+/// `[record]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordConfig {
+    /// Where `--record` without a folder writes, relative to the project.
+    pub dir: PathBuf,
+    /// Request headers redacted in fixtures, besides the default sensitive
+    /// ones (`crate::fixture::DEFAULT_REDACTED_HEADERS`); lowercase.
+    pub redact_headers: Vec<String>,
+}
+
+impl Default for RecordConfig {
+    fn default() -> Self {
+        RecordConfig {
+            dir: PathBuf::from("fixtures"),
+            redact_headers: Vec::new(),
+        }
+    }
+}
+
+/// `[test]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestConfig {
+    /// Fixtures to replay: every `.json` file under this folder.
+    pub fixtures: PathBuf,
+    /// Where `<function>__<fixture>.snap` files live.
+    pub snapshots: PathBuf,
+    /// How much a function's fuel may grow over its snapshot, in percent,
+    /// before the test fails.
+    pub fuel_tolerance_percent: f64,
+    /// Response headers whose values are replaced by a placeholder; lowercase.
+    pub redact_headers: Vec<String>,
+    /// Selectors (insta's syntax) of outcome values replaced by a placeholder.
+    pub redact: Vec<String>,
+}
+
+impl Default for TestConfig {
+    fn default() -> Self {
+        TestConfig {
+            fixtures: PathBuf::from("fixtures"),
+            snapshots: PathBuf::from("snapshots"),
+            fuel_tolerance_percent: 0.0,
+            redact_headers: Vec::new(),
+            redact: Vec::new(),
+        }
+    }
 }
 
 /// A KV namespace (`[kv.<name>]`).

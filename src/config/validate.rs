@@ -25,8 +25,17 @@ type Value = Spanned<RawValue>;
 type Result<T> = std::result::Result<T, ConfigError>;
 
 mod bindings;
+mod testing;
 
-const TOP_LEVEL_KEYS: &[&str] = &["project", "functions", "kv", "s3", "s3_endpoint"];
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "project",
+    "functions",
+    "kv",
+    "s3",
+    "s3_endpoint",
+    "record",
+    "test",
+];
 const PROJECT_KEYS: &[&str] = &["name"];
 const FUNCTION_KEYS: &[&str] = &[
     "source", "build", "abi", "routes", "env", "kv", "s3", "triggers", "limits",
@@ -112,6 +121,8 @@ pub(super) fn project(text: &str, path: &Path) -> Result<Project> {
     let kv = cx.kv_namespaces(document.get("kv"), &functions)?;
     let s3 = cx.buckets(document.get("s3"), &functions)?;
     let s3_endpoint = cx.s3_endpoint(document.get("s3_endpoint"))?;
+    let record = cx.record(document.get("record"))?;
+    let test = cx.test(document.get("test"))?;
     Ok(Project {
         root: cx.root,
         config_path: path.to_path_buf(),
@@ -120,6 +131,8 @@ pub(super) fn project(text: &str, path: &Path) -> Result<Project> {
         kv,
         s3,
         s3_endpoint,
+        record,
+        test,
     })
 }
 

@@ -11,6 +11,7 @@ use crate::abi::http::{self, HttpRequest};
 use crate::activity::{Activity, ActivitySink, RequestRecord};
 use crate::bindings::ObjectChange;
 use crate::deployment::{Deployed, Deployment, RouteMatch};
+use crate::record::{Recorder, http_trigger};
 use crate::runtime::Context;
 use crate::triggers::EventSink;
 use std::io::Read;
@@ -27,6 +28,7 @@ pub fn handle(
     mut request: tiny_http::Request,
     activity: &ActivitySink,
     events: &EventSink,
+    recorder: &Recorder,
 ) {
     let started = Instant::now();
     let at = SystemTime::now();
@@ -48,6 +50,7 @@ pub fn handle(
     let mut changes = Vec::new();
     let mut reply = answer(
         deployment,
+        recorder,
         &mut request,
         &mut record,
         &mut body_read,
@@ -70,6 +73,7 @@ pub fn handle(
 
 fn answer(
     deployment: &Deployment,
+    recorder: &Recorder,
     request: &mut tiny_http::Request,
     record: &mut RequestRecord,
     body_read: &mut bool,
@@ -125,12 +129,18 @@ fn answer(
             .collect(),
         body,
     };
-    let outcome = http::call(
-        module,
-        function,
-        &http_request,
-        Context::live(),
-        Some(Arc::clone(&deployed.access)),
+    let context = Context::live();
+    let access = if recorder.is_on() {
+        Arc::new(deployed.access.recording())
+    } else {
+        Arc::clone(&deployed.access)
+    };
+    let mut outcome = http::call(module, function, &http_request, context, Some(access));
+    recorder.record(
+        &function.name,
+        http_trigger(&http_request),
+        context,
+        &mut outcome,
     );
     record.usage = Some(outcome.usage);
     let reply = match &outcome.result {

@@ -12,6 +12,7 @@ mod reply;
 use crate::activity::ActivitySink;
 use crate::deployment::Live;
 use crate::http_pool::{Listener, Running};
+use crate::record::Recorder;
 use crate::triggers::EventSink;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -58,10 +59,11 @@ impl Gateway {
         live: Arc<Live>,
         activity: ActivitySink,
         events: EventSink,
+        recorder: Recorder,
         workers: usize,
     ) -> Running {
         self.listener.serve("gateway", workers, move |request| {
-            handle(&live.snapshot(), request, &activity, &events);
+            handle(&live.snapshot(), request, &activity, &events, &recorder);
         })
     }
 }

@@ -9,7 +9,7 @@
 use super::error::InvokeError;
 use super::limiter::InvocationLimiter;
 use super::module::LoadedModule;
-use crate::bindings::{Access, BindingCtx, BindingsView, ObjectChange};
+use crate::bindings::{Access, BindingCtx, BindingsView, Capture, ObjectChange};
 use crate::config::Limits;
 use crate::wasi::{OutputLimitExceeded, WasiCtx, WasiInputs, WasiView};
 use std::sync::Arc;
@@ -85,6 +85,8 @@ pub struct Report {
     pub usage: Usage,
     /// Objects the guest wrote or deleted through its bindings, in order.
     pub changes: Vec<ObjectChange>,
+    /// The initial state it touched, when its bindings were recording.
+    pub capture: Option<Capture>,
 }
 
 /// The last `lines` lines of a guest's log, lossily decoded, for error messages.
@@ -181,14 +183,15 @@ impl LoadedModule {
         let result = self.run(&mut store, limits, started);
         let fuel = fuel_used(&store);
         let state = store.data_mut();
-        let changes = state
+        let effects = state
             .bindings
             .as_mut()
-            .map(BindingCtx::take_changes)
+            .map(BindingCtx::take_effects)
             .unwrap_or_default();
         Report {
             result,
-            changes,
+            changes: effects.changes,
+            capture: effects.capture,
             stderr: state.wasi.stderr.take(),
             usage: Usage {
                 fuel,

@@ -14,11 +14,13 @@
 
 pub mod s3_event;
 
-use crate::abi::http::{self, HttpRequest};
+use crate::abi::http;
 use crate::activity::{Activity, ActivitySink, RequestRecord};
 use crate::bindings::ObjectChange;
 use crate::config::Trigger;
 use crate::deployment::Live;
+use crate::fixture;
+use crate::record::Recorder;
 use crate::runtime::Context;
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -82,7 +84,7 @@ impl EventSink {
 }
 
 /// Starts the dispatcher; it runs for the life of the process.
-pub fn spawn(live: Arc<Live>, activity: ActivitySink) -> EventSink {
+pub fn spawn(live: Arc<Live>, activity: ActivitySink, recorder: Recorder) -> EventSink {
     let (sender, jobs) = mpsc::channel::<Job>();
     std::thread::Builder::new()
         .name("triggers".into())
@@ -94,7 +96,7 @@ pub fn spawn(live: Arc<Live>, activity: ActivitySink) -> EventSink {
             for job in jobs {
                 queue.push_back(job);
                 while let Some(job) = queue.pop_front() {
-                    deliver(&live, &activity, &mut queue, &requests, job);
+                    deliver(&live, &activity, &recorder, &mut queue, &requests, job);
                 }
             }
         })
@@ -106,6 +108,7 @@ pub fn spawn(live: Arc<Live>, activity: ActivitySink) -> EventSink {
 fn deliver(
     live: &Live,
     activity: &ActivitySink,
+    recorder: &Recorder,
     queue: &mut VecDeque<Job>,
     requests: &AtomicU64,
     job: Job,
@@ -142,24 +145,20 @@ fn deliver(
             let request_id = format!("{:016X}", requests.fetch_add(1, Ordering::Relaxed) + 1);
             let configuration_id = format!("{}-{index}", function.name);
             let event = s3_event::notification(&job.change, &configuration_id, &request_id);
-            let request = HttpRequest {
-                method: "POST".into(),
-                path: "/".into(),
-                headers: vec![
-                    ("content-type".into(), "application/json".into()),
-                    (TRIGGER_HEADER.into(), "s3".into()),
-                ],
-                body: event.to_string().into_bytes(),
-                ..HttpRequest::default()
+            let trigger = fixture::Trigger::Event {
+                trigger: "s3".into(),
+                payload: event,
             };
+            let request = trigger.to_request();
             let started = Instant::now();
-            let outcome = http::call(
-                module,
-                function,
-                &request,
-                Context::live(),
-                Some(Arc::clone(&deployed.access)),
-            );
+            let context = Context::live();
+            let access = if recorder.is_on() {
+                Arc::new(deployed.access.recording())
+            } else {
+                Arc::clone(&deployed.access)
+            };
+            let mut outcome = http::call(module, function, &request, context, Some(access));
+            recorder.record(&function.name, trigger, context, &mut outcome);
             let (status, error) = match &outcome.result {
                 Ok(response) => (response.status, None),
                 Err(error) => (500, Some(error.to_string())),

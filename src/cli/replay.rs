@@ -1,0 +1,153 @@
+//! `wasmfaas replay FIXTURE...`: runs recorded invocations hermetically and
+//! prints what each function answered, wrote, logged and cost.
+
+use super::invoke::load;
+use super::{Failure, console};
+use crate::config::Project;
+use crate::fixture::{Fixture, Recorded};
+use crate::replay::{self, Replayed};
+use crate::runtime::LoadedModule;
+use colored::Colorize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    /// Fixture files, or folders to replay every `.json` file under.
+    #[arg(required = true, value_name = "FIXTURE")]
+    pub fixtures: Vec<PathBuf>,
+
+    /// Print each outcome as JSON: the document `wasmfaas test` snapshots.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Replays every fixture named; fails (exit 1) if one cannot be replayed.
+pub fn run(project: &Project, args: &ReplayArgs, quiet: bool) -> Result<(), Failure> {
+    let files = expand(&args.fixtures)?;
+    let mut modules: BTreeMap<String, LoadedModule> = BTreeMap::new();
+    for path in &files {
+        let fixture = Fixture::load(path).map_err(|e| Failure::Usage(e.to_string()))?;
+        let function = replay::function_of(project, &fixture)
+            .map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?;
+        if !modules.contains_key(&function.name) {
+            modules.insert(function.name.clone(), load(project, function, quiet)?);
+        }
+        let module = &modules[&function.name];
+        let replayed = replay::replay(&fixture, function, module)
+            .map_err(|e| Failure::Failed(format!("{}: {e}", path.display())))?;
+        if args.json {
+            let mut document = replayed.document();
+            if let Some(fields) = document.as_object_mut() {
+                fields.insert("fixture".into(), path.display().to_string().into());
+            }
+            print!("{}", crate::fixture::pretty(&document));
+        } else {
+            print_text(path, &fixture, &replayed);
+        }
+    }
+    Ok(())
+}
+
+/// The files named, with folders replaced by the `.json` files under them
+/// (sorted, so the order is the same everywhere).
+pub(super) fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found = Vec::new();
+            collect_json(path, &mut found).map_err(|e| {
+                Failure::Usage(format!("cannot read the folder {}: {e}", path.display()))
+            })?;
+            found.sort();
+            files.extend(found);
+        } else if path.is_file() {
+            files.push(path.clone());
+        } else {
+            return Err(Failure::Usage(format!(
+                "{} does not exist; name fixture files (`fixtures/<function>/<name>.json`) or \
+                 folders of them",
+                path.display()
+            )));
+        }
+    }
+    Ok(files)
+}
+
+fn collect_json(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_json(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "json") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn print_text(path: &Path, fixture: &Fixture, replayed: &Replayed) {
+    println!(
+        "{} · {} · {}",
+        path.display().to_string().bold(),
+        replayed.function.cyan(),
+        fixture.trigger.describe()
+    );
+    match &replayed.response {
+        Ok(response) => {
+            println!("HTTP {}", response.status);
+            for (name, value) in &response.headers {
+                println!("{name}: {value}");
+            }
+            println!();
+            let body = String::from_utf8_lossy(&response.body);
+            if !body.is_empty() {
+                println!("{}", body.trim_end_matches('\n'));
+            }
+        }
+        Err(error) => println!("{} {error}", "error:".red().bold()),
+    }
+    let writes = replayed.document()["writes"].clone();
+    match writes.as_array() {
+        Some(list) if !list.is_empty() => {
+            println!("{}", "writes:".bold());
+            for write in list {
+                println!("  {write}");
+            }
+        }
+        _ => println!("{} none", "writes:".bold()),
+    }
+    console::function_log(&replayed.function, &replayed.logs);
+    println!(
+        "{}",
+        console::usage_line(&replayed.function, &replayed.usage)
+    );
+    if let Some(recorded) = &fixture.recorded {
+        println!("{}\n", compare(recorded, replayed));
+    } else {
+        println!();
+    }
+}
+
+/// Whether the replayed response is the recorded one, in a line.
+fn compare(recorded: &Recorded, replayed: &Replayed) -> String {
+    let same = match (recorded, &replayed.response) {
+        (
+            Recorded::Response {
+                status,
+                headers,
+                body,
+            },
+            Ok(response),
+        ) => *status == response.status && *headers == response.headers && *body == response.body,
+        (Recorded::Error { kind, .. }, Err(error)) => kind == error.kind(),
+        _ => false,
+    };
+    if same {
+        "= same response as recorded".green().to_string()
+    } else {
+        "≠ differs from the recorded response (`wasmfaas test` shows the difference)"
+            .yellow()
+            .to_string()
+    }
+}

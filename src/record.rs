@@ -1,0 +1,159 @@
+//! `wasmfaas dev --record`: every invocation served becomes a fixture file.
+//!
+//! The request path only builds the [`Fixture`] (the capture of the state it
+//! read was taken during the call) and hands it over without waiting; one
+//! writer thread redacts it, picks its file name
+//! (`<dir>/<function>/<slug>-<n>.json`), writes it atomically and says where
+//! it went in the console. When the writer falls behind by more than
+//! [`QUEUE`] fixtures, later ones are dropped and counted rather than slowing
+//! requests, and the console says how many.
+
+use crate::abi::http::{HttpOutcome, HttpRequest};
+use crate::activity::{Activity, ActivitySink};
+use crate::fixture::{self, Fixture, InitialState, Recorded, Trigger};
+use crate::runtime::Context;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, SyncSender, TrySendError};
+
+/// Fixtures waiting for the writer before new ones are dropped.
+pub const QUEUE: usize = 4096;
+
+/// Where recorded invocations go; cheap to clone. [`Recorder::off`] records
+/// nothing.
+#[derive(Clone, Default)]
+pub struct Recorder(Option<Arc<Inner>>);
+
+struct Inner {
+    sender: SyncSender<Fixture>,
+    dropped: AtomicU64,
+    activity: ActivitySink,
+}
+
+impl Recorder {
+    /// Records nothing.
+    pub fn off() -> Recorder {
+        Recorder(None)
+    }
+
+    /// Starts the writer: fixtures go under `dir`, request headers named in
+    /// `redact` (and the default sensitive ones) are redacted. The console
+    /// shows paths relative to `root` (the project's folder).
+    pub fn spawn(
+        dir: PathBuf,
+        root: PathBuf,
+        redact: Vec<String>,
+        activity: ActivitySink,
+    ) -> Recorder {
+        let (sender, receiver) = mpsc::sync_channel::<Fixture>(QUEUE);
+        let writer_activity = activity.clone();
+        std::thread::Builder::new()
+            .name("recorder".into())
+            .spawn(move || {
+                for mut fixture in receiver {
+                    fixture.redact_headers(&redact);
+                    let message = match write(&dir, &fixture) {
+                        Ok(path) => format!(
+                            "{:>12} {}",
+                            "Recorded",
+                            path.strip_prefix(&root).unwrap_or(&path).display()
+                        ),
+                        Err(error) => format!("{:>12} a fixture: {error}", "Not recorded"),
+                    };
+                    writer_activity.send(Activity::Notice { message });
+                }
+            })
+            .expect("spawning the fixture writer");
+        Recorder(Some(Arc::new(Inner {
+            sender,
+            dropped: AtomicU64::new(0),
+            activity,
+        })))
+    }
+
+    /// Whether invocations should capture what they read.
+    pub fn is_on(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// Records one finished invocation (a no-op when off).
+    pub fn record(
+        &self,
+        function: &str,
+        trigger: Trigger,
+        context: Context,
+        outcome: &mut HttpOutcome,
+    ) {
+        let Some(inner) = &self.0 else { return };
+        let recorded = match &outcome.result {
+            Ok(response) => Recorded::Response {
+                status: response.status,
+                headers: response.headers.clone(),
+                body: response.body.clone(),
+            },
+            Err(error) => Recorded::Error {
+                kind: error.kind().to_string(),
+                message: error.to_string(),
+            },
+        };
+        let fixture = Fixture {
+            function: Some(function.to_string()),
+            trigger,
+            context,
+            state: outcome
+                .capture
+                .take()
+                .map(InitialState::from)
+                .unwrap_or_default(),
+            recorded: Some(recorded),
+        };
+        match inner.sender.try_send(fixture) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => {
+                let dropped = inner.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+                if dropped.is_power_of_two() {
+                    inner.activity.send(Activity::Notice {
+                        message: format!(
+                            "{:>12} {dropped} invocation(s) so far: the fixture writer is \
+                             {QUEUE} behind",
+                            "Not recorded"
+                        ),
+                    });
+                }
+            }
+            Err(TrySendError::Disconnected(_)) => {}
+        }
+    }
+}
+
+/// The HTTP request as a fixture trigger (route parameters are derived again
+/// on replay, so they are not stored).
+pub fn http_trigger(request: &HttpRequest) -> Trigger {
+    Trigger::Http(HttpRequest {
+        params: Default::default(),
+        ..request.clone()
+    })
+}
+
+/// Writes `fixture` to the next free name under `dir`: a temporary file,
+/// flushed to disk, then renamed, so a crash never leaves half a fixture.
+fn write(dir: &Path, fixture: &Fixture) -> std::io::Result<PathBuf> {
+    let function = fixture.function.as_deref().unwrap_or("unrouted");
+    let path = fixture::next_path(dir, function, &fixture.slug());
+    let folder = path.parent().unwrap_or(dir);
+    std::fs::create_dir_all(folder)?;
+    let temporary = folder.join(format!(
+        ".{}.tmp",
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("fixture")
+    ));
+    let mut file = std::fs::File::create(&temporary)?;
+    file.write_all(fixture.to_text().as_bytes())?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&temporary, &path)?;
+    Ok(path)
+}

@@ -1,0 +1,440 @@
+//! Hermetic replay: runs one [`Fixture`] on a fresh in-memory state seeded
+//! from the fixture, with its virtual time and random seed, and reports what
+//! the function answered, what it wrote, what it logged and what it cost.
+//!
+//! Nothing here touches the project's `.wasmfaas/` state, the network or the
+//! host's clock: the same fixture and module give the same [`Replayed`], byte
+//! for byte, on every run and every machine. The writes are the difference
+//! between the state the fixture started from and the state the function
+//! left, so a key written twice shows once, with its final value.
+
+use crate::abi::http::{self, CallError, HttpRequest, HttpResponse};
+use crate::bindings::{Access, CapturedObject};
+use crate::config::{Function, Project};
+use crate::fixture::{Fixture, InitialState, Trigger};
+use crate::router;
+use crate::runtime::{LoadedModule, Usage};
+use crate::state::{KvEntry, KvListRequest, KvPutOptions, ListRequest, PutOptions, State};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// What a replayed invocation did.
+#[derive(Debug)]
+pub struct Replayed {
+    pub function: String,
+    pub response: Result<HttpResponse, CallError>,
+    /// Net changes to storage, ordered by namespace or bucket, then key.
+    pub writes: Vec<Write>,
+    /// The function's log (stderr).
+    pub logs: Vec<u8>,
+    pub usage: Usage,
+}
+
+/// One net change to storage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write {
+    KvPut {
+        namespace: String,
+        key: String,
+        entry: KvEntry,
+    },
+    KvDelete {
+        namespace: String,
+        key: String,
+    },
+    S3Put(CapturedObject),
+    S3Delete {
+        bucket: String,
+        key: String,
+    },
+}
+
+/// Why a fixture cannot be replayed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    #[error("the fixture's function: {0}")]
+    UnknownFunction(crate::config::ConfigError),
+    #[error(
+        "no function's route matches {method} {path}; add `\"function\": \"<name>\"` to the \
+         fixture or a matching route to wasmfaas.toml"
+    )]
+    NoRoute { method: String, path: String },
+    #[error("cannot set up the fixture's state: {0}")]
+    Seed(String),
+    #[error("cannot read the state the function left: {0}")]
+    Inspect(String),
+}
+
+/// The project function `fixture` runs: the one it names, or for an HTTP
+/// fixture without a name the one whose route matches.
+///
+/// # Errors
+/// [`ReplayError::UnknownFunction`] or [`ReplayError::NoRoute`].
+pub fn function_of<'p>(
+    project: &'p Project,
+    fixture: &Fixture,
+) -> Result<&'p Function, ReplayError> {
+    if let Some(name) = &fixture.function {
+        return project.function(name).map_err(ReplayError::UnknownFunction);
+    }
+    let Trigger::Http(request) = &fixture.trigger else {
+        unreachable!("event fixtures name their function (checked when parsed)")
+    };
+    let routes = project
+        .functions
+        .values()
+        .flat_map(|f| f.routes.iter().map(move |r| (f, r)));
+    router::best_match_by(routes, |(_, route)| route, &request.method, &request.path)
+        .map(|((function, _), _)| function)
+        .ok_or_else(|| ReplayError::NoRoute {
+            method: request.method.clone(),
+            path: request.path.clone(),
+        })
+}
+
+/// Runs `fixture` on `function` (loaded as `module`), hermetically.
+///
+/// # Errors
+/// [`ReplayError`] if the fixture's state cannot be set up. A function that
+/// fails is not an error: its failure is the replayed response.
+pub fn replay(
+    fixture: &Fixture,
+    function: &Function,
+    module: &LoadedModule,
+) -> Result<Replayed, ReplayError> {
+    let state = State::in_memory().map_err(|e| ReplayError::Seed(e.to_string()))?;
+    let namespaces: BTreeSet<String> = function
+        .kv
+        .iter()
+        .chain(fixture.state.kv.keys())
+        .cloned()
+        .collect();
+    let buckets: BTreeSet<String> = function
+        .s3
+        .iter()
+        .chain(fixture.state.s3.keys())
+        .cloned()
+        .collect();
+    seed(&state, &fixture.state, &buckets)?;
+    let mut request = fixture.trigger.to_request();
+    if let Trigger::Http(_) = fixture.trigger {
+        request.params = params(function, &request);
+    }
+    let access = Arc::new(Access::for_function(state.clone(), function));
+    let outcome = http::call(module, function, &request, fixture.context, Some(access));
+    let now = fixture.context.start_time_ns;
+    let mut writes = kv_writes(&state, &fixture.state, &namespaces, now)?;
+    writes.extend(s3_writes(&state, &fixture.state, &buckets)?);
+    Ok(Replayed {
+        function: function.name.clone(),
+        response: outcome.result,
+        writes,
+        logs: outcome.logs,
+        usage: outcome.usage,
+    })
+}
+
+/// The route parameters the gateway would have given this request.
+fn params(function: &Function, request: &HttpRequest) -> BTreeMap<String, String> {
+    router::best_match_by(
+        &function.routes,
+        |route| route,
+        &request.method,
+        &request.path,
+    )
+    .map(|(_, params)| params.into_iter().collect())
+    .unwrap_or_default()
+}
+
+fn seed(
+    state: &State,
+    initial: &InitialState,
+    buckets: &BTreeSet<String>,
+) -> Result<(), ReplayError> {
+    let failed =
+        |what: String| move |e: &dyn std::fmt::Display| ReplayError::Seed(format!("{what}: {e}"));
+    for bucket in buckets {
+        state
+            .ensure_bucket(bucket, 0)
+            .map_err(|e| failed(format!("bucket `{bucket}`"))(&e))?;
+    }
+    for (namespace, entries) in &initial.kv {
+        for (key, entry) in entries {
+            let Some(entry) = entry else { continue };
+            let options = KvPutOptions {
+                expiration_ttl: None,
+                expiration_ns: entry.expiration_ns,
+                metadata: entry.metadata.clone(),
+            };
+            // At time 0, so any recorded expiration is in the future here.
+            state
+                .kv_put(namespace, key, &entry.value, &options, 0)
+                .map_err(|e| failed(format!("KV `{namespace}` key {key:?}"))(&e))?;
+        }
+    }
+    for (bucket, objects) in &initial.s3 {
+        for (key, object) in objects {
+            let Some(object) = object else { continue };
+            let options = PutOptions {
+                content_type: Some(object.meta.content_type.clone()),
+                user_metadata: object.meta.user_metadata.clone(),
+                ..PutOptions::default()
+            };
+            state
+                .put_object(
+                    bucket,
+                    key,
+                    &object.body,
+                    &options,
+                    object.meta.last_modified_ns,
+                )
+                .map_err(|e| failed(format!("s3://{bucket}/{key}"))(&e))?;
+        }
+    }
+    Ok(())
+}
+
+fn kv_writes(
+    state: &State,
+    initial: &InitialState,
+    namespaces: &BTreeSet<String>,
+    now: u64,
+) -> Result<Vec<Write>, ReplayError> {
+    let inspect = |e: &dyn std::fmt::Display| ReplayError::Inspect(e.to_string());
+    let mut writes = Vec::new();
+    for namespace in namespaces {
+        let before: BTreeMap<&String, &KvEntry> = initial
+            .kv
+            .get(namespace)
+            .into_iter()
+            .flatten()
+            .filter_map(|(key, entry)| Some((key, entry.as_ref()?)))
+            .filter(|(_, entry)| entry.expiration_ns.is_none_or(|at| at > now))
+            .collect();
+        let mut after = BTreeMap::new();
+        let mut cursor = None;
+        loop {
+            let request = KvListRequest {
+                prefix: String::new(),
+                limit: 1000,
+                cursor,
+            };
+            let page = state
+                .kv_list(namespace, &request, now)
+                .map_err(|e| inspect(&e))?;
+            for key in page.keys {
+                if let Some(entry) = state
+                    .kv_get(namespace, &key.name, now)
+                    .map_err(|e| inspect(&e))?
+                {
+                    after.insert(key.name, entry);
+                }
+            }
+            if page.list_complete {
+                break;
+            }
+            cursor = page.cursor;
+        }
+        let keys: BTreeSet<&String> = before.keys().copied().chain(after.keys()).collect();
+        for key in keys {
+            match (before.get(key), after.get(key)) {
+                (Some(old), Some(new)) if *old == new => {}
+                (_, Some(new)) => writes.push(Write::KvPut {
+                    namespace: namespace.clone(),
+                    key: key.clone(),
+                    entry: new.clone(),
+                }),
+                (Some(_), None) => writes.push(Write::KvDelete {
+                    namespace: namespace.clone(),
+                    key: key.clone(),
+                }),
+                (None, None) => {}
+            }
+        }
+    }
+    Ok(writes)
+}
+
+fn s3_writes(
+    state: &State,
+    initial: &InitialState,
+    buckets: &BTreeSet<String>,
+) -> Result<Vec<Write>, ReplayError> {
+    let inspect = |e: &dyn std::fmt::Display| ReplayError::Inspect(e.to_string());
+    let mut writes = Vec::new();
+    for bucket in buckets {
+        let before: BTreeMap<&String, &CapturedObject> = initial
+            .s3
+            .get(bucket)
+            .into_iter()
+            .flatten()
+            .filter_map(|(key, object)| Some((key, object.as_ref()?)))
+            .collect();
+        let mut after = BTreeMap::new();
+        let mut token = None;
+        loop {
+            let request = ListRequest {
+                max_keys: 1000,
+                continuation_token: token,
+                ..ListRequest::default()
+            };
+            let page = state
+                .list_objects(bucket, &request)
+                .map_err(|e| inspect(&e))?;
+            for meta in page.objects {
+                let (meta, body) = state
+                    .get_object(bucket, &meta.key, None)
+                    .map_err(|e| inspect(&e))?;
+                after.insert(meta.key.clone(), CapturedObject { meta, body });
+            }
+            if !page.is_truncated {
+                break;
+            }
+            token = page.next_continuation_token;
+        }
+        let keys: BTreeSet<&String> = before.keys().copied().chain(after.keys()).collect();
+        for key in keys {
+            match (before.get(key), after.get(key)) {
+                (Some(old), Some(new)) if same_object(old, new) => {}
+                (_, Some(new)) => writes.push(Write::S3Put(new.clone())),
+                (Some(_), None) => writes.push(Write::S3Delete {
+                    bucket: bucket.clone(),
+                    key: key.clone(),
+                }),
+                (None, None) => {}
+            }
+        }
+    }
+    Ok(writes)
+}
+
+/// Same bytes, type and metadata (the etag, time and sequencer of a
+/// re-seeded object differ from the recorded ones by construction).
+fn same_object(old: &CapturedObject, new: &CapturedObject) -> bool {
+    old.body == new.body
+        && old.meta.content_type == new.meta.content_type
+        && old.meta.user_metadata == new.meta.user_metadata
+        && old.meta.last_modified_ns == new.meta.last_modified_ns
+}
+
+/// The largest S3 body shown in full in an outcome; larger ones appear as
+/// their size and SHA-256.
+const SHOWN_BODY_BYTES: usize = 16 * 1024;
+
+impl Replayed {
+    /// The outcome as a JSON document: what `replay --json` prints and what a
+    /// snapshot holds. Stable: the same outcome gives the same document, and
+    /// wall time (the one thing a replay does not fix) is left out.
+    pub fn document(&self) -> serde_json::Value {
+        use serde_json::{Map, Value, json};
+        let mut doc = Map::new();
+        doc.insert("function".into(), json!(self.function));
+        match &self.response {
+            Ok(response) => {
+                let mut fields = Map::new();
+                fields.insert("status".into(), json!(response.status));
+                fields.insert("headers".into(), json!(response.headers));
+                let is_json = response
+                    .header("content-type")
+                    .is_some_and(|t| t.to_ascii_lowercase().contains("json"));
+                let parsed = is_json
+                    .then(|| serde_json::from_slice::<Value>(&response.body).ok())
+                    .flatten();
+                match (parsed, std::str::from_utf8(&response.body)) {
+                    (Some(value), _) => {
+                        fields.insert("json".into(), value);
+                    }
+                    (None, Ok(text)) => {
+                        fields.insert("body".into(), json!(text));
+                    }
+                    (None, Err(_)) => {
+                        fields.insert("body_base64".into(), json!(base64_of(&response.body)));
+                    }
+                }
+                doc.insert("response".into(), Value::Object(fields));
+            }
+            Err(error) => {
+                doc.insert(
+                    "error".into(),
+                    json!({ "kind": error.kind(), "message": error.to_string() }),
+                );
+            }
+        }
+        let writes: Vec<Value> = self.writes.iter().map(write_document).collect();
+        doc.insert("writes".into(), Value::Array(writes));
+        let logs: Vec<Value> = String::from_utf8_lossy(&self.logs)
+            .lines()
+            .map(|line| json!(line))
+            .collect();
+        doc.insert("logs".into(), Value::Array(logs));
+        doc.insert(
+            "usage".into(),
+            json!({
+                "fuel": self.usage.fuel,
+                "peak_memory_bytes": self.usage.peak_memory_bytes,
+            }),
+        );
+        Value::Object(doc)
+    }
+}
+
+fn write_document(write: &Write) -> serde_json::Value {
+    use serde_json::{Map, Value, json};
+    let mut fields = Map::new();
+    match write {
+        Write::KvPut {
+            namespace,
+            key,
+            entry,
+        } => {
+            fields.insert("kv_put".into(), json!(namespace));
+            fields.insert("key".into(), json!(key));
+            match std::str::from_utf8(&entry.value) {
+                Ok(text) => fields.insert("value".into(), json!(text)),
+                Err(_) => fields.insert("value_base64".into(), json!(base64_of(&entry.value))),
+            };
+            if let Some(metadata) = &entry.metadata {
+                let value = serde_json::from_str(metadata).unwrap_or(json!(metadata));
+                fields.insert("metadata".into(), value);
+            }
+            if let Some(at) = entry.expiration_ns {
+                fields.insert("expiration".into(), json!(crate::calendar::rfc3339_ns(at)));
+            }
+        }
+        Write::KvDelete { namespace, key } => {
+            fields.insert("kv_delete".into(), json!(namespace));
+            fields.insert("key".into(), json!(key));
+        }
+        Write::S3Put(object) => {
+            let meta = &object.meta;
+            fields.insert("s3_put".into(), json!(meta.bucket));
+            fields.insert("key".into(), json!(meta.key));
+            fields.insert("content_type".into(), json!(meta.content_type));
+            if !meta.user_metadata.is_empty() {
+                fields.insert("metadata".into(), json!(meta.user_metadata));
+            }
+            fields.insert("size".into(), json!(meta.size));
+            match std::str::from_utf8(&object.body) {
+                Ok(text) if object.body.len() <= SHOWN_BODY_BYTES => {
+                    fields.insert("body".into(), json!(text));
+                }
+                _ => {
+                    use sha2::Digest;
+                    let digest = sha2::Sha256::digest(&object.body);
+                    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+                    fields.insert("body_sha256".into(), json!(hex));
+                }
+            }
+        }
+        Write::S3Delete { bucket, key } => {
+            fields.insert("s3_delete".into(), json!(bucket));
+            fields.insert("key".into(), json!(key));
+        }
+    }
+    Value::Object(fields)
+}
+
+fn base64_of(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
