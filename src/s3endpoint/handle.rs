@@ -239,6 +239,7 @@ fn from_state(error: state::S3Error) -> S3Error {
             ErrorCode::InvalidRange,
             Some(("ActualObjectSize", size.to_string())),
         ),
+        E::BadDigest { .. } => (ErrorCode::BadDigest, None),
         E::PreconditionFailed => (ErrorCode::PreconditionFailed, None),
         E::InvalidPart { .. } => (ErrorCode::InvalidPart, None),
         E::InvalidPartOrder => (ErrorCode::InvalidPartOrder, None),

@@ -163,6 +163,9 @@ pub enum S3Error {
     #[error("the requested range is not satisfiable for an object of {size} bytes")]
     InvalidRange { size: u64 },
 
+    #[error("the {algorithm} checksum given is not the checksum of the body")]
+    BadDigest { algorithm: &'static str },
+
     #[error("a precondition failed: the object already exists (If-None-Match: *)")]
     PreconditionFailed,
 
@@ -216,6 +219,7 @@ impl S3Error {
             S3Error::InvalidBucketName { .. } => "InvalidBucketName",
             S3Error::KeyTooLongError { .. } => "KeyTooLongError",
             S3Error::InvalidRange { .. } => "InvalidRange",
+            S3Error::BadDigest { .. } => "BadDigest",
             S3Error::PreconditionFailed => "PreconditionFailed",
             S3Error::InvalidPart { .. } => "InvalidPart",
             S3Error::InvalidPartOrder => "InvalidPartOrder",
@@ -239,6 +243,7 @@ impl S3Error {
             S3Error::PreconditionFailed => 412,
             S3Error::InvalidBucketName { .. }
             | S3Error::KeyTooLongError { .. }
+            | S3Error::BadDigest { .. }
             | S3Error::InvalidPart { .. }
             | S3Error::InvalidPartOrder
             | S3Error::EntityTooSmall { .. }

@@ -62,6 +62,19 @@ fn multipart_upload_joins_parts_and_computes_the_aws_etag() {
     let (head, body) = state.get_object("bucket", "movie", None).unwrap();
     assert_eq!(head, meta);
     assert_eq!(body, parts.concat());
+    // S3 would combine part checksums into a composite one; none is kept.
+    assert_eq!(meta.checksum, None);
+    // The part layout is kept for `?partNumber=` reads, readable in the sqlite3 shell.
+    let conn = rusqlite::Connection::open(dir.state_dir().join(DATABASE_FILE)).unwrap();
+    let (sizes, count): (String, i64) = conn
+        .query_row(
+            "SELECT part_sizes, json_array_length(part_sizes) FROM objects WHERE key = 'movie'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((sizes.as_str(), count), ("[5242880,5242883,1000]", 3));
+    drop(conn);
     // Only the object's blob is left; the upload is gone.
     assert_eq!(dir.blob_files().len(), 1);
     assert_eq!(
