@@ -618,6 +618,100 @@ fn captured_aws_chunked_uploads_store_the_bytes_boto3_was_given() {
         assert_eq!(put.status, 200, "{name}: {}", put.text());
         assert_eq!(s3.get(&format!("/bucket/{key}")).body, expected, "{name}");
     }
-    let crc = replay(&s3, "put_object_https_crc32");
-    assert!(crc.header("x-amz-checksum-crc32").is_some(), "{crc:?}");
+    // A trailer checksum is kept like a header one, for reads to return.
+    for (name, header) in [
+        ("put_object_https_crc32", "x-amz-checksum-crc32"),
+        ("put_object_https_crc32c", "x-amz-checksum-crc32c"),
+        ("put_object_https_crc64nvme", "x-amz-checksum-crc64nvme"),
+        ("put_object_https_sha1", "x-amz-checksum-sha1"),
+        ("put_object_https_sha256", "x-amz-checksum-sha256"),
+    ] {
+        let put = replay(&s3, name);
+        let sent = put
+            .header(header)
+            .unwrap_or_else(|| panic!("{name}: {put:?}"));
+        let get = s3.send("GET", "/bucket/hello.txt", &[CHECKSUM_MODE], b"");
+        assert_eq!(get.header(header), Some(sent), "{name}");
+    }
+}
+
+/// The header that asks for the stored checksum (boto3 sends it on every GetObject).
+const CHECKSUM_MODE: (&str, &str) = ("x-amz-checksum-mode", "ENABLED");
+
+#[test]
+fn a_checksum_put_with_an_object_comes_back_on_whole_object_reads_in_checksum_mode() {
+    let s3 = Endpoint::open();
+    s3.put("/bkt", b"");
+    // CRC32 of "meow", as boto3 computes it.
+    let crc = ("x-amz-checksum-crc32", "ihBq/g==");
+    let put = s3.send("PUT", "/bkt/cat", &[crc], b"meow");
+    assert_eq!(put.status, 200, "{}", put.text());
+    assert_eq!(put.header(crc.0), Some(crc.1));
+    assert_eq!(put.header("x-amz-checksum-type"), Some("FULL_OBJECT"));
+
+    let get = s3.send("GET", "/bkt/cat", &[CHECKSUM_MODE], b"");
+    assert_eq!((get.status, get.body.as_slice()), (200, &b"meow"[..]));
+    assert_eq!(get.header(crc.0), Some(crc.1));
+    assert_eq!(get.header("x-amz-checksum-type"), Some("FULL_OBJECT"));
+    let head = s3.send("HEAD", "/bkt/cat", &[CHECKSUM_MODE], b"");
+    assert_eq!((head.status, head.header(crc.0)), (200, Some(crc.1)));
+    assert_eq!(head.header("x-amz-checksum-type"), Some("FULL_OBJECT"));
+    // Not asked for, or not the whole object: no checksum, as on S3.
+    assert_eq!(s3.get("/bkt/cat").header(crc.0), None);
+    let range = s3.send(
+        "GET",
+        "/bkt/cat",
+        &[CHECKSUM_MODE, ("range", "bytes=0-1")],
+        b"",
+    );
+    assert_eq!((range.status, range.header(crc.0)), (206, None));
+    assert_eq!(range.header("x-amz-checksum-type"), None);
+
+    // Listings name the algorithm; a copy keeps the checksum.
+    let list = s3.get("/bkt?list-type=2");
+    assert!(
+        list.text()
+            .contains("<ChecksumAlgorithm>CRC32</ChecksumAlgorithm>"),
+        "{}",
+        list.text()
+    );
+    let copy = s3.send("PUT", "/bkt/copy", &[("x-amz-copy-source", "bkt/cat")], b"");
+    assert!(
+        copy.text()
+            .contains("<ChecksumCRC32>ihBq/g==</ChecksumCRC32>"),
+        "{}",
+        copy.text()
+    );
+    let copied = s3.send("GET", "/bkt/copy", &[CHECKSUM_MODE], b"");
+    assert_eq!(copied.header(crc.0), Some(crc.1));
+
+    // An object put without a checksum has none to return.
+    s3.put("/bkt/plain", b"meow");
+    let plain = s3.send("GET", "/bkt/plain", &[CHECKSUM_MODE], b"");
+    assert_eq!((plain.status, plain.header(crc.0)), (200, None));
+    assert!(
+        !s3.get("/bkt?list-type=2&prefix=plain")
+            .text()
+            .contains("ChecksumAlgorithm")
+    );
+}
+
+#[test]
+fn a_wrong_checksum_or_checksum_mode_is_refused_and_nothing_is_stored() {
+    let s3 = Endpoint::open();
+    s3.put("/bkt", b"");
+    let wrong = s3.send(
+        "PUT",
+        "/bkt/cat",
+        &[("x-amz-checksum-crc32", "AAAAAA==")],
+        b"meow",
+    );
+    assert_eq!((wrong.status, wrong.code().as_str()), (400, "BadDigest"));
+    assert_eq!(s3.get("/bkt/cat").status, 404);
+    s3.put("/bkt/cat", b"meow");
+    let mode = s3.send("GET", "/bkt/cat", &[("x-amz-checksum-mode", "YES")], b"");
+    assert_eq!(
+        (mode.status, mode.code().as_str()),
+        (400, "InvalidArgument")
+    );
 }

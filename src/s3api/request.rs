@@ -256,6 +256,9 @@ pub struct ReadOptions {
     pub conditions: Conditions,
     /// `?partNumber=`: read one part of a multipart object.
     pub part_number: Option<u32>,
+    /// `x-amz-checksum-mode: ENABLED`: answer with the checksum stored with
+    /// the object (whole-object reads only, as S3 does).
+    pub checksum_mode: bool,
     /// `?response-content-type=` and friends: headers to answer with, as
     /// presigned URLs use them.
     pub overrides: ResponseOverrides,
@@ -771,6 +774,7 @@ fn route_object(
                 } else {
                     None
                 },
+                checksum_mode: checksum_mode(headers)?,
                 overrides: ResponseOverrides {
                     content_type: query.non_empty("response-content-type"),
                     content_language: query.non_empty("response-content-language"),
@@ -815,6 +819,20 @@ fn route_object(
         }),
         "POST" => Err(not_implemented("POST on an object")),
         _ => Err(method_not_allowed(method)),
+    }
+}
+
+/// `x-amz-checksum-mode`: `ENABLED` (any case) or absent.
+fn checksum_mode(headers: &Headers) -> Result<bool, S3Error> {
+    match headers.get("x-amz-checksum-mode").map(str::trim) {
+        None => Ok(false),
+        Some(mode) if mode.eq_ignore_ascii_case("ENABLED") => Ok(true),
+        Some(other) => Err(S3Error::with_message(
+            ErrorCode::InvalidArgument,
+            "x-amz-checksum-mode must be ENABLED",
+        )
+        .detail("ArgumentName", "x-amz-checksum-mode")
+        .detail("ArgumentValue", other)),
     }
 }
 
@@ -1370,6 +1388,23 @@ mod tests {
         assert_eq!(read.conditions.if_modified_since, Some(1_767_323_045));
         assert_eq!(read.part_number, Some(2));
         assert_eq!(read.overrides.content_type.as_deref(), Some("text/html"));
+    }
+
+    #[test]
+    fn checksum_mode_is_enabled_or_absent() {
+        let mode = |value: &str| match route_with("HEAD", "/b/k", &[("x-amz-checksum-mode", value)])
+        {
+            Ok(Operation::HeadObject { read, .. }) => Ok(read.checksum_mode),
+            Ok(other) => panic!("{other:?}"),
+            Err(error) => Err(error.code),
+        };
+        assert_eq!(mode("ENABLED"), Ok(true));
+        assert_eq!(mode("enabled"), Ok(true));
+        assert_eq!(mode("DISABLED"), Err(ErrorCode::InvalidArgument));
+        let Operation::GetObject { read, .. } = op("GET", "/b/k") else {
+            panic!()
+        };
+        assert!(!read.checksum_mode);
     }
 
     #[test]

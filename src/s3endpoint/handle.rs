@@ -4,6 +4,7 @@
 use super::Service;
 use crate::activity::{Activity, RequestRecord};
 use crate::bindings::ObjectChange;
+use crate::s3api::checksum::Checksum;
 use crate::s3api::request::{
     self, ListVersion, MetadataDirective, ObjectMeta as RequestMeta, Operation, Precondition,
     ReadOptions,
@@ -257,6 +258,16 @@ fn from_state(error: state::S3Error) -> S3Error {
     }
 }
 
+/// The `x-amz-checksum-*` header of a whole object's checksum, with its type.
+fn with_checksum(reply: Reply, checksum: Option<&Checksum>) -> Reply {
+    match checksum {
+        Some(checksum) => reply
+            .header(checksum.algorithm.header_name(), checksum.value.clone())
+            .header("x-amz-checksum-type", "FULL_OBJECT"),
+        None => reply,
+    }
+}
+
 fn put_options(meta: &RequestMeta, if_none_match_any: bool) -> PutOptions {
     PutOptions {
         content_type: meta.content_type.clone(),
@@ -440,7 +451,7 @@ fn perform(
                         size: o.size,
                         storage_class: None,
                         owner: show_owner.then(owner),
-                        checksum_algorithm: None,
+                        checksum_algorithm: o.checksum.map(|c| c.algorithm),
                     })
                     .collect(),
                 common_prefixes: page.common_prefixes,
@@ -531,15 +542,17 @@ fn perform(
                 check_write(&conditions, current.as_ref())?;
             }
             let written = state
-                .put_object(
+                .put_object_with_checksum(
                     &bucket,
                     &key,
                     &body.data,
                     &put_options(&meta, create_only),
+                    body.checksum.as_ref(),
                     now,
                 )
                 .map_err(s)?;
-            let reply = echo(Reply::new(200).header("etag", written.etag.clone()));
+            let reply = Reply::new(200).header("etag", written.etag.clone());
+            let reply = with_checksum(reply, written.checksum.as_ref());
             Ok((reply, vec![change("ObjectCreated:Put", written)]))
         }
         Operation::CopyObject {
@@ -566,8 +579,11 @@ fn perform(
             let written = state
                 .copy_object(&source.bucket, &source.key, &bucket, &key, &options, now)
                 .map_err(s)?;
-            let document =
-                xml::copy_object_result(&written.etag, written.last_modified_ns as i64, None);
+            let document = xml::copy_object_result(
+                &written.etag,
+                written.last_modified_ns as i64,
+                written.checksum.as_ref(),
+            );
             Ok((
                 Reply::xml(document),
                 vec![change("ObjectCreated:Copy", written)],
@@ -584,6 +600,11 @@ fn perform(
                 return done(reply);
             }
             let mut reply = with_object_headers(Reply::new(200), &meta);
+            // S3 returns the checksum only with the whole object: a range
+            // or a part has none of its own here.
+            if read.checksum_mode && read.range.is_none() && read.part_number.is_none() {
+                reply = with_checksum(reply, meta.checksum.as_ref());
+            }
             let (first, last) = match span(&read, meta.size)? {
                 Some((first, last)) => {
                     reply.status = 206;

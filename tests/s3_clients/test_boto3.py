@@ -14,6 +14,7 @@ supported", SigV4, path-style because the endpoint is an IP address), since
 that is what users run. Every test makes its own bucket and removes it.
 """
 
+import base64
 import datetime
 import hashlib
 import os
@@ -24,6 +25,7 @@ import unittest
 import urllib.error
 import urllib.request
 import uuid
+import zlib
 
 import boto3
 from boto3.s3.transfer import TransferConfig
@@ -117,6 +119,38 @@ class Objects(S3Test):
         self.assertEqual(got["ContentLength"], len(body))
         head = self.s3.head_object(Bucket=self.bucket, Key="dir/data.bin")
         self.assertEqual(head["ETag"], put["ETag"])
+
+    def test_the_checksum_of_a_default_put_comes_back_on_get_and_head(self):
+        body = os.urandom(100_000)
+        put = self.s3.put_object(Bucket=self.bucket, Key="k", Body=body)
+        # boto3 >= 1.36 sends a CRC32 by default; check it independently.
+        crc32 = base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode()
+        self.assertEqual(put["ChecksumCRC32"], crc32)
+        got = self.s3.get_object(Bucket=self.bucket, Key="k", ChecksumMode="ENABLED")
+        # boto3 checks the body against the returned checksum as it reads it,
+        # so a wrong stored value fails here.
+        self.assertEqual(got["Body"].read(), body)
+        self.assertEqual(got["ChecksumCRC32"], put["ChecksumCRC32"])
+        self.assertEqual(got["ChecksumType"], "FULL_OBJECT")
+        head = self.s3.head_object(Bucket=self.bucket, Key="k", ChecksumMode="ENABLED")
+        self.assertEqual(head["ChecksumCRC32"], put["ChecksumCRC32"])
+        self.assertEqual(head["ContentLength"], len(body))
+        listed = self.s3.list_objects_v2(Bucket=self.bucket)["Contents"][0]
+        self.assertEqual(listed["ChecksumAlgorithm"], ["CRC32"])
+        # A ranged read has no whole-object checksum to return.
+        part = self.s3.get_object(Bucket=self.bucket, Key="k", Range="bytes=0-9", ChecksumMode="ENABLED")
+        self.assertEqual(part["Body"].read(), body[:10])
+        self.assertNotIn("ChecksumCRC32", part)
+
+    def test_a_sha256_checksum_is_kept_and_a_copy_keeps_it(self):
+        body = b"checksummed " * 1000
+        sha256 = base64.b64encode(hashlib.sha256(body).digest()).decode()
+        self.s3.put_object(Bucket=self.bucket, Key="src", Body=body, ChecksumAlgorithm="SHA256")
+        self.s3.copy_object(Bucket=self.bucket, Key="copy", CopySource={"Bucket": self.bucket, "Key": "src"})
+        for key in ["src", "copy"]:
+            got = self.s3.get_object(Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
+            self.assertEqual(got["Body"].read(), body, key)
+            self.assertEqual(got["ChecksumSHA256"], sha256, key)
 
     def test_keys_with_spaces_unicode_and_reserved_characters_round_trip(self):
         for key in ["a b", "café ☺/x", "a+b=c&d?e#f", "semi;colon", "dir//double/", "%41", "tilde~"]:
