@@ -223,39 +223,48 @@ fn change(event_name: &'static str, object: ObjectMeta) -> ObjectChange {
 fn from_state(error: state::S3Error) -> S3Error {
     use state::S3Error as E;
     let message = error.to_string();
-    let (code, detail): (ErrorCode, Option<(&'static str, String)>) = match error {
-        E::NoSuchBucket { bucket } => (ErrorCode::NoSuchBucket, Some(("BucketName", bucket))),
-        E::NoSuchKey { key, .. } => (ErrorCode::NoSuchKey, Some(("Key", key))),
-        E::NoSuchUpload { upload_id } => (ErrorCode::NoSuchUpload, Some(("UploadId", upload_id))),
-        E::BucketNotEmpty { bucket } => (ErrorCode::BucketNotEmpty, Some(("BucketName", bucket))),
+    let (code, details): (ErrorCode, Vec<(&'static str, String)>) = match error {
+        E::NoSuchBucket { bucket } => (ErrorCode::NoSuchBucket, vec![("BucketName", bucket)]),
+        E::NoSuchKey { key, .. } => (ErrorCode::NoSuchKey, vec![("Key", key)]),
+        E::NoSuchUpload { upload_id } => (ErrorCode::NoSuchUpload, vec![("UploadId", upload_id)]),
+        E::BucketNotEmpty { bucket } => (ErrorCode::BucketNotEmpty, vec![("BucketName", bucket)]),
         E::BucketAlreadyOwnedByYou { bucket } => (
             ErrorCode::BucketAlreadyOwnedByYou,
-            Some(("BucketName", bucket)),
+            vec![("BucketName", bucket)],
         ),
         E::InvalidBucketName { bucket, .. } => {
-            (ErrorCode::InvalidBucketName, Some(("BucketName", bucket)))
+            (ErrorCode::InvalidBucketName, vec![("BucketName", bucket)])
         }
-        E::KeyTooLongError { .. } => (ErrorCode::KeyTooLongError, None),
+        E::KeyTooLongError { .. } => (ErrorCode::KeyTooLongError, vec![]),
         E::InvalidRange { size } => (
             ErrorCode::InvalidRange,
-            Some(("ActualObjectSize", size.to_string())),
+            vec![("ActualObjectSize", size.to_string())],
         ),
-        E::BadDigest { .. } => (ErrorCode::BadDigest, None),
-        E::PreconditionFailed => (ErrorCode::PreconditionFailed, None),
-        E::InvalidPart { .. } => (ErrorCode::InvalidPart, None),
-        E::InvalidPartOrder => (ErrorCode::InvalidPartOrder, None),
-        E::EntityTooSmall { .. } => (ErrorCode::EntityTooSmall, None),
-        E::EntityTooLarge { .. } => (ErrorCode::EntityTooLarge, None),
-        E::MetadataTooLarge { .. } => (ErrorCode::MetadataTooLarge, None),
-        E::InvalidArgument { .. } => (ErrorCode::InvalidArgument, None),
-        E::InvalidRequest { .. } => (ErrorCode::InvalidRequest, None),
-        E::Storage(_) => (ErrorCode::InternalError, None),
+        E::InvalidPartNumber {
+            part_number,
+            parts_count,
+        } => (
+            ErrorCode::InvalidPartNumber,
+            vec![
+                ("PartNumberRequested", part_number.to_string()),
+                ("ActualPartCount", parts_count.to_string()),
+            ],
+        ),
+        E::BadDigest { .. } => (ErrorCode::BadDigest, vec![]),
+        E::PreconditionFailed => (ErrorCode::PreconditionFailed, vec![]),
+        E::InvalidPart { .. } => (ErrorCode::InvalidPart, vec![]),
+        E::InvalidPartOrder => (ErrorCode::InvalidPartOrder, vec![]),
+        E::EntityTooSmall { .. } => (ErrorCode::EntityTooSmall, vec![]),
+        E::EntityTooLarge { .. } => (ErrorCode::EntityTooLarge, vec![]),
+        E::MetadataTooLarge { .. } => (ErrorCode::MetadataTooLarge, vec![]),
+        E::InvalidArgument { .. } => (ErrorCode::InvalidArgument, vec![]),
+        E::InvalidRequest { .. } => (ErrorCode::InvalidRequest, vec![]),
+        E::Storage(_) => (ErrorCode::InternalError, vec![]),
     };
-    let error = S3Error::with_message(code, message);
-    match detail {
-        Some((name, value)) => error.detail(name, value),
-        None => error,
-    }
+    details.into_iter().fold(
+        S3Error::with_message(code, message),
+        |error, (name, value)| error.detail(name, value),
+    )
 }
 
 /// The `x-amz-checksum-*` header of a whole object's checksum, with its type.

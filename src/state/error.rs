@@ -163,6 +163,9 @@ pub enum S3Error {
     #[error("the requested range is not satisfiable for an object of {size} bytes")]
     InvalidRange { size: u64 },
 
+    #[error("part {part_number} is not satisfiable: the object has {parts_count} part(s)")]
+    InvalidPartNumber { part_number: u32, parts_count: u32 },
+
     #[error("the {algorithm} checksum given is not the checksum of the body")]
     BadDigest { algorithm: &'static str },
 
@@ -220,6 +223,7 @@ impl S3Error {
             S3Error::KeyTooLongError { .. } => "KeyTooLongError",
             S3Error::InvalidRange { .. } => "InvalidRange",
             S3Error::BadDigest { .. } => "BadDigest",
+            S3Error::InvalidPartNumber { .. } => "InvalidPartNumber",
             S3Error::PreconditionFailed => "PreconditionFailed",
             S3Error::InvalidPart { .. } => "InvalidPart",
             S3Error::InvalidPartOrder => "InvalidPartOrder",
@@ -239,7 +243,7 @@ impl S3Error {
             | S3Error::NoSuchKey { .. }
             | S3Error::NoSuchUpload { .. } => 404,
             S3Error::BucketNotEmpty { .. } | S3Error::BucketAlreadyOwnedByYou { .. } => 409,
-            S3Error::InvalidRange { .. } => 416,
+            S3Error::InvalidRange { .. } | S3Error::InvalidPartNumber { .. } => 416,
             S3Error::PreconditionFailed => 412,
             S3Error::InvalidBucketName { .. }
             | S3Error::KeyTooLongError { .. }

@@ -100,7 +100,9 @@ fn a_version_1_database_is_migrated_on_open_and_its_objects_read_back_unchanged(
                  ('photos', 'a.txt', 5, '5d41402abc4b2a76b9719d911017c592', 'text/plain',
                   '{{\"owner\":\"ada\"}}', {T0}, 6, X'68656c6c6f', NULL),
                  ('photos', 'b.bin', 100000, 'abc', 'binary/octet-stream', '{{}}', {T0}, 7,
-                  NULL, '{file}');
+                  NULL, '{file}'),
+                 ('photos', 'm.bin', 3, '0123456789abcdef0123456789abcdef-2', 'binary/octet-stream',
+                  '{{}}', {T0}, 5, X'616263', NULL);
              INSERT INTO multipart_uploads VALUES
                  ('up1', 'photos', 'c.bin', 'video/mp4', '{{}}', 0, {T0});
              INSERT INTO multipart_parts VALUES
@@ -136,7 +138,20 @@ fn a_version_1_database_is_migrated_on_open_and_its_objects_read_back_unchanged(
         .list_objects("photos", &ListRequest::default())
         .unwrap();
     let keys: Vec<_> = listed.objects.iter().map(|o| o.key.as_str()).collect();
-    assert_eq!(keys, ["a.txt", "b.bin"]);
+    assert_eq!(keys, ["a.txt", "b.bin", "m.bin"]);
+    // Version 1 kept no part layout: a single-part object is its own part 1,
+    // and a multipart one cannot be read by part (but whole, as before).
+    assert_eq!(
+        state.get_object_part("photos", "a.txt", 1).unwrap().2,
+        b"hello"
+    );
+    let unknown = state.get_object_part("photos", "m.bin", 1).unwrap_err();
+    assert_eq!(unknown.code(), "InvalidRequest");
+    assert!(
+        unknown.to_string().contains("schema version 2"),
+        "{unknown}"
+    );
+    assert_eq!(state.get_object("photos", "m.bin", None).unwrap().1, b"abc");
     // An upload begun before the migration completes after it.
     let done = state
         .complete_multipart_upload("photos", "c.bin", "up1", &[(1, md5_hex(b"tall"))], T0)
