@@ -448,6 +448,132 @@ fn multipart_uploads_complete_with_the_etag_of_the_parts_md5s() {
     );
 }
 
+/// Uploads `parts` to `/bkt/<key>` as one multipart upload and completes it.
+fn multipart_object(s3: &Endpoint, key: &str, parts: &[&[u8]]) {
+    let created = s3
+        .send("POST", &format!("/bkt/{key}?uploads"), &[], b"")
+        .text();
+    let id = created
+        .split_once("<UploadId>")
+        .and_then(|(_, rest)| rest.split_once("</UploadId>"))
+        .unwrap()
+        .0
+        .to_string();
+    let mut complete = String::from("<CompleteMultipartUpload>");
+    for (number, data) in (1..).zip(parts) {
+        let part = s3.put(
+            &format!("/bkt/{key}?partNumber={number}&uploadId={id}"),
+            data,
+        );
+        assert_eq!(part.status, 200, "{}", part.text());
+        complete.push_str(&format!(
+            "<Part><PartNumber>{number}</PartNumber><ETag>{}</ETag></Part>",
+            part.header("etag").unwrap()
+        ));
+    }
+    complete.push_str("</CompleteMultipartUpload>");
+    let target = format!("/bkt/{key}?uploadId={id}");
+    let done = s3.send("POST", &target, &[], complete.as_bytes());
+    assert_eq!(done.status, 200, "{}", done.text());
+}
+
+#[test]
+fn a_part_number_reads_that_part_of_a_multipart_object_as_partial_content() {
+    let s3 = Endpoint::open();
+    s3.put("/bkt", b"");
+    let first: Vec<u8> = (0..5 * 1024 * 1024).map(|i| (i % 251) as u8).collect();
+    let second = b"the second part".to_vec();
+    multipart_object(&s3, "big", &[&first, &second]);
+    let total = first.len() + second.len();
+    let etag = s3
+        .send("HEAD", "/bkt/big", &[], b"")
+        .header("etag")
+        .unwrap()
+        .to_string();
+
+    let one = s3.get("/bkt/big?partNumber=1");
+    assert_eq!(one.status, 206);
+    assert!(one.body == first, "part 1 has other bytes");
+    let range = format!("bytes 0-{}/{total}", first.len() - 1);
+    assert_eq!(one.header("content-range"), Some(range.as_str()));
+    assert_eq!(one.header("x-amz-mp-parts-count"), Some("2"));
+    // The object's ETag, not the part's.
+    assert_eq!(one.header("etag"), Some(etag.as_str()));
+
+    let two = s3.send("GET", "/bkt/big?partNumber=2", &[CHECKSUM_MODE], b"");
+    assert_eq!((two.status, two.body.as_slice()), (206, second.as_slice()));
+    let range = format!("bytes {}-{}/{total}", first.len(), total - 1);
+    assert_eq!(two.header("content-range"), Some(range.as_str()));
+    assert_eq!(two.header("x-amz-mp-parts-count"), Some("2"));
+    assert_eq!(two.header("x-amz-checksum-type"), None);
+
+    let head = s3.send("HEAD", "/bkt/big?partNumber=2", &[], b"");
+    assert_eq!(head.status, 206);
+    let length = second.len().to_string();
+    assert_eq!(head.header("content-length"), Some(length.as_str()));
+    assert_eq!(head.header("x-amz-mp-parts-count"), Some("2"));
+
+    let past = s3.get("/bkt/big?partNumber=3");
+    assert_eq!(
+        (past.status, past.code().as_str()),
+        (416, "InvalidPartNumber")
+    );
+    assert!(
+        past.text().contains("<ActualPartCount>2</ActualPartCount>"),
+        "{}",
+        past.text()
+    );
+    let head_past = s3.send("HEAD", "/bkt/big?partNumber=3", &[], b"");
+    assert_eq!(head_past.status, 416);
+    let both = s3.send(
+        "GET",
+        "/bkt/big?partNumber=1",
+        &[("range", "bytes=0-9")],
+        b"",
+    );
+    assert_eq!((both.status, both.code().as_str()), (400, "InvalidRequest"));
+    let zero = s3.get("/bkt/big?partNumber=0");
+    assert_eq!(
+        (zero.status, zero.code().as_str()),
+        (400, "InvalidArgument")
+    );
+    // Conditions hold for part reads as for whole ones.
+    let unchanged = s3.send(
+        "GET",
+        "/bkt/big?partNumber=2",
+        &[("if-none-match", &etag)],
+        b"",
+    );
+    assert_eq!(unchanged.status, 304);
+}
+
+#[test]
+fn part_number_1_of_an_object_put_whole_is_the_whole_object_as_partial_content() {
+    let s3 = Endpoint::open();
+    s3.put("/bkt", b"");
+    s3.put("/bkt/digits", b"0123456789");
+    let one = s3.get("/bkt/digits?partNumber=1");
+    assert_eq!((one.status, one.body.as_slice()), (206, &b"0123456789"[..]));
+    assert_eq!(one.header("content-range"), Some("bytes 0-9/10"));
+    // S3 sends a parts count only for multipart objects.
+    assert_eq!(one.header("x-amz-mp-parts-count"), None);
+    let head = s3.send("HEAD", "/bkt/digits?partNumber=1", &[], b"");
+    assert_eq!(
+        (head.status, head.header("content-length")),
+        (206, Some("10"))
+    );
+    let two = s3.get("/bkt/digits?partNumber=2");
+    assert_eq!(
+        (two.status, two.code().as_str()),
+        (416, "InvalidPartNumber")
+    );
+    // An empty object has no range to give: its one part is a plain 200.
+    s3.put("/bkt/empty", b"");
+    let empty = s3.get("/bkt/empty?partNumber=1");
+    assert_eq!((empty.status, empty.body.len()), (200, 0));
+    assert_eq!(empty.header("content-range"), None);
+}
+
 /// Signs a GET of `path` as SigV4 with `secret`, now.
 fn signed_get(s3: &Endpoint, path: &str, secret: &str) -> Response {
     let now = std::time::SystemTime::now()

@@ -766,6 +766,13 @@ fn route_object(
             part_number_marker: query.number("part-number-marker", 0)?,
         }),
         "GET" | "HEAD" => {
+            // S3 refuses the pair even when the range would be ignored.
+            if query.has("partNumber") && headers.get("range").is_some() {
+                return Err(S3Error::with_message(
+                    ErrorCode::InvalidRequest,
+                    "Cannot specify both Range header and partNumber query parameter",
+                ));
+            }
             let read = ReadOptions {
                 range: headers.get("range").and_then(ByteRange::parse),
                 conditions: Conditions::from_headers(headers, ""),
@@ -1369,12 +1376,9 @@ mod tests {
             ("If-None-Match", "\"abc\""),
             ("If-Modified-Since", "Fri, 02 Jan 2026 03:04:05 GMT"),
         ];
-        let Operation::GetObject { read, .. } = route_with(
-            "GET",
-            "/b/k?response-content-type=text%2Fhtml&partNumber=2",
-            &headers,
-        )
-        .unwrap() else {
+        let Operation::GetObject { read, .. } =
+            route_with("GET", "/b/k?response-content-type=text%2Fhtml", &headers).unwrap()
+        else {
             panic!()
         };
         assert_eq!(
@@ -1386,8 +1390,27 @@ mod tests {
         );
         assert_eq!(read.conditions.if_none_match.as_deref(), Some("\"abc\""));
         assert_eq!(read.conditions.if_modified_since, Some(1_767_323_045));
-        assert_eq!(read.part_number, Some(2));
+        assert_eq!(read.part_number, None);
         assert_eq!(read.overrides.content_type.as_deref(), Some("text/html"));
+        let Operation::HeadObject { read, .. } = op("HEAD", "/b/k?partNumber=2") else {
+            panic!()
+        };
+        assert_eq!((read.part_number, read.range), (Some(2), None));
+    }
+
+    #[test]
+    fn a_part_number_with_a_range_is_an_invalid_request() {
+        for range in ["bytes=0-4", "not a range"] {
+            let error = route_with("GET", "/b/k?partNumber=1", &[("Range", range)]).unwrap_err();
+            assert_eq!(
+                (error.code, error.status()),
+                (ErrorCode::InvalidRequest, 400)
+            );
+        }
+        assert_eq!(
+            code("GET", "/b/k?partNumber=0", &[]),
+            ErrorCode::InvalidArgument
+        );
     }
 
     #[test]

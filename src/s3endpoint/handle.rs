@@ -340,19 +340,6 @@ fn existing(state: &state::State, bucket: &str, key: &str) -> Result<Option<Obje
     }
 }
 
-/// The span of an object to send for a read: `Some((first, last))` for a range.
-fn span(read: &ReadOptions, size: u64) -> Result<Option<(u64, u64)>, S3Error> {
-    if let Some(part) = read.part_number
-        && part != 1
-    {
-        return Err(S3Error::with_message(
-            ErrorCode::NotImplemented,
-            "wasmfaas serves ?partNumber= only as 1 (the whole object)",
-        ));
-    }
-    read.range.map(|range| range.resolve(size)).transpose()
-}
-
 fn with_overrides(mut reply: Reply, read: &ReadOptions) -> Reply {
     let o = &read.overrides;
     for (name, value) in [
@@ -600,37 +587,68 @@ fn perform(
         }
         Operation::GetObject { bucket, key, read }
         | Operation::HeadObject { bucket, key, read } => {
-            let (meta, data) = if is_head {
-                (state.head_object(&bucket, &key).map_err(s)?, Vec::new())
-            } else {
-                state.get_object(&bucket, &key, None).map_err(s)?
+            // `?partNumber=N`: the store finds the part; its bytes are the
+            // body, as a range of the object.
+            let (meta, part, data) = match (read.part_number, is_head) {
+                (Some(n), true) => {
+                    let (meta, part) = state.head_object_part(&bucket, &key, n).map_err(s)?;
+                    (meta, Some(part), Vec::new())
+                }
+                (Some(n), false) => {
+                    let (meta, part, data) = state.get_object_part(&bucket, &key, n).map_err(s)?;
+                    (meta, Some(part), data)
+                }
+                (None, true) => (
+                    state.head_object(&bucket, &key).map_err(s)?,
+                    None,
+                    Vec::new(),
+                ),
+                (None, false) => {
+                    let (meta, data) = state.get_object(&bucket, &key, None).map_err(s)?;
+                    (meta, None, data)
+                }
             };
             if let Some(reply) = check_read(&read, &meta)? {
                 return done(reply);
             }
             let mut reply = with_object_headers(Reply::new(200), &meta);
-            // S3 returns the checksum only with the whole object: a range
-            // or a part has none of its own here.
-            if read.checksum_mode && read.range.is_none() && read.part_number.is_none() {
-                reply = with_checksum(reply, meta.checksum.as_ref());
-            }
-            let (first, last) = match span(&read, meta.size)? {
-                Some((first, last)) => {
-                    reply.status = 206;
-                    reply = reply.header(
-                        "content-range",
-                        format!("bytes {first}-{last}/{}", meta.size),
-                    );
-                    (first, last + 1)
+            let (first, len) = match (part, read.range) {
+                (Some(part), _) => {
+                    if let Some(count) = part.parts_count {
+                        reply = reply.header("x-amz-mp-parts-count", count.to_string());
+                    }
+                    (part.offset, part.size)
                 }
-                None => (0, meta.size),
+                (None, Some(range)) => {
+                    let (first, last) = range.resolve(meta.size)?;
+                    (first, last - first + 1)
+                }
+                (None, None) => {
+                    // S3 returns the checksum only with the whole object.
+                    if read.checksum_mode {
+                        reply = with_checksum(reply, meta.checksum.as_ref());
+                    }
+                    (0, meta.size)
+                }
             };
+            // A part or a range is partial content, even when it is the whole
+            // object (an object put whole is its own part 1). An empty part
+            // has no Content-Range to describe it, so it is a plain 200.
+            if (part.is_some() || read.range.is_some()) && len > 0 {
+                reply.status = 206;
+                reply = reply.header(
+                    "content-range",
+                    format!("bytes {first}-{}/{}", first + len - 1, meta.size),
+                );
+            }
             if is_head {
-                reply.head_length = Some(last - first);
+                reply.head_length = Some(len);
+            } else if read.range.is_none() {
+                reply.body = data; // the whole object, or the part the store read
             } else {
-                let range = usize::try_from(first).unwrap_or(usize::MAX)
-                    ..usize::try_from(last).unwrap_or(usize::MAX);
-                reply.body = data.get(range).map(<[u8]>::to_vec).unwrap_or_default();
+                let start = usize::try_from(first).unwrap_or(usize::MAX);
+                let end = usize::try_from(first + len).unwrap_or(usize::MAX);
+                reply.body = data.get(start..end).map(<[u8]>::to_vec).unwrap_or_default();
             }
             done(with_overrides(reply, &read))
         }

@@ -248,6 +248,31 @@ class Multipart(S3Test):
             with open(target, "rb") as f:
                 self.assertEqual(hashlib.sha256(f.read()).digest(), hashlib.sha256(data).digest())
 
+    def test_a_completed_upload_is_read_back_part_by_part(self):
+        first, second = os.urandom(5 * MIB), os.urandom(1000)
+        upload = self.s3.create_multipart_upload(Bucket=self.bucket, Key="mp")["UploadId"]
+        parts = []
+        for number, data in [(1, first), (2, second)]:
+            etag = self.s3.upload_part(Bucket=self.bucket, Key="mp", UploadId=upload,
+                                       PartNumber=number, Body=data)["ETag"]
+            parts.append({"PartNumber": number, "ETag": etag})
+        self.s3.complete_multipart_upload(Bucket=self.bucket, Key="mp", UploadId=upload,
+                                          MultipartUpload={"Parts": parts})
+        got = self.s3.get_object(Bucket=self.bucket, Key="mp", PartNumber=2)
+        self.assertEqual(got["Body"].read(), second)
+        self.assertEqual(got["ResponseMetadata"]["HTTPStatusCode"], 206)
+        self.assertEqual(got["ContentRange"], f"bytes {len(first)}-{len(first) + 999}/{len(first) + 1000}")
+        self.assertEqual(got["PartsCount"], 2)
+        head = self.s3.head_object(Bucket=self.bucket, Key="mp", PartNumber=2)
+        self.assertEqual((head["ContentLength"], head["PartsCount"]), (1000, 2))
+        self.assertEqual(self.s3.get_object(Bucket=self.bucket, Key="mp", PartNumber=1)["Body"].read(), first)
+        self.assertEqual(error_of(lambda: self.s3.get_object(Bucket=self.bucket, Key="mp", PartNumber=3)),
+                         ("InvalidPartNumber", 416))
+        # An object put whole is its own part 1, with no parts count.
+        self.s3.put_object(Bucket=self.bucket, Key="whole", Body=b"0123456789")
+        whole = self.s3.head_object(Bucket=self.bucket, Key="whole", PartNumber=1)
+        self.assertEqual((whole["ContentLength"], whole.get("PartsCount")), (10, None))
+
     def test_parts_are_listed_and_an_aborted_upload_is_gone(self):
         upload = self.s3.create_multipart_upload(Bucket=self.bucket, Key="mp")["UploadId"]
         self.s3.upload_part(Bucket=self.bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"a" * (5 * MIB))
