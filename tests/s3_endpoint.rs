@@ -448,6 +448,132 @@ fn multipart_uploads_complete_with_the_etag_of_the_parts_md5s() {
     );
 }
 
+/// Uploads `parts` to `/bkt/<key>` as one multipart upload and completes it.
+fn multipart_object(s3: &Endpoint, key: &str, parts: &[&[u8]]) {
+    let created = s3
+        .send("POST", &format!("/bkt/{key}?uploads"), &[], b"")
+        .text();
+    let id = created
+        .split_once("<UploadId>")
+        .and_then(|(_, rest)| rest.split_once("</UploadId>"))
+        .unwrap()
+        .0
+        .to_string();
+    let mut complete = String::from("<CompleteMultipartUpload>");
+    for (number, data) in (1..).zip(parts) {
+        let part = s3.put(
+            &format!("/bkt/{key}?partNumber={number}&uploadId={id}"),
+            data,
+        );
+        assert_eq!(part.status, 200, "{}", part.text());
+        complete.push_str(&format!(
+            "<Part><PartNumber>{number}</PartNumber><ETag>{}</ETag></Part>",
+            part.header("etag").unwrap()
+        ));
+    }
+    complete.push_str("</CompleteMultipartUpload>");
+    let target = format!("/bkt/{key}?uploadId={id}");
+    let done = s3.send("POST", &target, &[], complete.as_bytes());
+    assert_eq!(done.status, 200, "{}", done.text());
+}
+
+#[test]
+fn a_part_number_reads_that_part_of_a_multipart_object_as_partial_content() {
+    let s3 = Endpoint::open();
+    s3.put("/bkt", b"");
+    let first: Vec<u8> = (0..5 * 1024 * 1024).map(|i| (i % 251) as u8).collect();
+    let second = b"the second part".to_vec();
+    multipart_object(&s3, "big", &[&first, &second]);
+    let total = first.len() + second.len();
+    let etag = s3
+        .send("HEAD", "/bkt/big", &[], b"")
+        .header("etag")
+        .unwrap()
+        .to_string();
+
+    let one = s3.get("/bkt/big?partNumber=1");
+    assert_eq!(one.status, 206);
+    assert!(one.body == first, "part 1 has other bytes");
+    let range = format!("bytes 0-{}/{total}", first.len() - 1);
+    assert_eq!(one.header("content-range"), Some(range.as_str()));
+    assert_eq!(one.header("x-amz-mp-parts-count"), Some("2"));
+    // The object's ETag, not the part's.
+    assert_eq!(one.header("etag"), Some(etag.as_str()));
+
+    let two = s3.send("GET", "/bkt/big?partNumber=2", &[CHECKSUM_MODE], b"");
+    assert_eq!((two.status, two.body.as_slice()), (206, second.as_slice()));
+    let range = format!("bytes {}-{}/{total}", first.len(), total - 1);
+    assert_eq!(two.header("content-range"), Some(range.as_str()));
+    assert_eq!(two.header("x-amz-mp-parts-count"), Some("2"));
+    assert_eq!(two.header("x-amz-checksum-type"), None);
+
+    let head = s3.send("HEAD", "/bkt/big?partNumber=2", &[], b"");
+    assert_eq!(head.status, 206);
+    let length = second.len().to_string();
+    assert_eq!(head.header("content-length"), Some(length.as_str()));
+    assert_eq!(head.header("x-amz-mp-parts-count"), Some("2"));
+
+    let past = s3.get("/bkt/big?partNumber=3");
+    assert_eq!(
+        (past.status, past.code().as_str()),
+        (416, "InvalidPartNumber")
+    );
+    assert!(
+        past.text().contains("<ActualPartCount>2</ActualPartCount>"),
+        "{}",
+        past.text()
+    );
+    let head_past = s3.send("HEAD", "/bkt/big?partNumber=3", &[], b"");
+    assert_eq!(head_past.status, 416);
+    let both = s3.send(
+        "GET",
+        "/bkt/big?partNumber=1",
+        &[("range", "bytes=0-9")],
+        b"",
+    );
+    assert_eq!((both.status, both.code().as_str()), (400, "InvalidRequest"));
+    let zero = s3.get("/bkt/big?partNumber=0");
+    assert_eq!(
+        (zero.status, zero.code().as_str()),
+        (400, "InvalidArgument")
+    );
+    // Conditions hold for part reads as for whole ones.
+    let unchanged = s3.send(
+        "GET",
+        "/bkt/big?partNumber=2",
+        &[("if-none-match", &etag)],
+        b"",
+    );
+    assert_eq!(unchanged.status, 304);
+}
+
+#[test]
+fn part_number_1_of_an_object_put_whole_is_the_whole_object_as_partial_content() {
+    let s3 = Endpoint::open();
+    s3.put("/bkt", b"");
+    s3.put("/bkt/digits", b"0123456789");
+    let one = s3.get("/bkt/digits?partNumber=1");
+    assert_eq!((one.status, one.body.as_slice()), (206, &b"0123456789"[..]));
+    assert_eq!(one.header("content-range"), Some("bytes 0-9/10"));
+    // S3 sends a parts count only for multipart objects.
+    assert_eq!(one.header("x-amz-mp-parts-count"), None);
+    let head = s3.send("HEAD", "/bkt/digits?partNumber=1", &[], b"");
+    assert_eq!(
+        (head.status, head.header("content-length")),
+        (206, Some("10"))
+    );
+    let two = s3.get("/bkt/digits?partNumber=2");
+    assert_eq!(
+        (two.status, two.code().as_str()),
+        (416, "InvalidPartNumber")
+    );
+    // An empty object has no range to give: its one part is a plain 200.
+    s3.put("/bkt/empty", b"");
+    let empty = s3.get("/bkt/empty?partNumber=1");
+    assert_eq!((empty.status, empty.body.len()), (200, 0));
+    assert_eq!(empty.header("content-range"), None);
+}
+
 /// Signs a GET of `path` as SigV4 with `secret`, now.
 fn signed_get(s3: &Endpoint, path: &str, secret: &str) -> Response {
     let now = std::time::SystemTime::now()
@@ -618,6 +744,100 @@ fn captured_aws_chunked_uploads_store_the_bytes_boto3_was_given() {
         assert_eq!(put.status, 200, "{name}: {}", put.text());
         assert_eq!(s3.get(&format!("/bucket/{key}")).body, expected, "{name}");
     }
-    let crc = replay(&s3, "put_object_https_crc32");
-    assert!(crc.header("x-amz-checksum-crc32").is_some(), "{crc:?}");
+    // A trailer checksum is kept like a header one, for reads to return.
+    for (name, header) in [
+        ("put_object_https_crc32", "x-amz-checksum-crc32"),
+        ("put_object_https_crc32c", "x-amz-checksum-crc32c"),
+        ("put_object_https_crc64nvme", "x-amz-checksum-crc64nvme"),
+        ("put_object_https_sha1", "x-amz-checksum-sha1"),
+        ("put_object_https_sha256", "x-amz-checksum-sha256"),
+    ] {
+        let put = replay(&s3, name);
+        let sent = put
+            .header(header)
+            .unwrap_or_else(|| panic!("{name}: {put:?}"));
+        let get = s3.send("GET", "/bucket/hello.txt", &[CHECKSUM_MODE], b"");
+        assert_eq!(get.header(header), Some(sent), "{name}");
+    }
+}
+
+/// The header that asks for the stored checksum (boto3 sends it on every GetObject).
+const CHECKSUM_MODE: (&str, &str) = ("x-amz-checksum-mode", "ENABLED");
+
+#[test]
+fn a_checksum_put_with_an_object_comes_back_on_whole_object_reads_in_checksum_mode() {
+    let s3 = Endpoint::open();
+    s3.put("/bkt", b"");
+    // CRC32 of "meow", as boto3 computes it.
+    let crc = ("x-amz-checksum-crc32", "ihBq/g==");
+    let put = s3.send("PUT", "/bkt/cat", &[crc], b"meow");
+    assert_eq!(put.status, 200, "{}", put.text());
+    assert_eq!(put.header(crc.0), Some(crc.1));
+    assert_eq!(put.header("x-amz-checksum-type"), Some("FULL_OBJECT"));
+
+    let get = s3.send("GET", "/bkt/cat", &[CHECKSUM_MODE], b"");
+    assert_eq!((get.status, get.body.as_slice()), (200, &b"meow"[..]));
+    assert_eq!(get.header(crc.0), Some(crc.1));
+    assert_eq!(get.header("x-amz-checksum-type"), Some("FULL_OBJECT"));
+    let head = s3.send("HEAD", "/bkt/cat", &[CHECKSUM_MODE], b"");
+    assert_eq!((head.status, head.header(crc.0)), (200, Some(crc.1)));
+    assert_eq!(head.header("x-amz-checksum-type"), Some("FULL_OBJECT"));
+    // Not asked for, or not the whole object: no checksum, as on S3.
+    assert_eq!(s3.get("/bkt/cat").header(crc.0), None);
+    let range = s3.send(
+        "GET",
+        "/bkt/cat",
+        &[CHECKSUM_MODE, ("range", "bytes=0-1")],
+        b"",
+    );
+    assert_eq!((range.status, range.header(crc.0)), (206, None));
+    assert_eq!(range.header("x-amz-checksum-type"), None);
+
+    // Listings name the algorithm; a copy keeps the checksum.
+    let list = s3.get("/bkt?list-type=2");
+    assert!(
+        list.text()
+            .contains("<ChecksumAlgorithm>CRC32</ChecksumAlgorithm>"),
+        "{}",
+        list.text()
+    );
+    let copy = s3.send("PUT", "/bkt/copy", &[("x-amz-copy-source", "bkt/cat")], b"");
+    assert!(
+        copy.text()
+            .contains("<ChecksumCRC32>ihBq/g==</ChecksumCRC32>"),
+        "{}",
+        copy.text()
+    );
+    let copied = s3.send("GET", "/bkt/copy", &[CHECKSUM_MODE], b"");
+    assert_eq!(copied.header(crc.0), Some(crc.1));
+
+    // An object put without a checksum has none to return.
+    s3.put("/bkt/plain", b"meow");
+    let plain = s3.send("GET", "/bkt/plain", &[CHECKSUM_MODE], b"");
+    assert_eq!((plain.status, plain.header(crc.0)), (200, None));
+    assert!(
+        !s3.get("/bkt?list-type=2&prefix=plain")
+            .text()
+            .contains("ChecksumAlgorithm")
+    );
+}
+
+#[test]
+fn a_wrong_checksum_or_checksum_mode_is_refused_and_nothing_is_stored() {
+    let s3 = Endpoint::open();
+    s3.put("/bkt", b"");
+    let wrong = s3.send(
+        "PUT",
+        "/bkt/cat",
+        &[("x-amz-checksum-crc32", "AAAAAA==")],
+        b"meow",
+    );
+    assert_eq!((wrong.status, wrong.code().as_str()), (400, "BadDigest"));
+    assert_eq!(s3.get("/bkt/cat").status, 404);
+    s3.put("/bkt/cat", b"meow");
+    let mode = s3.send("GET", "/bkt/cat", &[("x-amz-checksum-mode", "YES")], b"");
+    assert_eq!(
+        (mode.status, mode.code().as_str()),
+        (400, "InvalidArgument")
+    );
 }

@@ -30,6 +30,7 @@ pub enum ErrorCode {
     InvalidBucketName,
     InvalidDigest,
     InvalidPart,
+    InvalidPartNumber,
     InvalidPartOrder,
     InvalidRange,
     InvalidRequest,
@@ -71,6 +72,7 @@ impl ErrorCode {
             InvalidBucketName => "InvalidBucketName",
             InvalidDigest => "InvalidDigest",
             InvalidPart => "InvalidPart",
+            InvalidPartNumber => "InvalidPartNumber",
             InvalidPartOrder => "InvalidPartOrder",
             InvalidRange => "InvalidRange",
             InvalidRequest => "InvalidRequest",
@@ -102,7 +104,7 @@ impl ErrorCode {
             BucketAlreadyExists | BucketAlreadyOwnedByYou | BucketNotEmpty => 409,
             MissingContentLength => 411,
             PreconditionFailed => 412,
-            InvalidRange => 416,
+            InvalidPartNumber | InvalidRange => 416,
             InternalError => 500,
             NotImplemented => 501,
             AuthorizationHeaderMalformed
@@ -158,6 +160,7 @@ impl ErrorCode {
             InvalidPart => {
                 "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."
             }
+            InvalidPartNumber => "The requested partnumber is not satisfiable",
             InvalidPartOrder => {
                 "The list of parts was not in ascending order. Parts must be ordered by part number."
             }

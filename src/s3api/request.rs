@@ -256,6 +256,9 @@ pub struct ReadOptions {
     pub conditions: Conditions,
     /// `?partNumber=`: read one part of a multipart object.
     pub part_number: Option<u32>,
+    /// `x-amz-checksum-mode: ENABLED`: answer with the checksum stored with
+    /// the object (whole-object reads only, as S3 does).
+    pub checksum_mode: bool,
     /// `?response-content-type=` and friends: headers to answer with, as
     /// presigned URLs use them.
     pub overrides: ResponseOverrides,
@@ -763,6 +766,13 @@ fn route_object(
             part_number_marker: query.number("part-number-marker", 0)?,
         }),
         "GET" | "HEAD" => {
+            // S3 refuses the pair even when the range would be ignored.
+            if query.has("partNumber") && headers.get("range").is_some() {
+                return Err(S3Error::with_message(
+                    ErrorCode::InvalidRequest,
+                    "Cannot specify both Range header and partNumber query parameter",
+                ));
+            }
             let read = ReadOptions {
                 range: headers.get("range").and_then(ByteRange::parse),
                 conditions: Conditions::from_headers(headers, ""),
@@ -771,6 +781,7 @@ fn route_object(
                 } else {
                     None
                 },
+                checksum_mode: checksum_mode(headers)?,
                 overrides: ResponseOverrides {
                     content_type: query.non_empty("response-content-type"),
                     content_language: query.non_empty("response-content-language"),
@@ -815,6 +826,20 @@ fn route_object(
         }),
         "POST" => Err(not_implemented("POST on an object")),
         _ => Err(method_not_allowed(method)),
+    }
+}
+
+/// `x-amz-checksum-mode`: `ENABLED` (any case) or absent.
+fn checksum_mode(headers: &Headers) -> Result<bool, S3Error> {
+    match headers.get("x-amz-checksum-mode").map(str::trim) {
+        None => Ok(false),
+        Some(mode) if mode.eq_ignore_ascii_case("ENABLED") => Ok(true),
+        Some(other) => Err(S3Error::with_message(
+            ErrorCode::InvalidArgument,
+            "x-amz-checksum-mode must be ENABLED",
+        )
+        .detail("ArgumentName", "x-amz-checksum-mode")
+        .detail("ArgumentValue", other)),
     }
 }
 
@@ -1351,12 +1376,9 @@ mod tests {
             ("If-None-Match", "\"abc\""),
             ("If-Modified-Since", "Fri, 02 Jan 2026 03:04:05 GMT"),
         ];
-        let Operation::GetObject { read, .. } = route_with(
-            "GET",
-            "/b/k?response-content-type=text%2Fhtml&partNumber=2",
-            &headers,
-        )
-        .unwrap() else {
+        let Operation::GetObject { read, .. } =
+            route_with("GET", "/b/k?response-content-type=text%2Fhtml", &headers).unwrap()
+        else {
             panic!()
         };
         assert_eq!(
@@ -1368,8 +1390,44 @@ mod tests {
         );
         assert_eq!(read.conditions.if_none_match.as_deref(), Some("\"abc\""));
         assert_eq!(read.conditions.if_modified_since, Some(1_767_323_045));
-        assert_eq!(read.part_number, Some(2));
+        assert_eq!(read.part_number, None);
         assert_eq!(read.overrides.content_type.as_deref(), Some("text/html"));
+        let Operation::HeadObject { read, .. } = op("HEAD", "/b/k?partNumber=2") else {
+            panic!()
+        };
+        assert_eq!((read.part_number, read.range), (Some(2), None));
+    }
+
+    #[test]
+    fn a_part_number_with_a_range_is_an_invalid_request() {
+        for range in ["bytes=0-4", "not a range"] {
+            let error = route_with("GET", "/b/k?partNumber=1", &[("Range", range)]).unwrap_err();
+            assert_eq!(
+                (error.code, error.status()),
+                (ErrorCode::InvalidRequest, 400)
+            );
+        }
+        assert_eq!(
+            code("GET", "/b/k?partNumber=0", &[]),
+            ErrorCode::InvalidArgument
+        );
+    }
+
+    #[test]
+    fn checksum_mode_is_enabled_or_absent() {
+        let mode = |value: &str| match route_with("HEAD", "/b/k", &[("x-amz-checksum-mode", value)])
+        {
+            Ok(Operation::HeadObject { read, .. }) => Ok(read.checksum_mode),
+            Ok(other) => panic!("{other:?}"),
+            Err(error) => Err(error.code),
+        };
+        assert_eq!(mode("ENABLED"), Ok(true));
+        assert_eq!(mode("enabled"), Ok(true));
+        assert_eq!(mode("DISABLED"), Err(ErrorCode::InvalidArgument));
+        let Operation::GetObject { read, .. } = op("GET", "/b/k") else {
+            panic!()
+        };
+        assert!(!read.checksum_mode);
     }
 
     #[test]

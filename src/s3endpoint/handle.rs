@@ -4,6 +4,7 @@
 use super::Service;
 use crate::activity::{Activity, RequestRecord};
 use crate::bindings::ObjectChange;
+use crate::s3api::checksum::Checksum;
 use crate::s3api::request::{
     self, ListVersion, MetadataDirective, ObjectMeta as RequestMeta, Operation, Precondition,
     ReadOptions,
@@ -222,37 +223,57 @@ fn change(event_name: &'static str, object: ObjectMeta) -> ObjectChange {
 fn from_state(error: state::S3Error) -> S3Error {
     use state::S3Error as E;
     let message = error.to_string();
-    let (code, detail): (ErrorCode, Option<(&'static str, String)>) = match error {
-        E::NoSuchBucket { bucket } => (ErrorCode::NoSuchBucket, Some(("BucketName", bucket))),
-        E::NoSuchKey { key, .. } => (ErrorCode::NoSuchKey, Some(("Key", key))),
-        E::NoSuchUpload { upload_id } => (ErrorCode::NoSuchUpload, Some(("UploadId", upload_id))),
-        E::BucketNotEmpty { bucket } => (ErrorCode::BucketNotEmpty, Some(("BucketName", bucket))),
+    let (code, details): (ErrorCode, Vec<(&'static str, String)>) = match error {
+        E::NoSuchBucket { bucket } => (ErrorCode::NoSuchBucket, vec![("BucketName", bucket)]),
+        E::NoSuchKey { key, .. } => (ErrorCode::NoSuchKey, vec![("Key", key)]),
+        E::NoSuchUpload { upload_id } => (ErrorCode::NoSuchUpload, vec![("UploadId", upload_id)]),
+        E::BucketNotEmpty { bucket } => (ErrorCode::BucketNotEmpty, vec![("BucketName", bucket)]),
         E::BucketAlreadyOwnedByYou { bucket } => (
             ErrorCode::BucketAlreadyOwnedByYou,
-            Some(("BucketName", bucket)),
+            vec![("BucketName", bucket)],
         ),
         E::InvalidBucketName { bucket, .. } => {
-            (ErrorCode::InvalidBucketName, Some(("BucketName", bucket)))
+            (ErrorCode::InvalidBucketName, vec![("BucketName", bucket)])
         }
-        E::KeyTooLongError { .. } => (ErrorCode::KeyTooLongError, None),
+        E::KeyTooLongError { .. } => (ErrorCode::KeyTooLongError, vec![]),
         E::InvalidRange { size } => (
             ErrorCode::InvalidRange,
-            Some(("ActualObjectSize", size.to_string())),
+            vec![("ActualObjectSize", size.to_string())],
         ),
-        E::PreconditionFailed => (ErrorCode::PreconditionFailed, None),
-        E::InvalidPart { .. } => (ErrorCode::InvalidPart, None),
-        E::InvalidPartOrder => (ErrorCode::InvalidPartOrder, None),
-        E::EntityTooSmall { .. } => (ErrorCode::EntityTooSmall, None),
-        E::EntityTooLarge { .. } => (ErrorCode::EntityTooLarge, None),
-        E::MetadataTooLarge { .. } => (ErrorCode::MetadataTooLarge, None),
-        E::InvalidArgument { .. } => (ErrorCode::InvalidArgument, None),
-        E::InvalidRequest { .. } => (ErrorCode::InvalidRequest, None),
-        E::Storage(_) => (ErrorCode::InternalError, None),
+        E::InvalidPartNumber {
+            part_number,
+            parts_count,
+        } => (
+            ErrorCode::InvalidPartNumber,
+            vec![
+                ("PartNumberRequested", part_number.to_string()),
+                ("ActualPartCount", parts_count.to_string()),
+            ],
+        ),
+        E::BadDigest { .. } => (ErrorCode::BadDigest, vec![]),
+        E::PreconditionFailed => (ErrorCode::PreconditionFailed, vec![]),
+        E::InvalidPart { .. } => (ErrorCode::InvalidPart, vec![]),
+        E::InvalidPartOrder => (ErrorCode::InvalidPartOrder, vec![]),
+        E::EntityTooSmall { .. } => (ErrorCode::EntityTooSmall, vec![]),
+        E::EntityTooLarge { .. } => (ErrorCode::EntityTooLarge, vec![]),
+        E::MetadataTooLarge { .. } => (ErrorCode::MetadataTooLarge, vec![]),
+        E::InvalidArgument { .. } => (ErrorCode::InvalidArgument, vec![]),
+        E::InvalidRequest { .. } => (ErrorCode::InvalidRequest, vec![]),
+        E::Storage(_) => (ErrorCode::InternalError, vec![]),
     };
-    let error = S3Error::with_message(code, message);
-    match detail {
-        Some((name, value)) => error.detail(name, value),
-        None => error,
+    details.into_iter().fold(
+        S3Error::with_message(code, message),
+        |error, (name, value)| error.detail(name, value),
+    )
+}
+
+/// The `x-amz-checksum-*` header of a whole object's checksum, with its type.
+fn with_checksum(reply: Reply, checksum: Option<&Checksum>) -> Reply {
+    match checksum {
+        Some(checksum) => reply
+            .header(checksum.algorithm.header_name(), checksum.value.clone())
+            .header("x-amz-checksum-type", "FULL_OBJECT"),
+        None => reply,
     }
 }
 
@@ -317,19 +338,6 @@ fn existing(state: &state::State, bucket: &str, key: &str) -> Result<Option<Obje
         Err(state::S3Error::NoSuchKey { .. }) => Ok(None),
         Err(error) => Err(from_state(error)),
     }
-}
-
-/// The span of an object to send for a read: `Some((first, last))` for a range.
-fn span(read: &ReadOptions, size: u64) -> Result<Option<(u64, u64)>, S3Error> {
-    if let Some(part) = read.part_number
-        && part != 1
-    {
-        return Err(S3Error::with_message(
-            ErrorCode::NotImplemented,
-            "wasmfaas serves ?partNumber= only as 1 (the whole object)",
-        ));
-    }
-    read.range.map(|range| range.resolve(size)).transpose()
 }
 
 fn with_overrides(mut reply: Reply, read: &ReadOptions) -> Reply {
@@ -439,7 +447,7 @@ fn perform(
                         size: o.size,
                         storage_class: None,
                         owner: show_owner.then(owner),
-                        checksum_algorithm: None,
+                        checksum_algorithm: o.checksum.map(|c| c.algorithm),
                     })
                     .collect(),
                 common_prefixes: page.common_prefixes,
@@ -530,15 +538,17 @@ fn perform(
                 check_write(&conditions, current.as_ref())?;
             }
             let written = state
-                .put_object(
+                .put_object_with_checksum(
                     &bucket,
                     &key,
                     &body.data,
                     &put_options(&meta, create_only),
+                    body.checksum.as_ref(),
                     now,
                 )
                 .map_err(s)?;
-            let reply = echo(Reply::new(200).header("etag", written.etag.clone()));
+            let reply = Reply::new(200).header("etag", written.etag.clone());
+            let reply = with_checksum(reply, written.checksum.as_ref());
             Ok((reply, vec![change("ObjectCreated:Put", written)]))
         }
         Operation::CopyObject {
@@ -565,8 +575,11 @@ fn perform(
             let written = state
                 .copy_object(&source.bucket, &source.key, &bucket, &key, &options, now)
                 .map_err(s)?;
-            let document =
-                xml::copy_object_result(&written.etag, written.last_modified_ns as i64, None);
+            let document = xml::copy_object_result(
+                &written.etag,
+                written.last_modified_ns as i64,
+                written.checksum.as_ref(),
+            );
             Ok((
                 Reply::xml(document),
                 vec![change("ObjectCreated:Copy", written)],
@@ -574,32 +587,68 @@ fn perform(
         }
         Operation::GetObject { bucket, key, read }
         | Operation::HeadObject { bucket, key, read } => {
-            let (meta, data) = if is_head {
-                (state.head_object(&bucket, &key).map_err(s)?, Vec::new())
-            } else {
-                state.get_object(&bucket, &key, None).map_err(s)?
+            // `?partNumber=N`: the store finds the part; its bytes are the
+            // body, as a range of the object.
+            let (meta, part, data) = match (read.part_number, is_head) {
+                (Some(n), true) => {
+                    let (meta, part) = state.head_object_part(&bucket, &key, n).map_err(s)?;
+                    (meta, Some(part), Vec::new())
+                }
+                (Some(n), false) => {
+                    let (meta, part, data) = state.get_object_part(&bucket, &key, n).map_err(s)?;
+                    (meta, Some(part), data)
+                }
+                (None, true) => (
+                    state.head_object(&bucket, &key).map_err(s)?,
+                    None,
+                    Vec::new(),
+                ),
+                (None, false) => {
+                    let (meta, data) = state.get_object(&bucket, &key, None).map_err(s)?;
+                    (meta, None, data)
+                }
             };
             if let Some(reply) = check_read(&read, &meta)? {
                 return done(reply);
             }
             let mut reply = with_object_headers(Reply::new(200), &meta);
-            let (first, last) = match span(&read, meta.size)? {
-                Some((first, last)) => {
-                    reply.status = 206;
-                    reply = reply.header(
-                        "content-range",
-                        format!("bytes {first}-{last}/{}", meta.size),
-                    );
-                    (first, last + 1)
+            let (first, len) = match (part, read.range) {
+                (Some(part), _) => {
+                    if let Some(count) = part.parts_count {
+                        reply = reply.header("x-amz-mp-parts-count", count.to_string());
+                    }
+                    (part.offset, part.size)
                 }
-                None => (0, meta.size),
+                (None, Some(range)) => {
+                    let (first, last) = range.resolve(meta.size)?;
+                    (first, last - first + 1)
+                }
+                (None, None) => {
+                    // S3 returns the checksum only with the whole object.
+                    if read.checksum_mode {
+                        reply = with_checksum(reply, meta.checksum.as_ref());
+                    }
+                    (0, meta.size)
+                }
             };
+            // A part or a range is partial content, even when it is the whole
+            // object (an object put whole is its own part 1). An empty part
+            // has no Content-Range to describe it, so it is a plain 200.
+            if (part.is_some() || read.range.is_some()) && len > 0 {
+                reply.status = 206;
+                reply = reply.header(
+                    "content-range",
+                    format!("bytes {first}-{}/{}", first + len - 1, meta.size),
+                );
+            }
             if is_head {
-                reply.head_length = Some(last - first);
+                reply.head_length = Some(len);
+            } else if read.range.is_none() {
+                reply.body = data; // the whole object, or the part the store read
             } else {
-                let range = usize::try_from(first).unwrap_or(usize::MAX)
-                    ..usize::try_from(last).unwrap_or(usize::MAX);
-                reply.body = data.get(range).map(<[u8]>::to_vec).unwrap_or_default();
+                let start = usize::try_from(first).unwrap_or(usize::MAX);
+                let end = usize::try_from(first + len).unwrap_or(usize::MAX);
+                reply.body = data.get(start..end).map(<[u8]>::to_vec).unwrap_or_default();
             }
             done(with_overrides(reply, &read))
         }

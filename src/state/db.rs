@@ -35,7 +35,7 @@ const IDLE_READERS: usize = 8;
 /// One function per schema version: `MIGRATIONS[i]` takes a database from
 /// `user_version` `i` to `i + 1`. Append, never edit: a released migration has
 /// already run on users' files.
-const MIGRATIONS: &[fn(&Transaction) -> rusqlite::Result<()>] = &[schema_v1];
+const MIGRATIONS: &[fn(&Transaction) -> rusqlite::Result<()>] = &[schema_v1, schema_v2];
 
 /// The schema version this build writes.
 pub(super) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -107,6 +107,47 @@ fn schema_v1(tx: &Transaction) -> rusqlite::Result<()> {
         ",
     )?;
     tx.pragma_update(None, "application_id", APPLICATION_ID)
+}
+
+/// Objects keep the checksum a client sent with them and, for a multipart
+/// upload, the sizes of its parts.
+///
+/// # Dev. Note: why the table is rebuilt rather than altered
+/// `ALTER TABLE ... ADD COLUMN` appends a column after `body`, and SQLite
+/// reads a column by walking the row up to it: every listing and HEAD would
+/// then page through the inline body (up to 64 KiB, sixteen overflow pages)
+/// to reach the checksum. Rebuilding puts the new columns before `body`, as
+/// SQLite's documented "make other kinds of table schema changes" procedure
+/// does (new table, copy, drop, rename; nothing references `objects`).
+fn schema_v2(tx: &Transaction) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "
+        CREATE TABLE objects_v2 (
+            bucket             TEXT NOT NULL REFERENCES buckets (name),
+            key                TEXT NOT NULL,
+            size               INTEGER NOT NULL,
+            etag               TEXT NOT NULL,
+            content_type       TEXT NOT NULL,
+            user_metadata      TEXT NOT NULL,
+            last_modified_ns   INTEGER NOT NULL,
+            sequencer          INTEGER NOT NULL,
+            checksum_algorithm TEXT,     -- CRC32, CRC32C, CRC64NVME, SHA1, SHA256; NULL: none
+            checksum_value     TEXT,     -- base64 of the whole object's digest
+            part_sizes         TEXT,     -- JSON array of part sizes; NULL: not multipart
+            body               BLOB,
+            body_file          TEXT,
+            PRIMARY KEY (bucket, key),
+            CHECK ((checksum_algorithm IS NULL) = (checksum_value IS NULL))
+        );
+        INSERT INTO objects_v2 (bucket, key, size, etag, content_type, user_metadata,
+                                last_modified_ns, sequencer, body, body_file)
+            SELECT bucket, key, size, etag, content_type, user_metadata,
+                   last_modified_ns, sequencer, body, body_file
+            FROM objects;
+        DROP TABLE objects;
+        ALTER TABLE objects_v2 RENAME TO objects;
+        ",
+    )
 }
 
 /// The connections of one open state.
@@ -225,6 +266,18 @@ fn open_reader(path: &Path) -> Result<Connection, StateError> {
     // any write through it an error.
     conn.pragma_update(None, "query_only", true)?;
     Ok(conn)
+}
+
+/// Writes the schema of an older `version` into an empty database, exactly as
+/// that release did, so tests can check what migrating its files does.
+#[cfg(test)]
+pub(super) fn create_schema_at(conn: &mut Connection, version: i64) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    for migration in &MIGRATIONS[..version as usize] {
+        migration(&tx)?;
+    }
+    tx.pragma_update(None, "user_version", version)?;
+    tx.commit()
 }
 
 /// Brings the schema to [`SCHEMA_VERSION`], refusing files this build cannot read.

@@ -163,6 +163,12 @@ pub enum S3Error {
     #[error("the requested range is not satisfiable for an object of {size} bytes")]
     InvalidRange { size: u64 },
 
+    #[error("part {part_number} is not satisfiable: the object has {parts_count} part(s)")]
+    InvalidPartNumber { part_number: u32, parts_count: u32 },
+
+    #[error("the {algorithm} checksum given is not the checksum of the body")]
+    BadDigest { algorithm: &'static str },
+
     #[error("a precondition failed: the object already exists (If-None-Match: *)")]
     PreconditionFailed,
 
@@ -216,6 +222,8 @@ impl S3Error {
             S3Error::InvalidBucketName { .. } => "InvalidBucketName",
             S3Error::KeyTooLongError { .. } => "KeyTooLongError",
             S3Error::InvalidRange { .. } => "InvalidRange",
+            S3Error::BadDigest { .. } => "BadDigest",
+            S3Error::InvalidPartNumber { .. } => "InvalidPartNumber",
             S3Error::PreconditionFailed => "PreconditionFailed",
             S3Error::InvalidPart { .. } => "InvalidPart",
             S3Error::InvalidPartOrder => "InvalidPartOrder",
@@ -235,10 +243,11 @@ impl S3Error {
             | S3Error::NoSuchKey { .. }
             | S3Error::NoSuchUpload { .. } => 404,
             S3Error::BucketNotEmpty { .. } | S3Error::BucketAlreadyOwnedByYou { .. } => 409,
-            S3Error::InvalidRange { .. } => 416,
+            S3Error::InvalidRange { .. } | S3Error::InvalidPartNumber { .. } => 416,
             S3Error::PreconditionFailed => 412,
             S3Error::InvalidBucketName { .. }
             | S3Error::KeyTooLongError { .. }
+            | S3Error::BadDigest { .. }
             | S3Error::InvalidPart { .. }
             | S3Error::InvalidPartOrder
             | S3Error::EntityTooSmall { .. }

@@ -37,7 +37,9 @@ pub use error::{KvError, S3Error, StateError};
 pub use kv::{KvEntry, KvKey, KvListRequest, KvPage, KvPutOptions};
 pub use multipart::UploadInfo;
 pub use range::ByteRange;
-pub use s3::{BucketInfo, CopyOptions, ListPage, ListRequest, ObjectMeta, PartInfo, PutOptions};
+pub use s3::{
+    BucketInfo, CopyOptions, ListPage, ListRequest, ObjectMeta, PartInfo, PartRange, PutOptions,
+};
 
 use base64::Engine as _;
 use blobs::{Blobs, Prepared, ReadError};

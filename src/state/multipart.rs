@@ -282,6 +282,9 @@ impl State {
             })?;
             let etag = multipart_etag(&found)?;
             let size = body.len();
+            // Kept so a read of `?partNumber=N` can find part N's bytes.
+            let sizes: Vec<String> = found.iter().map(|p| p.size.to_string()).collect();
+            let part_sizes = format!("[{}]", sizes.join(","));
             let committed = self.write(|tx| {
                 find_upload(tx, bucket, key, upload_id)?;
                 if listed_parts(tx, upload_id, parts)? != found {
@@ -294,6 +297,9 @@ impl State {
                     etag: etag.clone(),
                     content_type: upload.content_type.clone(),
                     user_metadata: upload.user_metadata.clone(),
+                    // S3 combines part checksums into a composite one; not emulated.
+                    checksum: None,
+                    part_sizes: Some(part_sizes.clone()),
                     if_none_match_any: upload.if_none_match_any,
                     now_ns,
                 };

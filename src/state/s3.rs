@@ -6,11 +6,12 @@ use super::blobs::{ReadError, Stored, hex, md5};
 use super::error::{S3Error, StateError};
 use super::limits::{
     S3_DEFAULT_CONTENT_TYPE as DEFAULT_CONTENT_TYPE, S3_MAX_KEY_BYTES as MAX_KEY_BYTES,
-    S3_MAX_LIST_KEYS as MAX_LIST_KEYS, S3_MAX_PUT_BYTES as MAX_PUT_BYTES,
-    S3_MAX_USER_METADATA_BYTES as MAX_USER_METADATA_BYTES,
+    S3_MAX_LIST_KEYS as MAX_LIST_KEYS, S3_MAX_PART_NUMBER as MAX_PART_NUMBER,
+    S3_MAX_PUT_BYTES as MAX_PUT_BYTES, S3_MAX_USER_METADATA_BYTES as MAX_USER_METADATA_BYTES,
 };
 use super::range::ByteRange;
 use super::{State, Tx, decode_token, encode_token, from_sql, to_sql};
+use crate::s3api::checksum::{Checksum, ChecksumAlgorithm};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::collections::BTreeMap;
 
@@ -48,6 +49,10 @@ pub struct ObjectMeta {
     /// 16 uppercase hex digits, increasing with every write and delete, as the
     /// `sequencer` of S3 event notifications (compare as strings).
     pub sequencer: String,
+    /// The whole object's checksum, as the client sent it with the upload
+    /// (S3's `FULL_OBJECT` type); `None` when it sent none, and for objects
+    /// written through the bindings or by a multipart upload.
+    pub checksum: Option<Checksum>,
 }
 
 /// One page request of [`State::list_objects`] (ListObjectsV2, or V1 with `marker`).
@@ -89,6 +94,19 @@ pub struct ListPage {
     pub next_continuation_token: Option<String>,
     /// V1: set, as S3 does, only when truncated and a delimiter was given.
     pub next_marker: Option<String>,
+}
+
+/// Where one part of an object lies, for reads of `?partNumber=N`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartRange {
+    /// The part's first byte in the object.
+    pub offset: u64,
+    /// Bytes in the part.
+    pub size: u64,
+    /// How many parts the object has, if a multipart upload made it (S3's
+    /// `x-amz-mp-parts-count`); `None` for an object put whole, whose one
+    /// part is itself.
+    pub parts_count: Option<u32>,
 }
 
 /// A bucket.
@@ -195,14 +213,25 @@ pub(super) fn check_body_size(size: u64) -> Result<(), S3Error> {
 }
 
 /// The columns [`meta_from_row`] reads, in order.
-const META_COLUMNS: &str =
-    "bucket, key, size, etag, content_type, user_metadata, last_modified_ns, sequencer";
+const META_COLUMNS: &str = "bucket, key, size, etag, content_type, user_metadata, \
+                            last_modified_ns, sequencer, checksum_algorithm, checksum_value";
+/// How many columns [`META_COLUMNS`] names: the index of the next one selected.
+const META_LEN: usize = 10;
 
 fn meta_from_row(row: &Row) -> rusqlite::Result<ObjectMeta> {
+    let corrupt = |column: usize, e: Box<dyn std::error::Error + Send + Sync>| {
+        rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, e)
+    };
     let metadata: String = row.get(5)?;
-    let user_metadata = serde_json::from_str(&metadata).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, Box::new(e))
-    })?;
+    let user_metadata = serde_json::from_str(&metadata).map_err(|e| corrupt(5, Box::new(e)))?;
+    let checksum = match (row.get::<_, Option<String>>(8)?, row.get(9)?) {
+        (Some(name), Some(value)) => {
+            let algorithm = ChecksumAlgorithm::from_name(&name)
+                .ok_or_else(|| corrupt(8, format!("unknown checksum algorithm {name:?}").into()))?;
+            Some(Checksum { algorithm, value })
+        }
+        _ => None,
+    };
     Ok(ObjectMeta {
         bucket: row.get(0)?,
         key: row.get(1)?,
@@ -212,6 +241,7 @@ fn meta_from_row(row: &Row) -> rusqlite::Result<ObjectMeta> {
         user_metadata,
         last_modified_ns: from_sql(row.get(6)?),
         sequencer: sequencer(row.get(7)?),
+        checksum,
     })
 }
 
@@ -258,6 +288,10 @@ pub(super) struct NewObject<'a> {
     pub content_type: String,
     /// JSON object text.
     pub user_metadata: String,
+    /// Verified against the body by the caller.
+    pub checksum: Option<&'a Checksum>,
+    /// JSON array of the part sizes, for a multipart object.
+    pub part_sizes: Option<String>,
     pub if_none_match_any: bool,
     pub now_ns: u64,
 }
@@ -281,12 +315,15 @@ pub(super) fn store_object(
     let (inline, file) = body.columns();
     let mut stmt = tx.prepare_cached(&format!(
         "INSERT INTO objects (bucket, key, size, etag, content_type, user_metadata,
-                              last_modified_ns, sequencer, body, body_file)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                              last_modified_ns, sequencer, checksum_algorithm, checksum_value,
+                              part_sizes, body, body_file)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT (bucket, key) DO UPDATE SET
              size = excluded.size, etag = excluded.etag, content_type = excluded.content_type,
              user_metadata = excluded.user_metadata, last_modified_ns = excluded.last_modified_ns,
-             sequencer = excluded.sequencer, body = excluded.body, body_file = excluded.body_file
+             sequencer = excluded.sequencer, checksum_algorithm = excluded.checksum_algorithm,
+             checksum_value = excluded.checksum_value, part_sizes = excluded.part_sizes,
+             body = excluded.body, body_file = excluded.body_file
          RETURNING {META_COLUMNS}"
     ))?;
     let meta = stmt.query_row(
@@ -299,6 +336,9 @@ pub(super) fn store_object(
             object.user_metadata,
             to_sql(object.now_ns),
             seq,
+            object.checksum.map(|c| c.algorithm.name()),
+            object.checksum.map(|c| c.value.as_str()),
+            object.part_sizes,
             inline,
             file
         ],
@@ -436,9 +476,39 @@ impl State {
         options: &PutOptions,
         now_ns: u64,
     ) -> Result<ObjectMeta, S3Error> {
+        self.put_object_with_checksum(bucket, key, body, options, None, now_ns)
+    }
+
+    /// As [`State::put_object`], and keeps `checksum` (the `x-amz-checksum-*`
+    /// of an upload) with the object, for reads to return as S3 does.
+    ///
+    /// # Errors
+    /// As [`State::put_object`]; [`S3Error::BadDigest`] when `checksum` is
+    /// not the checksum of `body`: the store never keeps a wrong one.
+    pub fn put_object_with_checksum(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: &[u8],
+        options: &PutOptions,
+        checksum: Option<&Checksum>,
+        now_ns: u64,
+    ) -> Result<ObjectMeta, S3Error> {
         validate_key(key)?;
         check_body_size(body.len() as u64)?;
         let (content_type, user_metadata) = resolve_put_options(options)?;
+        // Kept as computed here, so the stored value is the canonical base64
+        // of the digest whatever spelling the client used.
+        let checksum = match checksum {
+            Some(given) => {
+                let computed = Checksum::of(given.algorithm, body);
+                given.verify(&computed).map_err(|_| S3Error::BadDigest {
+                    algorithm: given.algorithm.name(),
+                })?;
+                Some(computed)
+            }
+            None => None,
+        };
         let etag = hex(&md5(body));
         let prepared = self.inner.blobs.prepare(body)?;
         self.write(|tx| {
@@ -450,6 +520,8 @@ impl State {
                 etag,
                 content_type,
                 user_metadata,
+                checksum: checksum.as_ref(),
+                part_sizes: None,
                 if_none_match_any: options.if_none_match_any,
                 now_ns,
             };
@@ -469,7 +541,7 @@ impl State {
     ) -> Result<(ObjectMeta, Vec<u8>), S3Error> {
         validate_key(key)?;
         self.read_retrying(|conn| {
-            let (meta, stored) = find_object(conn, bucket, key)?;
+            let Found { meta, stored, .. } = find_object(conn, bucket, key)?;
             let span = match range {
                 Some(range) => Some(range.resolve(meta.size)?),
                 None => None,
@@ -479,6 +551,66 @@ impl State {
                 .blobs
                 .read(&stored, span)
                 .map(|bytes| (meta, bytes)))
+        })
+    }
+
+    /// The object's metadata and the bytes of its part `part_number` (S3's
+    /// `GetObject?partNumber=N`). An object put whole has one part: itself.
+    ///
+    /// # Errors
+    /// [`S3Error::NoSuchBucket`], [`S3Error::NoSuchKey`],
+    /// [`S3Error::InvalidPartNumber`] past the last part,
+    /// [`S3Error::InvalidArgument`] outside 1..=10000, and
+    /// [`S3Error::InvalidRequest`] for a multipart object whose part sizes
+    /// were not recorded (completed before state schema version 2).
+    pub fn get_object_part(
+        &self,
+        bucket: &str,
+        key: &str,
+        part_number: u32,
+    ) -> Result<(ObjectMeta, PartRange, Vec<u8>), S3Error> {
+        validate_key(key)?;
+        self.read_retrying(|conn| {
+            let found = find_object(conn, bucket, key)?;
+            let part = locate_part(&found.meta, found.part_sizes.as_deref(), part_number)?;
+            if part.size == 0 {
+                return Ok(Ok((found.meta, part, Vec::new())));
+            }
+            let span = (part.offset, part.offset + part.size - 1);
+            Ok(self
+                .inner
+                .blobs
+                .read(&found.stored, Some(span))
+                .map(|bytes| (found.meta, part, bytes)))
+        })
+    }
+
+    /// The object's metadata and where its part `part_number` lies (S3's
+    /// `HeadObject?partNumber=N`).
+    ///
+    /// # Errors
+    /// As [`State::get_object_part`].
+    pub fn head_object_part(
+        &self,
+        bucket: &str,
+        key: &str,
+        part_number: u32,
+    ) -> Result<(ObjectMeta, PartRange), S3Error> {
+        validate_key(key)?;
+        self.inner.db.read(|conn| {
+            let row = conn
+                .prepare_cached(&format!(
+                    "SELECT {META_COLUMNS}, part_sizes FROM objects WHERE bucket = ?1 AND key = ?2"
+                ))?
+                .query_row(params![bucket, key], |r| {
+                    Ok((meta_from_row(r)?, r.get::<_, Option<String>>(META_LEN)?))
+                })
+                .optional()?;
+            let Some((meta, part_sizes)) = row else {
+                return Err(missing(conn, bucket, key)?);
+            };
+            let part = locate_part(&meta, part_sizes.as_deref(), part_number)?;
+            Ok((meta, part))
         })
     }
 
@@ -515,7 +647,7 @@ impl State {
                 .prepare_cached(&format!(
                     "DELETE FROM objects WHERE bucket = ?1 AND key = ?2 RETURNING {META_COLUMNS}, body_file"
                 ))?
-                .query_row(params![bucket, key], |r| Ok((meta_from_row(r)?, r.get::<_, Option<String>>(8)?)))
+                .query_row(params![bucket, key], |r| Ok((meta_from_row(r)?, r.get::<_, Option<String>>(META_LEN)?)))
                 .optional()?;
             let Some((mut meta, file)) = deleted else {
                 return Ok(None);
@@ -526,7 +658,8 @@ impl State {
         })
     }
 
-    /// Copies an object (server-side). The copy keeps the source's ETag.
+    /// Copies an object (server-side). The copy keeps the source's ETag,
+    /// checksum and part layout: its bytes are the same.
     ///
     /// # Errors
     /// [`S3Error::NoSuchBucket`] (either bucket), [`S3Error::NoSuchKey`] (the
@@ -550,13 +683,13 @@ impl State {
                     .into(),
             });
         }
-        let (src, body) = self.read_retrying(|conn| -> Result<_, S3Error> {
-            let (meta, stored) = find_object(conn, src_bucket, src_key)?;
+        let (src, part_sizes, body) = self.read_retrying(|conn| -> Result<_, S3Error> {
+            let found = find_object(conn, src_bucket, src_key)?;
             Ok(self
                 .inner
                 .blobs
-                .prepare_copy(&stored, meta.size)
-                .map(|body| (meta, body)))
+                .prepare_copy(&found.stored, found.meta.size)
+                .map(|body| (found.meta, found.part_sizes, body)))
         })?;
         let (content_type, user_metadata, if_none_match_any) = match &options.replace_metadata {
             Some(replace) => {
@@ -580,6 +713,8 @@ impl State {
                 etag: src.etag.trim_matches('"').to_owned(),
                 content_type,
                 user_metadata,
+                checksum: src.checksum.as_ref(),
+                part_sizes: part_sizes.clone(),
                 if_none_match_any,
                 now_ns,
             };
@@ -675,28 +810,116 @@ impl State {
     }
 }
 
-/// The object's metadata and stored body, or why there is none.
-fn find_object(
-    conn: &Connection,
-    bucket: &str,
-    key: &str,
-) -> Result<(ObjectMeta, Stored), S3Error> {
+/// An object as read for its body.
+struct Found {
+    meta: ObjectMeta,
+    /// The `part_sizes` column: JSON array of part sizes, for a multipart object.
+    part_sizes: Option<String>,
+    stored: Stored,
+}
+
+/// The object's row, or why there is none.
+fn find_object(conn: &Connection, bucket: &str, key: &str) -> Result<Found, S3Error> {
     let found = conn
         .prepare_cached(&format!(
-            "SELECT {META_COLUMNS}, body, body_file FROM objects WHERE bucket = ?1 AND key = ?2"
+            "SELECT {META_COLUMNS}, part_sizes, body, body_file FROM objects
+             WHERE bucket = ?1 AND key = ?2"
         ))?
         .query_row(params![bucket, key], |r| {
             Ok((
                 meta_from_row(r)?,
-                r.get::<_, Option<Vec<u8>>>(8)?,
-                r.get::<_, Option<String>>(9)?,
+                r.get::<_, Option<String>>(META_LEN)?,
+                r.get::<_, Option<Vec<u8>>>(META_LEN + 1)?,
+                r.get::<_, Option<String>>(META_LEN + 2)?,
             ))
         })
         .optional()?;
     match found {
-        Some((meta, inline, file)) => Ok((meta, Stored::from_columns(inline, file)?)),
+        Some((meta, part_sizes, inline, file)) => Ok(Found {
+            meta,
+            part_sizes,
+            stored: Stored::from_columns(inline, file)?,
+        }),
         None => Err(missing(conn, bucket, key)?),
     }
+}
+
+/// Finds part `part_number` of an object from its `part_sizes` column.
+///
+/// Parts are counted in the object's order, 1 to `parts_count`, whatever
+/// numbers they were uploaded under (MinIO does the same; S3 documents no
+/// rule for completed uploads that skipped numbers).
+fn locate_part(
+    meta: &ObjectMeta,
+    part_sizes: Option<&str>,
+    part_number: u32,
+) -> Result<PartRange, S3Error> {
+    if !(1..=MAX_PART_NUMBER).contains(&part_number) {
+        return Err(S3Error::InvalidArgument {
+            message: format!(
+                "part number {part_number} is out of range: it must be an integer between 1 and \
+                 {MAX_PART_NUMBER}, inclusive"
+            ),
+        });
+    }
+    let Some(json) = part_sizes else {
+        // A multipart ETag (`"…-N"`) without a layout: completed before
+        // schema version 2 kept one.
+        let etag = meta.etag.trim_matches('"');
+        let multipart = etag
+            .rsplit_once('-')
+            .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if multipart {
+            return Err(S3Error::InvalidRequest {
+                message: format!(
+                    "the part sizes of {:?} were not recorded (a wasmfaas older than state \
+                     schema version 2 completed its upload); read it whole or by Range",
+                    meta.key
+                ),
+            });
+        }
+        return match part_number {
+            1 => Ok(PartRange {
+                offset: 0,
+                size: meta.size,
+                parts_count: None,
+            }),
+            _ => Err(S3Error::InvalidPartNumber {
+                part_number,
+                parts_count: 1,
+            }),
+        };
+    };
+    let corrupt = |detail: String| S3Error::Storage(StateError::Corrupt { detail });
+    let sizes: Vec<u64> = serde_json::from_str(json).map_err(|e| {
+        corrupt(format!(
+            "the part sizes of {:?} are not a JSON array of sizes: {e}",
+            meta.key
+        ))
+    })?;
+    let total = sizes
+        .iter()
+        .try_fold(0u64, |sum, size| sum.checked_add(*size));
+    if total != Some(meta.size) || sizes.is_empty() {
+        return Err(corrupt(format!(
+            "the part sizes of {:?} do not add up to its size, {} bytes",
+            meta.key, meta.size
+        )));
+    }
+    let parts_count = u32::try_from(sizes.len()).unwrap_or(u32::MAX);
+    let index = (part_number - 1) as usize;
+    let Some(&size) = sizes.get(index) else {
+        return Err(S3Error::InvalidPartNumber {
+            part_number,
+            parts_count,
+        });
+    };
+    Ok(PartRange {
+        // Cannot overflow: the whole sum fit.
+        offset: sizes[..index].iter().sum(),
+        size,
+        parts_count: Some(parts_count),
+    })
 }
 
 /// NoSuchBucket or NoSuchKey, whichever is true.

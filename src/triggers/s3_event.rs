@@ -80,6 +80,7 @@ mod tests {
                 user_metadata: Default::default(),
                 last_modified_ns: 0,
                 sequencer: "0000000000000007".into(),
+                checksum: None,
             },
             at_ns: 1_700_000_000_123_000_000,
         }

@@ -14,6 +14,7 @@ supported", SigV4, path-style because the endpoint is an IP address), since
 that is what users run. Every test makes its own bucket and removes it.
 """
 
+import base64
 import datetime
 import hashlib
 import os
@@ -24,6 +25,7 @@ import unittest
 import urllib.error
 import urllib.request
 import uuid
+import zlib
 
 import boto3
 from boto3.s3.transfer import TransferConfig
@@ -117,6 +119,38 @@ class Objects(S3Test):
         self.assertEqual(got["ContentLength"], len(body))
         head = self.s3.head_object(Bucket=self.bucket, Key="dir/data.bin")
         self.assertEqual(head["ETag"], put["ETag"])
+
+    def test_the_checksum_of_a_default_put_comes_back_on_get_and_head(self):
+        body = os.urandom(100_000)
+        put = self.s3.put_object(Bucket=self.bucket, Key="k", Body=body)
+        # boto3 >= 1.36 sends a CRC32 by default; check it independently.
+        crc32 = base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode()
+        self.assertEqual(put["ChecksumCRC32"], crc32)
+        got = self.s3.get_object(Bucket=self.bucket, Key="k", ChecksumMode="ENABLED")
+        # boto3 checks the body against the returned checksum as it reads it,
+        # so a wrong stored value fails here.
+        self.assertEqual(got["Body"].read(), body)
+        self.assertEqual(got["ChecksumCRC32"], put["ChecksumCRC32"])
+        self.assertEqual(got["ChecksumType"], "FULL_OBJECT")
+        head = self.s3.head_object(Bucket=self.bucket, Key="k", ChecksumMode="ENABLED")
+        self.assertEqual(head["ChecksumCRC32"], put["ChecksumCRC32"])
+        self.assertEqual(head["ContentLength"], len(body))
+        listed = self.s3.list_objects_v2(Bucket=self.bucket)["Contents"][0]
+        self.assertEqual(listed["ChecksumAlgorithm"], ["CRC32"])
+        # A ranged read has no whole-object checksum to return.
+        part = self.s3.get_object(Bucket=self.bucket, Key="k", Range="bytes=0-9", ChecksumMode="ENABLED")
+        self.assertEqual(part["Body"].read(), body[:10])
+        self.assertNotIn("ChecksumCRC32", part)
+
+    def test_a_sha256_checksum_is_kept_and_a_copy_keeps_it(self):
+        body = b"checksummed " * 1000
+        sha256 = base64.b64encode(hashlib.sha256(body).digest()).decode()
+        self.s3.put_object(Bucket=self.bucket, Key="src", Body=body, ChecksumAlgorithm="SHA256")
+        self.s3.copy_object(Bucket=self.bucket, Key="copy", CopySource={"Bucket": self.bucket, "Key": "src"})
+        for key in ["src", "copy"]:
+            got = self.s3.get_object(Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
+            self.assertEqual(got["Body"].read(), body, key)
+            self.assertEqual(got["ChecksumSHA256"], sha256, key)
 
     def test_keys_with_spaces_unicode_and_reserved_characters_round_trip(self):
         for key in ["a b", "café ☺/x", "a+b=c&d?e#f", "semi;colon", "dir//double/", "%41", "tilde~"]:
@@ -213,6 +247,31 @@ class Multipart(S3Test):
             self.s3.download_file(self.bucket, "big.bin", target, Config=config)
             with open(target, "rb") as f:
                 self.assertEqual(hashlib.sha256(f.read()).digest(), hashlib.sha256(data).digest())
+
+    def test_a_completed_upload_is_read_back_part_by_part(self):
+        first, second = os.urandom(5 * MIB), os.urandom(1000)
+        upload = self.s3.create_multipart_upload(Bucket=self.bucket, Key="mp")["UploadId"]
+        parts = []
+        for number, data in [(1, first), (2, second)]:
+            etag = self.s3.upload_part(Bucket=self.bucket, Key="mp", UploadId=upload,
+                                       PartNumber=number, Body=data)["ETag"]
+            parts.append({"PartNumber": number, "ETag": etag})
+        self.s3.complete_multipart_upload(Bucket=self.bucket, Key="mp", UploadId=upload,
+                                          MultipartUpload={"Parts": parts})
+        got = self.s3.get_object(Bucket=self.bucket, Key="mp", PartNumber=2)
+        self.assertEqual(got["Body"].read(), second)
+        self.assertEqual(got["ResponseMetadata"]["HTTPStatusCode"], 206)
+        self.assertEqual(got["ContentRange"], f"bytes {len(first)}-{len(first) + 999}/{len(first) + 1000}")
+        self.assertEqual(got["PartsCount"], 2)
+        head = self.s3.head_object(Bucket=self.bucket, Key="mp", PartNumber=2)
+        self.assertEqual((head["ContentLength"], head["PartsCount"]), (1000, 2))
+        self.assertEqual(self.s3.get_object(Bucket=self.bucket, Key="mp", PartNumber=1)["Body"].read(), first)
+        self.assertEqual(error_of(lambda: self.s3.get_object(Bucket=self.bucket, Key="mp", PartNumber=3)),
+                         ("InvalidPartNumber", 416))
+        # An object put whole is its own part 1, with no parts count.
+        self.s3.put_object(Bucket=self.bucket, Key="whole", Body=b"0123456789")
+        whole = self.s3.head_object(Bucket=self.bucket, Key="whole", PartNumber=1)
+        self.assertEqual((whole["ContentLength"], whole.get("PartsCount")), (10, None))
 
     def test_parts_are_listed_and_an_aborted_upload_is_gone(self):
         upload = self.s3.create_multipart_upload(Bucket=self.bucket, Key="mp")["UploadId"]

@@ -1,6 +1,7 @@
 //! S3 objects and buckets: round trips, ranges, listing, copy, names.
 
 use super::*;
+use crate::s3api::checksum::{Checksum, ChecksumAlgorithm};
 use md5::{Digest, Md5};
 use std::collections::BTreeMap;
 
@@ -623,4 +624,125 @@ fn listing_seeks_through_the_primary_key_index() {
         "{plan}"
     );
     assert!(!plan.contains("TEMP B-TREE"), "no sort: {plan}");
+}
+
+#[test]
+fn a_checksum_put_with_an_object_is_returned_by_head_get_and_list() {
+    let dir = TempDir::new("checksum");
+    let state = open(&dir);
+    bucket(&state);
+    let small = b"hello world\nhello world\nhello world\n";
+    let given = Checksum {
+        algorithm: ChecksumAlgorithm::Crc32,
+        value: "6wn4jA==".into(),
+    };
+    let put = state
+        .put_object_with_checksum(
+            "bucket",
+            "small",
+            small,
+            &PutOptions::default(),
+            Some(&given),
+            T0,
+        )
+        .unwrap();
+    assert_eq!(put.checksum, Some(given.clone()));
+    // A body kept in a file keeps its checksum in the row all the same.
+    let large = pattern(100_000, 7);
+    let sha = Checksum::of(ChecksumAlgorithm::Sha256, &large);
+    state
+        .put_object_with_checksum(
+            "bucket",
+            "large",
+            &large,
+            &PutOptions::default(),
+            Some(&sha),
+            T0,
+        )
+        .unwrap();
+    assert_eq!(dir.blob_files().len(), 1);
+
+    assert_eq!(
+        state.head_object("bucket", "small").unwrap().checksum,
+        Some(given.clone())
+    );
+    assert_eq!(
+        state
+            .get_object("bucket", "large", None)
+            .unwrap()
+            .0
+            .checksum,
+        Some(sha.clone())
+    );
+    let listed = state
+        .list_objects("bucket", &ListRequest::default())
+        .unwrap();
+    let checksums: Vec<_> = listed.objects.iter().map(|o| o.checksum.clone()).collect();
+    assert_eq!(checksums, [Some(sha), Some(given)]);
+
+    // A put without a checksum replaces the object and its checksum.
+    let plain = put_obj(&state, "small", b"other bytes");
+    assert_eq!(plain.checksum, None);
+    assert_eq!(state.head_object("bucket", "small").unwrap().checksum, None);
+}
+
+#[test]
+fn a_checksum_that_is_not_the_bodys_is_refused_and_nothing_is_stored() {
+    let state = State::in_memory().unwrap();
+    bucket(&state);
+    put_obj(&state, "k", b"old");
+    let wrong = Checksum::of(ChecksumAlgorithm::Crc32, b"something else");
+    let err = state
+        .put_object_with_checksum(
+            "bucket",
+            "k",
+            b"new",
+            &PutOptions::default(),
+            Some(&wrong),
+            T0,
+        )
+        .unwrap_err();
+    assert_eq!((err.code(), err.http_status()), ("BadDigest", 400));
+    assert!(err.to_string().contains("CRC32"), "{err}");
+    let (meta, body) = state.get_object("bucket", "k", None).unwrap();
+    assert_eq!((body.as_slice(), meta.checksum), (&b"old"[..], None));
+}
+
+#[test]
+fn a_copy_keeps_the_sources_checksum_whatever_its_metadata_directive() {
+    let state = State::in_memory().unwrap();
+    bucket(&state);
+    let checksum = Checksum::of(ChecksumAlgorithm::Crc64Nvme, b"body");
+    state
+        .put_object_with_checksum(
+            "bucket",
+            "src",
+            b"body",
+            &PutOptions::default(),
+            Some(&checksum),
+            T0,
+        )
+        .unwrap();
+    let copied = state
+        .copy_object(
+            "bucket",
+            "src",
+            "bucket",
+            "copy",
+            &CopyOptions::default(),
+            T0,
+        )
+        .unwrap();
+    assert_eq!(copied.checksum, Some(checksum.clone()));
+    let replace = CopyOptions {
+        replace_metadata: Some(PutOptions::default()),
+    };
+    let replaced = state
+        .copy_object("bucket", "src", "bucket", "src", &replace, T0 + 1)
+        .unwrap();
+    assert_eq!(replaced.checksum, Some(checksum.clone()));
+    assert_eq!(
+        state.head_object("bucket", "copy").unwrap().checksum,
+        Some(checksum)
+    );
 }
