@@ -4,10 +4,10 @@
 //! This module owns the file format and nothing above it: the text of a
 //! `.snap` file ([`Snapshot::to_file_text`], [`Snapshot::parse`]), where it
 //! lives ([`snapshot_path`], [`pending_path`]), how it is written
-//! ([`write_atomically`]) and when two bodies count as equal
-//! ([`bodies_match`]). It knows nothing of fixtures, functions or the CLI:
-//! callers hand it strings and [`Info`] values and decide what to do with the
-//! answers (such as never writing under `CI`).
+//! ([`write_atomically`]), when two bodies count as equal ([`bodies_match`])
+//! and how a difference is shown ([`diff`]). It knows nothing of fixtures,
+//! functions or the CLI: callers hand it strings and [`Info`] values and
+//! decide what to do with the answers (such as never writing under `CI`).
 //!
 //! insta 1.49 is the reference. Where insta's behaviour contradicts itself we
 //! choose the reading that keeps values intact, and say so where
@@ -25,6 +25,7 @@
 //! # Ok::<(), wasmfaas::snapshot::SnapshotError>(())
 //! ```
 
+pub mod diff;
 mod error;
 mod file;
 mod info;
