@@ -4,15 +4,16 @@
 //! This module owns the file format and nothing above it: the text of a
 //! `.snap` file ([`Snapshot::to_file_text`], [`Snapshot::parse`]), where it
 //! lives ([`snapshot_path`], [`pending_path`]), how it is written
-//! ([`write_atomically`]), when two bodies count as equal ([`bodies_match`])
-//! and how a difference is shown ([`diff`]). It knows nothing of fixtures,
-//! functions or the CLI: callers hand it strings and [`Info`] values and
+//! ([`write_atomically`]), when two bodies count as equal ([`bodies_match`]),
+//! how a difference is shown ([`diff`]), and how volatile values are blanked
+//! before a body is compared ([`redact`]). It knows nothing of fixtures,
+//! functions or the CLI: callers hand it strings, [`Info`] and JSON values and
 //! decide what to do with the answers (such as never writing under `CI`).
 //!
 //! insta 1.49 is the reference. Where insta's behaviour contradicts itself we
 //! choose the reading that keeps values intact, and say so where
 //! it happens (`\r\r\n` in [`normalize_body`], strings like `0o17` in the
-//! front matter, floats in [`Info`]).
+//! front matter, floats in [`Info`], object keys in [`redact`]).
 //!
 //! ```
 //! use wasmfaas::snapshot::{Info, Snapshot};
@@ -29,6 +30,7 @@ pub mod diff;
 mod error;
 mod file;
 mod info;
+pub mod redact;
 mod yaml;
 
 pub use error::{ParseProblem, SnapshotError};
