@@ -32,6 +32,7 @@ pub mod router;
 pub mod runtime;
 pub mod s3api;
 pub mod s3endpoint;
+pub mod snapshot;
 pub mod state;
 pub mod triggers;
 pub mod wasi;

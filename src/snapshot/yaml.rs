@@ -1,0 +1,1024 @@
+//! The YAML subset of a snapshot's front matter: written exactly as insta 1.49
+//! writes it, and read back from what insta (or a person) may leave there.
+//!
+//! # Dev. Note: why byte-exact
+//! `cargo insta accept` loads a `.snap.new` and saves it again with insta's own
+//! emitter. If our bytes differed from insta's, every accept would rewrite the
+//! file and show a spurious diff in review. So the writer follows insta's
+//! emitter rule for rule: block style, two-space indentation, compact `- `
+//! items (a map or sequence inside a sequence starts on the dash's line), `~`
+//! for null, `[]`/`{}` for empty collections, and the same test for when a
+//! string needs double quotes and the same JSON-like escapes inside them.
+//! One exception, where insta cannot round-trip its own output: strings its
+//! reader takes for numbers (`0o17`) are quoted; see `insta_reads_as_number`.
+//! insta's literal-block style (`INSTA_YAML_BLOCK_STYLE=1`) is read, never written.
+//!
+//! The reader is a small indentation parser, not a YAML implementation: it
+//! accepts what insta writes plus comments and single quotes, and names
+//! anything else (anchors, tags, flow collections) in its error.
+
+use super::error::ParseProblem;
+use super::info::Info;
+
+/// A problem at a 1-based line.
+pub(super) type Fail = (usize, ParseProblem);
+
+// ---------------------------------------------------------------------------
+// Writing
+// ---------------------------------------------------------------------------
+
+/// Words a YAML 1.1 reader takes for booleans or null; insta quotes them.
+const RESERVED_WORDS: [&str; 22] = [
+    "yes", "Yes", "YES", "no", "No", "NO", "True", "TRUE", "true", "False", "FALSE", "false", "on",
+    "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~",
+];
+
+/// Whether we put `s` in double quotes: where insta's emitter does, and where
+/// insta's reader would otherwise misread it (see [`insta_reads_as_number`]).
+pub(super) fn needs_quotes(s: &str) -> bool {
+    insta_quotes(s) || insta_reads_as_number(s)
+}
+
+/// Whether insta's emitter puts `s` in double quotes. Mirrors insta's rule,
+/// quirks included: the C0 controls BEL, BS, VT, FF and ESC, and DEL, do not
+/// by themselves force quotes.
+fn insta_quotes(s: &str) -> bool {
+    let Some(first) = s.chars().next() else {
+        return true;
+    };
+    let forces_quotes = |c: char| {
+        matches!(
+            c,
+            ':' | '{' | '}' | '[' | ']' | ',' | '#' | '`' | '"' | '\'' | '\\'
+        ) || (c.is_ascii_control()
+            && !matches!(c, '\x07' | '\x08' | '\x0b' | '\x0c' | '\x1b' | '\x7f'))
+    };
+    s.starts_with(' ')
+        || s.ends_with(' ')
+        || matches!(
+            first,
+            '&' | '*' | '?' | '|' | '-' | '<' | '>' | '=' | '!' | '%' | '@' | '.'
+        )
+        || s.starts_with("0x")
+        || s.chars().any(forces_quotes)
+        || RESERVED_WORDS.contains(&s)
+        || s.parse::<i64>().is_ok()
+        || s.parse::<f64>().is_ok()
+}
+
+/// Plain text that insta's reader takes for a number although its writer
+/// leaves it plain: `0o17` (octal) and `+.inf`. insta writes these unquoted and
+/// reads them back as `15` and infinity, so a `cargo insta accept` would
+/// change the value. We quote them; insta then reads the string intact (and
+/// accept drops the quotes, a rewrite we cannot avoid).
+fn insta_reads_as_number(s: &str) -> bool {
+    s.strip_prefix("0o")
+        .is_some_and(|octal| i64::from_str_radix(octal, 8).is_ok())
+        || matches!(s, "+.inf" | "+.Inf" | "+.INF")
+}
+
+/// Appends `s` as a YAML scalar: plain when safe, else double-quoted.
+pub(super) fn write_str(out: &mut String, s: &str) {
+    if !needs_quotes(s) {
+        out.push_str(s);
+        return;
+    }
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\x08' => out.push_str("\\b"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\x0c' => out.push_str("\\f"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_ascii_control() => {
+                out.push_str(&format!("\\u{:04x}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Appends a newline and `col` spaces: the start of the next line of a block.
+fn newline_at(out: &mut String, col: usize) {
+    out.push('\n');
+    out.extend(std::iter::repeat_n(' ', col));
+}
+
+/// Appends a value that needs no lines of its own.
+fn write_inline(out: &mut String, value: &Info) {
+    match value {
+        Info::Null => out.push('~'),
+        Info::Bool(true) => out.push_str("true"),
+        Info::Bool(false) => out.push_str("false"),
+        Info::Integer(n) => out.push_str(&n.to_string()),
+        Info::String(s) => write_str(out, s),
+        Info::Seq(_) => out.push_str("[]"),
+        Info::Map(_) => out.push_str("{}"),
+    }
+}
+
+fn is_block(value: &Info) -> bool {
+    match value {
+        Info::Seq(items) => !items.is_empty(),
+        Info::Map(entries) => !entries.is_empty(),
+        _ => false,
+    }
+}
+
+/// Appends what follows `key:`: a block value starts on the next line, two
+/// columns deeper than the key; anything else follows a space.
+pub(super) fn write_after_key(out: &mut String, value: &Info, key_col: usize) {
+    if is_block(value) {
+        newline_at(out, key_col + 2);
+        write_block(out, value, key_col + 2);
+    } else {
+        out.push(' ');
+        write_inline(out, value);
+    }
+}
+
+/// Appends a non-empty map or sequence whose first line starts at the cursor
+/// and whose later lines start at `col`.
+fn write_block(out: &mut String, value: &Info, col: usize) {
+    match value {
+        Info::Map(entries) => {
+            for (i, (key, value)) in entries.iter().enumerate() {
+                if i > 0 {
+                    newline_at(out, col);
+                }
+                write_str(out, key);
+                out.push(':');
+                write_after_key(out, value, col);
+            }
+        }
+        Info::Seq(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    newline_at(out, col);
+                }
+                out.push_str("- ");
+                // Compact: a nested block starts on the dash's own line.
+                if is_block(item) {
+                    write_block(out, item, col + 2);
+                } else {
+                    write_inline(out, item);
+                }
+            }
+        }
+        other => write_inline(out, other),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Reading
+// ---------------------------------------------------------------------------
+
+/// A parsed front-matter node, with the line it starts on.
+#[derive(Debug)]
+pub(super) enum Node {
+    Scalar(Scalar),
+    Seq(Vec<Node>),
+    Map(Vec<(Scalar, Node)>),
+}
+
+/// A scalar as written: its text after unquoting, and whether it was quoted
+/// (a quoted scalar is always a string; a plain one is resolved later).
+#[derive(Debug)]
+pub(super) struct Scalar {
+    pub(super) text: String,
+    pub(super) quoted: bool,
+    pub(super) line: usize,
+}
+
+/// One line of the front matter: its 1-based number in the file and its text
+/// without the line break.
+pub(super) struct Line<'a> {
+    pub(super) number: usize,
+    pub(super) text: &'a str,
+}
+
+impl Line<'_> {
+    fn indent(&self) -> usize {
+        self.text.len() - self.text.trim_start_matches(' ').len()
+    }
+
+    fn is_insignificant(&self) -> bool {
+        let t = self.text.trim_start_matches([' ', '\t']);
+        t.is_empty() || t.starts_with('#')
+    }
+}
+
+/// Parses the front-matter lines (between the two `---`) into one node.
+/// `fence_line` is the line of the closing `---`, for an empty front matter.
+pub(super) fn parse(lines: &[Line<'_>], fence_line: usize) -> Result<Node, Fail> {
+    let mut parser = Parser { lines, pos: 0 };
+    let Some(col) = parser.next_indent()? else {
+        return Err((fence_line, ParseProblem::EmptyFrontMatter));
+    };
+    let node = parser.block(col)?;
+    if let Some(found) = parser.next_indent()? {
+        let line = parser.lines[parser.pos].number;
+        return Err((
+            line,
+            ParseProblem::BadIndentation {
+                expected: col,
+                found,
+            },
+        ));
+    }
+    Ok(node)
+}
+
+struct Parser<'a, 'l> {
+    lines: &'a [Line<'l>],
+    pos: usize,
+}
+
+/// Whether text at a block column starts a `- ` item.
+fn is_item(rest: &str) -> bool {
+    rest == "-" || rest.starts_with("- ")
+}
+
+/// The part of a plain scalar before a ` #` comment, without trailing blanks.
+fn strip_comment(text: &str) -> &str {
+    let end = text
+        .match_indices(" #")
+        .chain(text.match_indices("\t#"))
+        .map(|(i, _)| i)
+        .min()
+        .unwrap_or(text.len());
+    let text = if text.starts_with('#') {
+        ""
+    } else {
+        &text[..end]
+    };
+    text.trim_end_matches([' ', '\t'])
+}
+
+impl Parser<'_, '_> {
+    fn current(&self) -> &Line<'_> {
+        &self.lines[self.pos]
+    }
+
+    /// Skips blank and comment lines; the indentation of the next line, if any.
+    fn next_indent(&mut self) -> Result<Option<usize>, Fail> {
+        while self.pos < self.lines.len() && self.lines[self.pos].is_insignificant() {
+            self.pos += 1;
+        }
+        let Some(line) = self.lines.get(self.pos) else {
+            return Ok(None);
+        };
+        let indent = line.indent();
+        if line.text[indent..].starts_with('\t') {
+            return Err((line.number, ParseProblem::TabIndentation));
+        }
+        Ok(Some(indent))
+    }
+
+    /// A map or sequence starting at column `col` of the current line.
+    fn block(&mut self, col: usize) -> Result<Node, Fail> {
+        if is_item(&self.current().text[col..]) {
+            self.seq(col)
+        } else {
+            self.map(col)
+        }
+    }
+
+    /// A block sequence whose dashes stand at column `col`; the first dash is
+    /// on the current line (possibly after another dash, in compact form).
+    fn seq(&mut self, col: usize) -> Result<Node, Fail> {
+        let mut items = Vec::new();
+        loop {
+            let line = self.current();
+            let after_dash = &line.text[col + 1..];
+            let content = after_dash.trim_start_matches(' ');
+            if content.is_empty() || content.starts_with('#') {
+                self.pos += 1;
+                items.push(self.value_below(col, false)?);
+            } else {
+                let item_col = col + 1 + (after_dash.len() - content.len());
+                items.push(self.node_at(item_col, col, true)?);
+            }
+            match self.next_indent()? {
+                Some(indent) if indent == col && is_item(&self.current().text[col..]) => {}
+                Some(indent) if indent > col => {
+                    return Err((
+                        self.current().number,
+                        ParseProblem::BadIndentation {
+                            expected: col,
+                            found: indent,
+                        },
+                    ));
+                }
+                _ => return Ok(Node::Seq(items)),
+            }
+        }
+    }
+
+    /// A block map whose keys stand at column `col`; the first key is on the
+    /// current line.
+    fn map(&mut self, col: usize) -> Result<Node, Fail> {
+        let mut entries = Vec::new();
+        loop {
+            let line = self.current();
+            let number = line.number;
+            let rest = &line.text[col..];
+            if rest == "?" || rest.starts_with("? ") {
+                return Err((
+                    number,
+                    ParseProblem::Unsupported {
+                        feature: "complex keys (`? `)",
+                    },
+                ));
+            }
+            let Some((key, value_offset)) = split_key(rest, number)? else {
+                return Err((
+                    number,
+                    ParseProblem::ExpectedMapEntry {
+                        found: rest.trim_end().to_string(),
+                    },
+                ));
+            };
+            let value_col = col + value_offset;
+            let after = &line.text[value_col..];
+            let value = if after.is_empty() || after.starts_with('#') {
+                self.pos += 1;
+                self.value_below(col, true)?
+            } else {
+                self.node_at(value_col, col, false)?
+            };
+            entries.push((key, value));
+            match self.next_indent()? {
+                Some(indent) if indent == col => {
+                    if is_item(&self.current().text[col..]) {
+                        return Err((
+                            self.current().number,
+                            ParseProblem::ExpectedMapEntry {
+                                found: self.current().text[col..].trim_end().to_string(),
+                            },
+                        ));
+                    }
+                }
+                Some(indent) if indent > col => {
+                    return Err((
+                        self.current().number,
+                        ParseProblem::BadIndentation {
+                            expected: col,
+                            found: indent,
+                        },
+                    ));
+                }
+                _ => return Ok(Node::Map(entries)),
+            }
+        }
+    }
+
+    /// The value of a `key:` or `-` with nothing after it: a block on the
+    /// following lines, indented deeper (or, for a key, a sequence at the
+    /// key's own column), else null.
+    fn value_below(&mut self, parent_col: usize, key: bool) -> Result<Node, Fail> {
+        let null_line = self.lines[self.pos - 1].number;
+        match self.next_indent()? {
+            Some(indent) if indent > parent_col => self.block(indent),
+            Some(indent)
+                if key && indent == parent_col && is_item(&self.current().text[indent..]) =>
+            {
+                self.seq(indent)
+            }
+            _ => Ok(Node::Scalar(Scalar {
+                text: String::new(),
+                quoted: false,
+                line: null_line,
+            })),
+        }
+    }
+
+    /// A node starting at column `col` of the current line, after a key's
+    /// `: ` or an item's `- ` at `parent_col`. Only after a dash may a map or
+    /// sequence start on the same line (insta's compact form).
+    fn node_at(&mut self, col: usize, parent_col: usize, after_dash: bool) -> Result<Node, Fail> {
+        let line = self.current();
+        let number = line.number;
+        let rest = &line.text[col..];
+        if after_dash {
+            if is_item(rest) {
+                return self.seq(col);
+            }
+            if split_key(rest, number)?.is_some() || rest.starts_with("? ") {
+                return self.map(col);
+            }
+        }
+        if rest.starts_with('|') {
+            let (keep, strip) = block_header(rest, number)?;
+            self.pos += 1;
+            return Ok(self.literal(parent_col, keep, strip, number));
+        }
+        let node = scalar_node(rest, number)?;
+        self.pos += 1;
+        Ok(node)
+    }
+
+    /// The lines of a literal block (`|`) whose parent stands at `parent_col`.
+    fn literal(&mut self, parent_col: usize, keep: bool, strip: bool, line: usize) -> Node {
+        let all_spaces = |t: &str| t.bytes().all(|b| b == b' ');
+        let indent = self.lines[self.pos..]
+            .iter()
+            .find(|l| !all_spaces(l.text))
+            .map(Line::indent)
+            .filter(|&n| n > parent_col);
+        let mut content: Vec<&str> = Vec::new();
+        let mut trailing_empty = 0;
+        if let Some(n) = indent {
+            while let Some(l) = self.lines.get(self.pos) {
+                if all_spaces(l.text) && l.text.len() <= n {
+                    trailing_empty += 1;
+                } else if l.indent() >= n {
+                    content.extend(std::iter::repeat_n("", trailing_empty));
+                    trailing_empty = 0;
+                    content.push(&l.text[n..]);
+                } else {
+                    break;
+                }
+                self.pos += 1;
+            }
+        }
+        let mut text = content.join("\n");
+        if keep {
+            text.push_str(&"\n".repeat(trailing_empty + usize::from(!content.is_empty())));
+        } else if !strip && !content.is_empty() {
+            text.push('\n');
+        }
+        Node::Scalar(Scalar {
+            text,
+            quoted: true,
+            line,
+        })
+    }
+}
+
+/// Reads a literal block header: `(keep, strip)` for `|+` / `|-`.
+fn block_header(rest: &str, line: usize) -> Result<(bool, bool), Fail> {
+    let header = strip_comment(rest);
+    match header {
+        "|" => Ok((false, false)),
+        "|-" => Ok((false, true)),
+        "|+" => Ok((true, false)),
+        other => Err((
+            line,
+            ParseProblem::BadBlockHeader {
+                found: other.to_string(),
+            },
+        )),
+    }
+}
+
+/// If `rest` starts with `key:` (then a space or the end of the line), the key
+/// and the byte offset where the value starts.
+fn split_key(rest: &str, line: usize) -> Result<Option<(Scalar, usize)>, Fail> {
+    let (key, after_key) = if rest.starts_with(['"', '\'']) {
+        let (text, used) = quoted(rest, line)?;
+        let key = Scalar {
+            text,
+            quoted: true,
+            line,
+        };
+        (key, used)
+    } else {
+        let mut found = None;
+        for (i, _) in rest.match_indices(':') {
+            let next = rest[i + 1..].chars().next();
+            if next.is_none() || next == Some(' ') {
+                found = Some(i);
+                break;
+            }
+        }
+        let Some(colon) = found else {
+            return Ok(None);
+        };
+        let text = rest[..colon].trim_end_matches(' ');
+        if text.is_empty() || text.starts_with('#') || text.contains(" #") {
+            return Ok(None);
+        }
+        let key = Scalar {
+            text: text.to_string(),
+            quoted: false,
+            line,
+        };
+        (key, colon)
+    };
+    let after = &rest[after_key..];
+    let spaces_before = after.len() - after.trim_start_matches(' ').len();
+    let Some(value) = after[spaces_before..].strip_prefix(':') else {
+        return Ok(None);
+    };
+    if !(value.is_empty() || value.starts_with(' ')) {
+        return Ok(None);
+    }
+    let value_start = rest.len() - value.trim_start_matches(' ').len();
+    Ok(Some((key, value_start)))
+}
+
+/// An inline scalar (or `[]` / `{}`) filling the rest of a line.
+fn scalar_node(rest: &str, line: usize) -> Result<Node, Fail> {
+    let unsupported = |feature| Err((line, ParseProblem::Unsupported { feature }));
+    match rest.chars().next() {
+        Some('"' | '\'') => {
+            let (text, used) = quoted(rest, line)?;
+            let trailing = strip_comment(rest[used..].trim_start_matches([' ', '\t']));
+            if !trailing.is_empty() {
+                return Err((
+                    line,
+                    ParseProblem::TrailingCharacters {
+                        found: trailing.to_string(),
+                    },
+                ));
+            }
+            Ok(Node::Scalar(Scalar {
+                text,
+                quoted: true,
+                line,
+            }))
+        }
+        Some('[' | '{') => match strip_comment(rest).replace(' ', "").as_str() {
+            "[]" => Ok(Node::Seq(Vec::new())),
+            "{}" => Ok(Node::Map(Vec::new())),
+            _ => Err((line, ParseProblem::FlowCollection)),
+        },
+        Some('&') => unsupported("anchors (`&`)"),
+        Some('*') => unsupported("aliases (`*`)"),
+        Some('!') => unsupported("tags (`!`)"),
+        Some('>') => unsupported("folded blocks (`>`)"),
+        _ => {
+            let text = strip_comment(rest);
+            if text.ends_with(':') || text.contains(": ") {
+                return Err((
+                    line,
+                    ParseProblem::ColonInPlainValue {
+                        text: text.to_string(),
+                    },
+                ));
+            }
+            Ok(Node::Scalar(Scalar {
+                text: text.to_string(),
+                quoted: false,
+                line,
+            }))
+        }
+    }
+}
+
+/// A single- or double-quoted scalar at the start of `rest`: its value and the
+/// bytes it used, closing quote included.
+fn quoted(rest: &str, line: usize) -> Result<(String, usize), Fail> {
+    let double = rest.starts_with('"');
+    let mut out = String::new();
+    let mut chars = rest.char_indices().skip(1).peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\'' if !double => {
+                if matches!(chars.peek(), Some((_, '\''))) {
+                    chars.next();
+                    out.push('\'');
+                } else {
+                    return Ok((out, i + 1));
+                }
+            }
+            '"' if double => return Ok((out, i + 1)),
+            '\\' if double => {
+                let Some((_, e)) = chars.next() else {
+                    return Err((line, ParseProblem::UnterminatedQuote));
+                };
+                let simple = match e {
+                    '0' => Some('\0'),
+                    'a' => Some('\x07'),
+                    'b' => Some('\x08'),
+                    't' | '\t' => Some('\t'),
+                    'n' => Some('\n'),
+                    'v' => Some('\x0b'),
+                    'f' => Some('\x0c'),
+                    'r' => Some('\r'),
+                    'e' => Some('\x1b'),
+                    ' ' => Some(' '),
+                    '"' => Some('"'),
+                    '\'' => Some('\''),
+                    '\\' => Some('\\'),
+                    '/' => Some('/'),
+                    'N' => Some('\u{85}'),
+                    '_' => Some('\u{a0}'),
+                    'L' => Some('\u{2028}'),
+                    'P' => Some('\u{2029}'),
+                    _ => None,
+                };
+                if let Some(c) = simple {
+                    out.push(c);
+                    continue;
+                }
+                let digits = match e {
+                    'x' => 2,
+                    'u' => 4,
+                    'U' => 8,
+                    _ => {
+                        return Err((
+                            line,
+                            ParseProblem::InvalidEscape {
+                                escape: format!("\\{e}"),
+                            },
+                        ));
+                    }
+                };
+                let mut hex = String::new();
+                for _ in 0..digits {
+                    match chars.next() {
+                        Some((_, h)) if h.is_ascii_hexdigit() => hex.push(h),
+                        _ => break,
+                    }
+                }
+                let decoded = (hex.len() == digits)
+                    .then(|| u32::from_str_radix(&hex, 16).ok())
+                    .flatten()
+                    .and_then(char::from_u32);
+                match decoded {
+                    Some(c) => out.push(c),
+                    None => {
+                        return Err((
+                            line,
+                            ParseProblem::InvalidEscape {
+                                escape: format!("\\{e}{hex}"),
+                            },
+                        ));
+                    }
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    Err((line, ParseProblem::UnterminatedQuote))
+}
+
+/// Converts a parsed node into an [`Info`] value.
+///
+/// A plain scalar is read as the value insta's writer would have written that
+/// way: `~`/`null` null, `true`/`false` booleans, decimal integers, and any
+/// text the writer leaves unquoted a string (so `0o17`, which insta writes
+/// plain for the string, stays a string). Other plain text follows insta's
+/// reader: `0x` hex is an integer, a float is refused, the rest (`yes`, `-x`)
+/// are strings.
+pub(super) fn to_info(node: &Node) -> Result<Info, Fail> {
+    match node {
+        Node::Scalar(s) if s.quoted => Ok(Info::String(s.text.clone())),
+        Node::Scalar(s) => resolve_plain(&s.text, s.line),
+        Node::Seq(items) => Ok(Info::Seq(
+            items.iter().map(to_info).collect::<Result<_, _>>()?,
+        )),
+        Node::Map(entries) => Ok(Info::Map(
+            entries
+                .iter()
+                .map(|(k, v)| Ok((k.text.clone(), to_info(v)?)))
+                .collect::<Result<_, Fail>>()?,
+        )),
+    }
+}
+
+fn resolve_plain(text: &str, line: usize) -> Result<Info, Fail> {
+    match text {
+        "" | "~" | "null" => return Ok(Info::Null),
+        "true" => return Ok(Info::Bool(true)),
+        "false" => return Ok(Info::Bool(false)),
+        _ => {}
+    }
+    if let Ok(n) = text.parse::<i64>() {
+        return Ok(Info::Integer(n));
+    }
+    if !insta_quotes(text) {
+        return Ok(Info::String(text.to_string()));
+    }
+    if let Some(hex) = text.strip_prefix("0x")
+        && let Ok(n) = i64::from_str_radix(hex, 16)
+    {
+        return Ok(Info::Integer(n));
+    }
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err((
+            line,
+            ParseProblem::IntegerOutOfRange {
+                text: text.to_string(),
+            },
+        ));
+    }
+    let float = matches!(
+        text,
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF"
+    ) || matches!(text, ".nan" | ".NaN" | ".NAN")
+        || text.parse::<f64>().is_ok();
+    if float {
+        return Err((
+            line,
+            ParseProblem::FloatInInfo {
+                text: text.to_string(),
+            },
+        ));
+    }
+    Ok(Info::String(text.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn emitted(value: &Info) -> String {
+        let mut out = String::new();
+        write_block(&mut out, value, 0);
+        out
+    }
+
+    fn quoted_as(s: &str) -> String {
+        let mut out = String::new();
+        write_str(&mut out, s);
+        out
+    }
+
+    #[test]
+    fn strings_yaml_would_misread_are_double_quoted() {
+        let cases = [
+            ("", r#""""#),
+            (" lead", r#"" lead""#),
+            ("trail ", r#""trail ""#),
+            ("-flag", r#""-flag""#),
+            ("--- not a fence", r#""--- not a fence""#),
+            ("a: b", r#""a: b""#),
+            ("http://x", r#""http://x""#),
+            ("true", r#""true""#),
+            ("False", r#""False""#),
+            ("yes", r#""yes""#),
+            ("off", r#""off""#),
+            ("null", r#""null""#),
+            ("~", r#""~""#),
+            ("42", r#""42""#),
+            ("-7", r#""-7""#),
+            ("+5", r#""+5""#),
+            ("007", r#""007""#),
+            ("2.5", r#""2.5""#),
+            ("1e5", r#""1e5""#),
+            ("inf", r#""inf""#),
+            ("NaN", r#""NaN""#),
+            (".hidden", r#"".hidden""#),
+            ("0xff", r#""0xff""#),
+            ("0o17", r#""0o17""#),
+            ("+.inf", r#""+.inf""#),
+            ("a#b", r##""a#b""##),
+            ("it's", r#""it's""#),
+            ("say \"hi\"", r#""say \"hi\"""#),
+            ("C:\\path", r#""C:\\path""#),
+            ("[x]", r#""[x]""#),
+            ("{}", r#""{}""#),
+            ("a,b", r#""a,b""#),
+            ("`tick`", r#""`tick`""#),
+            ("*star", r#""*star""#),
+            ("&amp", r#""&amp""#),
+            ("!bang", r#""!bang""#),
+            ("%pct", r#""%pct""#),
+            ("@at", r#""@at""#),
+            ("|pipe", r#""|pipe""#),
+            (">gt", r#"">gt""#),
+            ("?q", r#""?q""#),
+            ("<lt", r#""<lt""#),
+            ("=eq", r#""=eq""#),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(quoted_as(input), expected, "for {input:?}");
+        }
+    }
+
+    #[test]
+    fn control_characters_are_escaped_like_json_inside_quotes() {
+        assert_eq!(quoted_as("a\nb"), r#""a\nb""#);
+        assert_eq!(quoted_as("tab\there"), r#""tab\there""#);
+        assert_eq!(quoted_as("cr\r"), r#""cr\r""#);
+        assert_eq!(quoted_as("nul\0"), r#""nul\u0000""#);
+        assert_eq!(quoted_as("\x01\x1f"), r#""\u0001\u001f""#);
+        // BEL/ESC/DEL/VT/FF do not force quotes on their own (insta's rule) ...
+        assert_eq!(quoted_as("bell\x07"), "bell\x07");
+        assert_eq!(quoted_as("esc\x1b"), "esc\x1b");
+        assert_eq!(quoted_as("\x1b[31mred"), r#""\u001b[31mred""#);
+        // ... but are escaped when something else does.
+        assert_eq!(
+            quoted_as("a\nb\x07\x08\x0b\x0c\x1b\x7f"),
+            r#""a\nb\u0007\b\u000b\f\u001b\u007f""#
+        );
+    }
+
+    #[test]
+    fn ordinary_text_and_unicode_stay_plain() {
+        for s in [
+            "hello",
+            "string with spaces",
+            "你好",
+            "naïve café",
+            "emoji 🎉",
+            "a-b",
+            "a.b",
+            "0o8",
+            "0oz",
+            "y",
+            "n",
+            "src/main.rs",
+            "GET /users/{id}",
+        ] {
+            let expected = if s.contains(['{', '}']) {
+                format!("\"{s}\"")
+            } else {
+                s.to_string()
+            };
+            assert_eq!(quoted_as(s), expected, "for {s:?}");
+        }
+    }
+
+    #[test]
+    fn nested_blocks_indent_by_two_with_compact_items() {
+        let info = Info::map([
+            (
+                "a",
+                Info::map([
+                    ("b", Info::map([("c", Info::from("hello"))])),
+                    ("d", Info::Map(vec![])),
+                ]),
+            ),
+            (
+                "e",
+                Info::seq([
+                    Info::from("f"),
+                    Info::seq([Info::from("g"), Info::seq([Info::from("h")])]),
+                    Info::map([("i", Info::Seq(vec![])), ("j", Info::Null)]),
+                    Info::map([("k", Info::seq([1, 2]))]),
+                ]),
+            ),
+        ]);
+        let expected = "\
+a:
+  b:
+    c: hello
+  d: {}
+e:
+  - f
+  - - g
+    - - h
+  - i: []
+    j: ~
+  - k:
+      - 1
+      - 2";
+        assert_eq!(emitted(&info), expected);
+    }
+
+    fn lines(text: &str) -> Vec<Line<'_>> {
+        text.split('\n')
+            .enumerate()
+            .map(|(i, text)| Line {
+                number: i + 2,
+                text,
+            })
+            .collect()
+    }
+
+    fn parse_info(text: &str) -> Result<Info, Fail> {
+        to_info(&parse(&lines(text), 99)?)
+    }
+
+    #[test]
+    fn the_parser_reads_what_the_writer_writes() {
+        let info = Info::map([
+            ("", Info::from("empty key")),
+            ("1", Info::from(true)),
+            ("plain", Info::from("0o17")),
+            ("quoted", Info::from("a: \"b\"\n\tc\u{7f}")),
+            ("n", Info::Integer(i64::MIN)),
+            (
+                "deep",
+                Info::seq([
+                    Info::seq([Info::seq([Info::Null, Info::from("~")])]),
+                    Info::map([("x", Info::map([("y", Info::seq(["z"]))]))]),
+                    Info::Map(vec![]),
+                ]),
+            ),
+        ]);
+        let text = emitted(&info);
+        assert_eq!(parse_info(&text), Ok(info), "text:\n{text}");
+    }
+
+    #[test]
+    fn the_parser_accepts_comments_single_quotes_and_literal_blocks() {
+        let text = "\
+# a comment
+a: 'it''s' # trailing
+b: |
+  line 1
+
+  line 3
+c: |-
+  no newline
+d: |+
+  kept
+
+e:
+- at the key's column
+- second";
+        let info = parse_info(text).unwrap();
+        assert_eq!(info.get("a"), Some(&Info::from("it's")));
+        assert_eq!(info.get("b"), Some(&Info::from("line 1\n\nline 3\n")));
+        assert_eq!(info.get("c"), Some(&Info::from("no newline")));
+        assert_eq!(info.get("d"), Some(&Info::from("kept\n\n")));
+        assert_eq!(
+            info.get("e"),
+            Some(&Info::seq(["at the key's column", "second"]))
+        );
+    }
+
+    #[test]
+    fn plain_scalars_resolve_as_insta_writes_them() {
+        let info = parse_info("a: ~\nb: null\nc: -12\nd: 0x1f\ne: yes\nf: 0o17\ng:").unwrap();
+        assert_eq!(
+            info,
+            Info::map([
+                ("a", Info::Null),
+                ("b", Info::Null),
+                ("c", Info::Integer(-12)),
+                ("d", Info::Integer(31)),
+                ("e", Info::from("yes")),
+                ("f", Info::from("0o17")),
+                ("g", Info::Null),
+            ])
+        );
+    }
+
+    #[test]
+    fn parse_errors_name_the_line_and_the_problem() {
+        let cases: [(&str, usize, ParseProblem); 9] = [
+            (
+                "a: 1\n  b: 2",
+                3,
+                ParseProblem::BadIndentation {
+                    expected: 0,
+                    found: 2,
+                },
+            ),
+            ("a: \"open", 2, ParseProblem::UnterminatedQuote),
+            (
+                "a: \"\\q\"",
+                2,
+                ParseProblem::InvalidEscape {
+                    escape: "\\q".into(),
+                },
+            ),
+            ("a: [1, 2]", 2, ParseProblem::FlowCollection),
+            (
+                "a: 1.5",
+                2,
+                ParseProblem::FloatInInfo { text: "1.5".into() },
+            ),
+            (
+                "a: 18446744073709551615",
+                2,
+                ParseProblem::IntegerOutOfRange {
+                    text: "18446744073709551615".into(),
+                },
+            ),
+            (
+                "a: b: c",
+                2,
+                ParseProblem::ColonInPlainValue {
+                    text: "b: c".into(),
+                },
+            ),
+            (
+                "a: *ref",
+                2,
+                ParseProblem::Unsupported {
+                    feature: "aliases (`*`)",
+                },
+            ),
+            (
+                "just text",
+                2,
+                ParseProblem::ExpectedMapEntry {
+                    found: "just text".into(),
+                },
+            ),
+        ];
+        for (text, line, problem) in cases {
+            assert_eq!(parse_info(text), Err((line, problem)), "for {text:?}");
+        }
+        assert_eq!(
+            parse_info("a:\n\t- b").unwrap_err(),
+            (3, ParseProblem::TabIndentation)
+        );
+        assert_eq!(
+            parse_info("a: \"x\" y").unwrap_err(),
+            (2, ParseProblem::TrailingCharacters { found: "y".into() })
+        );
+    }
+}
