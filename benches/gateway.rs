@@ -59,7 +59,7 @@ fn main() {
     prebuild(&demo);
 
     let mut summary = Summary::default();
-    // `BENCH_ONLY=throughput,starvation,piped,reload,under-load,counter` runs some sections.
+    // `BENCH_ONLY=throughput,starvation,piped,reload,under-load,counter,record` runs some sections.
     let only = std::env::var("BENCH_ONLY").ok();
     let run = |section: &str| {
         only.as_deref()
@@ -82,6 +82,9 @@ fn main() {
     }
     if run("counter") {
         counter(&demo, &work.path, &logs, &settings);
+    }
+    if run("record") {
+        recording(&demo, &work.path, &logs, &settings);
     }
     println!("\nload average at the end: {}", load_average());
     summary.print(&settings);
@@ -131,6 +134,72 @@ fn counter(demo: &Path, work: &Path, logs: &Path, settings: &Settings) {
         "median  counter {} req/s (target ≥ 5,000 persisted)",
         grouped(rates[rates.len() / 2])
     );
+}
+
+/// The cost of `--record` on the request path: `/hello` with and without
+/// it, interleaved rounds on fresh servers. Every request recorded becomes a
+/// fixture file; the writer drops what it cannot keep up with rather than
+/// slow requests, so the files written are counted too.
+fn recording(demo: &Path, work: &Path, logs: &Path, settings: &Settings) {
+    println!(
+        "\n== GET /hello with and without `dev --record` ({} interleaved rounds, wrk -d{}s)",
+        settings.rounds, settings.wrk_secs
+    );
+    let mut ratios = Vec::new();
+    let (mut plain_rates, mut record_rates) = (Vec::new(), Vec::new());
+    for round in 1..=settings.rounds {
+        let mut server = Server::start(demo, Output::Null, logs, "plain");
+        wrk(server.port, "/hello", 1);
+        let plain = wrk(server.port, "/hello", settings.wrk_secs);
+        server.stop();
+        let dir = work.join(format!("recorded-{round}"));
+        let dir_arg = dir.display().to_string();
+        let mut server =
+            Server::start_with(demo, Output::Null, logs, "record", &["--record", &dir_arg]);
+        let warm = wrk(server.port, "/hello", 1);
+        let recorded = wrk(server.port, "/hello", settings.wrk_secs);
+        std::thread::sleep(Duration::from_millis(500));
+        server.stop();
+        let files = count_files(&dir);
+        let requests = (warm.rps * 1.0 + recorded.rps * f64::from(settings.wrk_secs)).round();
+        println!(
+            "round {round}: plain {} req/s, --record {} req/s ({:.1}% slower); {} fixtures \
+             written of ~{} requests",
+            grouped(plain.rps),
+            grouped(recorded.rps),
+            (1.0 - recorded.rps / plain.rps) * 100.0,
+            grouped(files as f64),
+            grouped(requests)
+        );
+        ratios.push(recorded.rps / plain.rps);
+        plain_rates.push(plain.rps);
+        record_rates.push(recorded.rps);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    let ratio = median_f64(&mut ratios);
+    println!(
+        "median  plain {} req/s, --record {} req/s; record/plain {ratio:.3} \
+         ({:.1}% slower; target ≤ 10%)",
+        grouped(median_f64(&mut plain_rates)),
+        grouped(median_f64(&mut record_rates)),
+        (1.0 - ratio) * 100.0
+    );
+}
+
+fn count_files(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|entry| {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                count_files(&entry.path())
+            } else {
+                1
+            }
+        })
+        .sum()
 }
 
 struct Settings {
@@ -539,6 +608,11 @@ struct Server {
 impl Server {
     /// Starts `wasmfaas dev` in `dir` on a free port and waits until it answers.
     fn start(dir: &Path, output: Output, logs: &Path, name: &str) -> Server {
+        Server::start_with(dir, output, logs, name, &[])
+    }
+
+    /// [`Server::start`] with more arguments for `wasmfaas dev`.
+    fn start_with(dir: &Path, output: Output, logs: &Path, name: &str, extra: &[&str]) -> Server {
         let stderr_path = logs.join(format!("{name}.stderr"));
         for _attempt in 0..5 {
             let port = free_port();
@@ -550,6 +624,7 @@ impl Server {
             let stderr = File::create(&stderr_path).expect("creating the stderr file");
             let mut child = Command::new(BINARY)
                 .args(["dev", "--port", &port.to_string()])
+                .args(extra)
                 .current_dir(dir)
                 .env("NO_COLOR", "1")
                 .stdin(Stdio::null())

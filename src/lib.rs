@@ -34,5 +34,6 @@ pub mod s3api;
 pub mod s3endpoint;
 pub mod snapshot;
 pub mod state;
+pub mod suite;
 pub mod triggers;
 pub mod wasi;

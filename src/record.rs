@@ -10,8 +10,9 @@
 
 use crate::abi::http::{HttpOutcome, HttpRequest};
 use crate::activity::{Activity, ActivitySink};
-use crate::fixture::{self, Fixture, InitialState, Recorded, Trigger};
+use crate::fixture::{Fixture, InitialState, Recorded, Trigger};
 use crate::runtime::Context;
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -52,9 +53,11 @@ impl Recorder {
         std::thread::Builder::new()
             .name("recorder".into())
             .spawn(move || {
+                yield_to_requests();
+                let mut names = Names::default();
                 for mut fixture in receiver {
                     fixture.redact_headers(&redact);
-                    let message = match write(&dir, &fixture) {
+                    let message = match write(&dir, &fixture, &mut names) {
                         Ok(path) => format!(
                             "{:>12} {}",
                             "Recorded",
@@ -128,6 +131,20 @@ impl Recorder {
     }
 }
 
+/// Makes the calling (writer) thread run only when a core would otherwise
+/// idle (Linux `SCHED_IDLE`): under a load that keeps every core busy, the
+/// queue fills and fixtures are dropped and counted, instead of the writer
+/// taking CPU from requests. Elsewhere, or if refused, nothing changes.
+fn yield_to_requests() {
+    #[cfg(target_os = "linux")]
+    {
+        let param = libc::sched_param { sched_priority: 0 };
+        // SAFETY: sets the scheduling policy of the calling thread (pid 0)
+        // with a valid, initialised parameter; no memory is shared.
+        let _ = unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) };
+    }
+}
+
 /// The HTTP request as a fixture trigger (route parameters are derived again
 /// on replay, so they are not stored).
 pub fn http_trigger(request: &HttpRequest) -> Trigger {
@@ -137,11 +154,34 @@ pub fn http_trigger(request: &HttpRequest) -> Trigger {
     })
 }
 
+/// The next number to try per `(function, slug)`, so naming the n-th
+/// recording of a route does not probe n names.
+#[derive(Default)]
+struct Names(HashMap<(String, String), u32>);
+
+impl Names {
+    fn next(&mut self, dir: &Path, function: &str, slug: &str) -> PathBuf {
+        let counter = self
+            .0
+            .entry((function.to_string(), slug.to_string()))
+            .or_insert(1);
+        loop {
+            let path = dir.join(function).join(format!("{slug}-{counter}.json"));
+            *counter += 1;
+            if !path.exists() {
+                return path;
+            }
+        }
+    }
+}
+
 /// Writes `fixture` to the next free name under `dir`: a temporary file,
-/// flushed to disk, then renamed, so a crash never leaves half a fixture.
-fn write(dir: &Path, fixture: &Fixture) -> std::io::Result<PathBuf> {
+/// then renamed, so neither a crash nor a reader ever sees half a fixture.
+/// (Not fsynced: a fixture is a development record, and a sync per request
+/// would cap recording at the disk's sync rate.)
+fn write(dir: &Path, fixture: &Fixture, names: &mut Names) -> std::io::Result<PathBuf> {
     let function = fixture.function.as_deref().unwrap_or("unrouted");
-    let path = fixture::next_path(dir, function, &fixture.slug());
+    let path = names.next(dir, function, &fixture.slug());
     let folder = path.parent().unwrap_or(dir);
     std::fs::create_dir_all(folder)?;
     let temporary = folder.join(format!(
@@ -152,8 +192,36 @@ fn write(dir: &Path, fixture: &Fixture) -> std::io::Result<PathBuf> {
     ));
     let mut file = std::fs::File::create(&temporary)?;
     file.write_all(fixture.to_text().as_bytes())?;
-    file.sync_all()?;
     drop(file);
     std::fs::rename(&temporary, &path)?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_take_the_next_free_number_per_route() {
+        let dir =
+            std::env::temp_dir().join(format!("wasmfaas-record-names-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("hello")).unwrap();
+        // A file from an earlier session is kept, not overwritten.
+        std::fs::write(dir.join("hello/get-hello-1.json"), "{}").unwrap();
+        let mut names = Names::default();
+        assert_eq!(
+            names.next(&dir, "hello", "get-hello"),
+            dir.join("hello/get-hello-2.json")
+        );
+        assert_eq!(
+            names.next(&dir, "hello", "get-hello"),
+            dir.join("hello/get-hello-3.json")
+        );
+        assert_eq!(
+            names.next(&dir, "hello", "post-hello"),
+            dir.join("hello/post-hello-1.json")
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

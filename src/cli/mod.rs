@@ -18,6 +18,7 @@ mod dev;
 mod inspect;
 mod invoke;
 mod replay;
+mod test;
 
 use crate::bindings::{self, Seeded};
 use crate::config::{CONFIG_FILE_NAME, ConfigError, Project};
@@ -74,6 +75,11 @@ pub enum Command {
     /// Run recorded invocations (fixtures) again, hermetically: on in-memory
     /// state seeded from each fixture, with its time and seed.
     Replay(replay::ReplayArgs),
+    /// Replay every fixture and compare each outcome with its snapshot in
+    /// `snapshots/` (insta's format); new or changed ones are written as
+    /// `.snap.new` for `--accept` or `cargo insta review`. Under CI nothing is
+    /// written and a missing snapshot fails.
+    Test(test::TestArgs),
 }
 
 /// The failure of a command, carrying its exit code.
@@ -138,6 +144,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Kv(args) => inspect::kv(&project, &args, &storage),
         Command::S3(args) => inspect::s3(&project, &args, &storage),
         Command::Replay(args) => replay::run(&project, &args, cli.quiet),
+        Command::Test(args) => test::run(&project, &args, cli.quiet),
     }
 }
 

@@ -57,7 +57,19 @@ impl Cx<'_> {
                 "redact = [\".response.json.id\"]",
             )?
             .into_iter()
-            .map(|(text, _span)| Ok(text.to_string()))
+            .map(|(text, span)| {
+                crate::snapshot::redact::Selector::parse(text)
+                    .map(|_| text.to_string())
+                    .map_err(|e| {
+                        self.error(
+                            span,
+                            "test.redact",
+                            e.to_string(),
+                            "write insta-style selectors such as `.response.json.id`, \
+                             `.writes[].body` or `.response.json.*`",
+                        )
+                    })
+            })
             .collect::<Result<_>>()?;
         Ok(config)
     }

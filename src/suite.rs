@@ -1,0 +1,517 @@
+//! Snapshot tests (`wasmfaas test`): replays the project's fixtures and
+//! compares each outcome with its snapshot in `snapshots/`.
+//!
+//! For every fixture `fixtures/<function>/<name>.json` the accepted outcome
+//! lives in `snapshots/<function>__<name>.snap` (insta's format, see
+//! [`crate::snapshot`]); a different or missing one is written beside it as
+//! `.snap.new`, for `wasmfaas test --accept` or `cargo insta review`. Under CI
+//! nothing is written. Outcomes are redacted first (`[test] redact_headers`,
+//! `[test] redact` selectors), and fuel may grow up to
+//! `[test] fuel_tolerance` percent before it counts as a change.
+//!
+//! This module decides; it prints nothing (`crate::cli` does). Modules are
+//! loaded by the caller, so building stays out of here.
+
+use crate::config::{Project, TestConfig};
+use crate::fixture::{self, Fixture};
+use crate::replay;
+use crate::runtime::LoadedModule;
+use crate::snapshot::diff::{DiffOptions, unified_diff};
+use crate::snapshot::redact::{Selector, redact as apply_selector};
+use crate::snapshot::{self, Snapshot};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// What replaces a redacted value.
+pub const PLACEHOLDER: &str = "[redacted]";
+
+/// `--partition I/N`: run the I-th of N shares of the suite (1-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partition {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl std::str::FromStr for Partition {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Partition, String> {
+        let bad = || format!("{text:?} is not a partition; write I/N with 1 ≤ I ≤ N, e.g. 2/3");
+        let (index, count) = text.split_once('/').ok_or_else(bad)?;
+        let index: usize = index.trim().parse().map_err(|_| bad())?;
+        let count: usize = count.trim().parse().map_err(|_| bad())?;
+        if index == 0 || count == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Partition { index, count })
+    }
+}
+
+/// How to run the suite.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Only fixtures whose path (relative to the project) contains this.
+    pub filter: Option<String>,
+    pub partition: Option<Partition>,
+    /// Write every new or changed outcome as the accepted snapshot.
+    pub accept: bool,
+    /// CI mode: write nothing; a missing snapshot fails.
+    pub ci: bool,
+    /// Replays running at once (at least 1).
+    pub jobs: usize,
+}
+
+/// One fixture's result.
+#[derive(Debug)]
+pub struct Case {
+    /// The fixture, relative to the project root, `/`-separated.
+    pub fixture: String,
+    /// Its snapshot, relative to the project root.
+    pub snapshot: String,
+    pub function: String,
+    /// Fuel used by this replay, if it ran.
+    pub fuel: Option<u64>,
+    pub verdict: Verdict,
+}
+
+/// How a fixture's outcome compared with its snapshot.
+#[derive(Debug)]
+pub enum Verdict {
+    /// Same outcome; `note` says when fuel moved within the tolerance.
+    Passed { note: Option<String> },
+    /// The outcome was written as the accepted snapshot (`--accept`).
+    Accepted,
+    /// No snapshot yet. `pending` is the `.snap.new` written (not under CI).
+    New { pending: Option<String> },
+    /// Different outcome: a unified diff from the snapshot to it.
+    Changed {
+        diff: String,
+        pending: Option<String>,
+    },
+    /// Same outcome but fuel grew past the tolerance.
+    FuelGrew {
+        old: u64,
+        new: u64,
+        percent: f64,
+        tolerance: f64,
+        pending: Option<String>,
+    },
+    /// The fixture could not be read or replayed, or a file not written.
+    Error { message: String },
+}
+
+impl Verdict {
+    pub fn passed(&self) -> bool {
+        matches!(self, Verdict::Passed { .. } | Verdict::Accepted)
+    }
+
+    /// `passed`, `accepted`, `new`, `changed`, `fuel`, `error`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Verdict::Passed { .. } => "passed",
+            Verdict::Accepted => "accepted",
+            Verdict::New { .. } => "new",
+            Verdict::Changed { .. } => "changed",
+            Verdict::FuelGrew { .. } => "fuel",
+            Verdict::Error { .. } => "error",
+        }
+    }
+}
+
+/// Why the suite could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SuiteError {
+    #[error("cannot read the fixtures folder {path}: {reason}")]
+    Fixtures { path: PathBuf, reason: String },
+    #[error("`[test] redact` selector {selector:?}: {reason}")]
+    Selector { selector: String, reason: String },
+}
+
+/// Every fixture of the project (`[test] fixtures`), relative to the project
+/// root with `/` separators, sorted. A missing folder is an empty suite.
+///
+/// # Errors
+/// [`SuiteError::Fixtures`] if the folder cannot be read.
+pub fn discover(project: &Project) -> Result<Vec<String>, SuiteError> {
+    let dir = project.root.join(&project.test.fixtures);
+    let mut found = Vec::new();
+    if dir.is_dir() {
+        collect(&dir, &mut found).map_err(|e| SuiteError::Fixtures {
+            path: dir.clone(),
+            reason: e.to_string(),
+        })?;
+    }
+    let mut relative: Vec<String> = found
+        .iter()
+        .filter_map(|path| path.strip_prefix(&project.root).ok())
+        .map(slash_path)
+        .collect();
+    relative.sort();
+    Ok(relative)
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "json") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn slash_path(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The fixtures to run: those matching the filter, then this partition's
+/// share of them (the i-th, (i+N)-th, … of the sorted list, as nextest's
+/// `count:` partitions do): the N shares are disjoint and cover the suite.
+pub fn select(all: Vec<String>, options: &Options) -> Vec<String> {
+    let filtered = all
+        .into_iter()
+        .filter(|path| options.filter.as_deref().is_none_or(|f| path.contains(f)));
+    match options.partition {
+        None => filtered.collect(),
+        Some(Partition { index, count }) => filtered
+            .enumerate()
+            .filter(|(i, _)| i % count == index - 1)
+            .map(|(_, path)| path)
+            .collect(),
+    }
+}
+
+/// `<function>__<name>.snap` for `fixture` (relative path): the name is the
+/// fixture's path inside `fixtures/<function>/` without `.json`, with any
+/// deeper folders joined by `-`.
+pub fn snapshot_name(config: &TestConfig, fixture: &str, function: &str) -> String {
+    let base = slash_path(&config.fixtures);
+    let inside = fixture.strip_prefix(&format!("{base}/")).unwrap_or(fixture);
+    let inside = inside
+        .strip_prefix(&format!("{function}/"))
+        .unwrap_or(inside);
+    inside.trim_end_matches(".json").replace('/', "-")
+}
+
+/// Applies the project's redactions to an outcome document.
+///
+/// # Errors
+/// [`SuiteError::Selector`] for a selector that does not parse (config
+/// validation already rejects those).
+pub fn redact(config: &TestConfig, document: &mut Value) -> Result<(), SuiteError> {
+    if let Some(headers) = document
+        .pointer_mut("/response/headers")
+        .and_then(Value::as_array_mut)
+    {
+        for pair in headers {
+            let named = pair[0].as_str().is_some_and(|name| {
+                config
+                    .redact_headers
+                    .iter()
+                    .any(|h| h.eq_ignore_ascii_case(name))
+            });
+            if named {
+                pair[1] = Value::String(PLACEHOLDER.into());
+            }
+        }
+    }
+    for text in &config.redact {
+        let selector = Selector::parse(text).map_err(|e| SuiteError::Selector {
+            selector: text.clone(),
+            reason: e.to_string(),
+        })?;
+        apply_selector(document, &selector, PLACEHOLDER);
+    }
+    Ok(())
+}
+
+/// Runs the selected fixtures with `jobs` threads. `module_of` gives the
+/// loaded module of a function (built by the caller), or why there is none.
+pub fn run(
+    project: &Project,
+    fixtures: &[String],
+    options: &Options,
+    modules: &BTreeMap<String, Result<LoadedModule, String>>,
+) -> Vec<Case> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<(usize, Case)>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..options.jobs.max(1).min(fixtures.len().max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(fixture) = fixtures.get(i) else {
+                        break;
+                    };
+                    let case = run_one(project, fixture, options, modules);
+                    results
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((i, case));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, case)| case).collect()
+}
+
+/// The function each fixture runs, for building before the run.
+pub fn functions_needed(project: &Project, fixtures: &[String]) -> Vec<String> {
+    let mut names: Vec<String> = fixtures
+        .iter()
+        .filter_map(|path| Fixture::load(&project.root.join(path)).ok())
+        .filter_map(|fixture| {
+            replay::function_of(project, &fixture)
+                .ok()
+                .map(|f| f.name.clone())
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn run_one(
+    project: &Project,
+    fixture_path: &str,
+    options: &Options,
+    modules: &BTreeMap<String, Result<LoadedModule, String>>,
+) -> Case {
+    let mut case = Case {
+        fixture: fixture_path.to_string(),
+        snapshot: String::new(),
+        function: String::new(),
+        fuel: None,
+        verdict: Verdict::Error {
+            message: String::new(),
+        },
+    };
+    let error = |message: String| Verdict::Error { message };
+    let fixture = match Fixture::load(&project.root.join(fixture_path)) {
+        Ok(fixture) => fixture,
+        Err(e) => {
+            case.verdict = error(e.to_string());
+            return case;
+        }
+    };
+    let function = match replay::function_of(project, &fixture) {
+        Ok(function) => function,
+        Err(e) => {
+            case.verdict = error(format!("{fixture_path}: {e}"));
+            return case;
+        }
+    };
+    case.function = function.name.clone();
+    let name = snapshot_name(&project.test, fixture_path, &function.name);
+    let dir = project.root.join(&project.test.snapshots);
+    let snap_path = snapshot::snapshot_path(&dir, &function.name, &name);
+    let pending_path = snapshot::pending_path(&dir, &function.name, &name);
+    case.snapshot = project_relative(project, &snap_path);
+    let module = match modules.get(&function.name) {
+        Some(Ok(module)) => module,
+        Some(Err(message)) => {
+            case.verdict = error(message.clone());
+            return case;
+        }
+        None => {
+            case.verdict = error(format!("`{}` was not built", function.name));
+            return case;
+        }
+    };
+    let replayed = match replay::replay(&fixture, function, module) {
+        Ok(replayed) => replayed,
+        Err(e) => {
+            case.verdict = error(format!("{fixture_path}: {e}"));
+            return case;
+        }
+    };
+    case.fuel = Some(replayed.usage.fuel);
+    let mut document = replayed.document();
+    if let Err(e) = redact(&project.test, &mut document) {
+        case.verdict = error(e.to_string());
+        return case;
+    }
+    let new = Snapshot {
+        source: fixture_path.to_string(),
+        description: Some(fixture.trigger.describe()),
+        expression: Some(format!("wasmfaas replay --json {fixture_path}")),
+        info: None,
+        body: fixture::pretty(&document).trim_end().to_string(),
+    };
+    let old = if snap_path.is_file() {
+        match Snapshot::read(&snap_path) {
+            Ok(old) => Some(old),
+            Err(e) => {
+                case.verdict = error(format!("{}: {e}", case.snapshot));
+                return case;
+            }
+        }
+    } else {
+        None
+    };
+    let pending_name = project_relative(project, &pending_path);
+    let write = |path: &Path, snapshot: &Snapshot| -> Result<(), String> {
+        snapshot::write_atomically(path, &snapshot.to_file_text()).map_err(|e| e.to_string())
+    };
+    let settle = |verdict: Verdict| -> Verdict {
+        if options.ci {
+            return verdict;
+        }
+        if options.accept {
+            return match write(&snap_path, &new) {
+                Ok(()) => {
+                    let _ = std::fs::remove_file(&pending_path);
+                    Verdict::Accepted
+                }
+                Err(message) => Verdict::Error { message },
+            };
+        }
+        if let Err(message) = write(&pending_path, &new) {
+            return Verdict::Error { message };
+        }
+        with_pending(verdict, pending_name.clone())
+    };
+    let Some(old) = old else {
+        case.verdict = settle(Verdict::New { pending: None });
+        return case;
+    };
+    if old.matches(&new.body) {
+        if !options.ci {
+            let _ = std::fs::remove_file(&pending_path);
+        }
+        case.verdict = Verdict::Passed { note: None };
+        return case;
+    }
+    // Only the fuel differs? Then the tolerance decides.
+    let old_fuel = serde_json::from_str::<Value>(&old.body)
+        .ok()
+        .and_then(|v| v.pointer("/usage/fuel").and_then(Value::as_u64));
+    if let Some(old_fuel) = old_fuel {
+        let mut same_fuel = document.clone();
+        if let Some(fuel) = same_fuel.pointer_mut("/usage/fuel") {
+            *fuel = Value::from(old_fuel);
+        }
+        if old.matches(fixture::pretty(&same_fuel).trim_end()) {
+            let new_fuel = replayed.usage.fuel;
+            let percent = (new_fuel as f64 - old_fuel as f64) / (old_fuel.max(1) as f64) * 100.0;
+            let tolerance = project.test.fuel_tolerance_percent;
+            if percent <= tolerance {
+                if !options.ci {
+                    let _ = std::fs::remove_file(&pending_path);
+                }
+                case.verdict = Verdict::Passed {
+                    note: Some(format!(
+                        "fuel {} → {} ({percent:+.1}%, tolerance {tolerance}%)",
+                        crate::human::grouped(old_fuel),
+                        crate::human::grouped(new_fuel)
+                    )),
+                };
+                return case;
+            }
+            case.verdict = settle(Verdict::FuelGrew {
+                old: old_fuel,
+                new: new_fuel,
+                percent,
+                tolerance,
+                pending: None,
+            });
+            return case;
+        }
+    }
+    let diff = unified_diff(
+        &case.snapshot,
+        &snapshot::normalize_body(&old.body),
+        &pending_name,
+        &snapshot::normalize_body(&new.body),
+        DiffOptions {
+            context: 3,
+            color: false,
+        },
+    );
+    case.verdict = settle(Verdict::Changed {
+        diff,
+        pending: None,
+    });
+    case
+}
+
+fn with_pending(verdict: Verdict, path: String) -> Verdict {
+    match verdict {
+        Verdict::New { .. } => Verdict::New {
+            pending: Some(path),
+        },
+        Verdict::Changed { diff, .. } => Verdict::Changed {
+            diff,
+            pending: Some(path),
+        },
+        Verdict::FuelGrew {
+            old,
+            new,
+            percent,
+            tolerance,
+            ..
+        } => Verdict::FuelGrew {
+            old,
+            new,
+            percent,
+            tolerance,
+            pending: Some(path),
+        },
+        other => other,
+    }
+}
+
+fn project_relative(project: &Project, path: &Path) -> String {
+    slash_path(path.strip_prefix(&project.root).unwrap_or(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partitions_are_disjoint_and_cover_the_filtered_suite() {
+        let all: Vec<String> = (0..10).map(|i| format!("fixtures/f/{i}.json")).collect();
+        let mut union = Vec::new();
+        for index in 1..=3 {
+            let options = Options {
+                partition: Some(Partition { index, count: 3 }),
+                ..Options::default()
+            };
+            let share = select(all.clone(), &options);
+            assert!(share.len() >= 3, "{share:?}");
+            union.extend(share);
+        }
+        union.sort();
+        let mut expected = all.clone();
+        expected.sort();
+        assert_eq!(union, expected);
+        let filtered = Options {
+            filter: Some("/1".into()),
+            ..Options::default()
+        };
+        assert_eq!(select(all, &filtered), ["fixtures/f/1.json"]);
+    }
+
+    #[test]
+    fn partitions_parse_with_clear_errors() {
+        assert_eq!(
+            "2/3".parse::<Partition>(),
+            Ok(Partition { index: 2, count: 3 })
+        );
+        for bad in ["0/3", "4/3", "3", "a/b", "1/0"] {
+            let error = bad.parse::<Partition>().unwrap_err();
+            assert!(error.contains("write I/N"), "{error}");
+        }
+    }
+}
