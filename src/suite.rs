@@ -139,7 +139,7 @@ pub fn discover(project: &Project) -> Result<Vec<String>, SuiteError> {
     let dir = project.root.join(&project.test.fixtures);
     let mut found = Vec::new();
     if dir.is_dir() {
-        collect(&dir, &mut found).map_err(|e| SuiteError::Fixtures {
+        found = fixture_files(&dir).map_err(|e| SuiteError::Fixtures {
             path: dir.clone(),
             reason: e.to_string(),
         })?;
@@ -151,6 +151,17 @@ pub fn discover(project: &Project) -> Result<Vec<String>, SuiteError> {
         .collect();
     relative.sort();
     Ok(relative)
+}
+
+/// Every `.json` file under `dir`, sorted.
+///
+/// # Errors
+/// The first folder that cannot be read.
+pub fn fixture_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    collect(dir, &mut found)?;
+    found.sort();
+    Ok(found)
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {

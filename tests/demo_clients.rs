@@ -15,13 +15,7 @@ use std::process::Command;
 
 #[test]
 fn real_clients_uploads_reach_the_demo_trigger_and_its_summaries() {
-    let Some(python) = std::env::var_os("WASMFAAS_PYTHON") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "WASMFAAS_PYTHON is not set, and under CI the client tests must run: \
-             .ci/run creates .ci/venv and exports it"
-        );
-        eprintln!("note: skipping the demo client test: set WASMFAAS_PYTHON");
+    let Some(python) = common::client_python("the demo client test") else {
         return;
     };
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -118,22 +118,9 @@ fn debug_and_release_builds_of_wasmfaas_replay_to_the_same_bytes() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Every fixture file under `dir`.
+/// Every fixture file under `dir` (none if it does not exist yet).
 fn fixtures_in(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(folder) = stack.pop() {
-        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "json") {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    found
+    wasmfaas::suite::fixture_files(dir).unwrap_or_default()
 }
 
 #[test]

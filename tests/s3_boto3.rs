@@ -4,6 +4,8 @@
 //! Without it the test is skipped with a note, except under CI, where a
 //! missing client is a failure: a skipped real-client test proves nothing.
 
+mod common;
+
 use std::process::Command;
 use std::time::Duration;
 use wasmfaas::activity::ActivitySink;
@@ -18,16 +20,7 @@ const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
 #[test]
 fn boto3_passes_its_test_suite_against_the_endpoint() {
-    let Some(python) = std::env::var_os("WASMFAAS_PYTHON") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "WASMFAAS_PYTHON is not set, and under CI the boto3 test must run: \
-             .ci/run creates .ci/venv and exports it"
-        );
-        eprintln!(
-            "note: skipping the boto3 test: set WASMFAAS_PYTHON to a python with \
-             tests/s3_clients/requirements.txt installed"
-        );
+    let Some(python) = common::client_python("the boto3 test") else {
         return;
     };
     // Signed requests are verified: credentials are configured.

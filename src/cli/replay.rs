@@ -55,11 +55,9 @@ pub(super) fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let mut found = Vec::new();
-            collect_json(path, &mut found).map_err(|e| {
+            let found = crate::suite::fixture_files(path).map_err(|e| {
                 Failure::Usage(format!("cannot read the folder {}: {e}", path.display()))
             })?;
-            found.sort();
             files.extend(found);
         } else if path.is_file() {
             files.push(path.clone());
@@ -72,18 +70,6 @@ pub(super) fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
         }
     }
     Ok(files)
-}
-
-fn collect_json(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            collect_json(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "json") {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 fn print_text(path: &Path, fixture: &Fixture, replayed: &Replayed) {

@@ -128,3 +128,24 @@ pub fn rust_guest(name: &str) -> (Project, LoadedModule) {
     let module = LoadedModule::new(name, &wasm).expect("guest loads");
     (project, module)
 }
+
+/// The python with the real S3 clients (`WASMFAAS_PYTHON`: a venv with
+/// tests/s3_clients/requirements.txt, which `.ci/run` makes), or `None` with
+/// a note saying the test was skipped. Under CI a missing python fails: a
+/// skipped real-client test proves nothing.
+#[allow(dead_code)] // not every test binary runs real clients
+pub fn client_python(test: &str) -> Option<std::ffi::OsString> {
+    let python = std::env::var_os("WASMFAAS_PYTHON");
+    if python.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "WASMFAAS_PYTHON is not set, and under CI {test} must run: .ci/run creates \
+             .ci/venv and exports it"
+        );
+        eprintln!(
+            "note: skipping {test}: set WASMFAAS_PYTHON to a python with \
+             tests/s3_clients/requirements.txt installed"
+        );
+    }
+    python
+}
