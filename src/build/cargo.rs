@@ -9,7 +9,7 @@
 
 use super::process::{RunError, run_streaming};
 use super::{BuildError, Cancel, Progress, manifest};
-use crate::config::Function;
+use crate::config::{Function, Project};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -21,6 +21,7 @@ pub const PROFILE: &str = "wasmfaas";
 
 /// Builds the crate of `function` and copies its `.wasm` to the managed artifact `out`.
 pub(super) fn build_crate(
+    project: &Project,
     function: &Function,
     out: &Path,
     fingerprint: &str,
@@ -36,7 +37,7 @@ pub(super) fn build_crate(
     let manifest_path = dir.join("Cargo.toml");
     let output = run_streaming(
         &function.name,
-        cargo_command(function, &manifest_path),
+        cargo_command(project, function, &manifest_path),
         progress,
         cancel,
     )
@@ -73,7 +74,37 @@ pub(super) fn build_crate(
     manifest::write_artifact(&function.name, out, &wasm, fingerprint, stamp, &inputs)
 }
 
-fn cargo_command(function: &Function, manifest_path: &Path) -> Command {
+/// What changes in how guests are compiled; part of every artifact's
+/// fingerprint, so a change rebuilds what an older recipe built.
+pub(super) const RECIPE: &str = "remap-paths-1";
+
+/// `--remap-path-prefix` flags (as TOML strings) that take the project's
+/// folder and cargo's home out of the module: panic messages and debug
+/// strings name `/project/...` and `/cargo/...` wherever the checkout is, so
+/// a function compiles to the same bytes, and replays to the same fuel, in
+/// every clone on every machine.
+fn remap_flags(project: &Project) -> Vec<String> {
+    let mut flags = vec![format!(
+        "\"--remap-path-prefix={}=/project\"",
+        toml_escape(&project.root.display().to_string())
+    )];
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")));
+    if let Some(home) = cargo_home {
+        flags.push(format!(
+            "\"--remap-path-prefix={}=/cargo\"",
+            toml_escape(&home.display().to_string())
+        ));
+    }
+    flags
+}
+
+fn toml_escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+fn cargo_command(project: &Project, function: &Function, manifest_path: &Path) -> Command {
     let color = if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
         "always"
     } else {
@@ -93,8 +124,9 @@ fn cargo_command(function: &Function, manifest_path: &Path) -> Command {
         format!("profile.{PROFILE}.codegen-units=16"),
         format!("profile.{PROFILE}.debug=false"),
         format!(
-            "target.{GUEST_TARGET}.rustflags=[\"-Clink-arg=-zstack-size={}\"]",
-            function.build.stack_size
+            "target.{GUEST_TARGET}.rustflags=[\"-Clink-arg=-zstack-size={}\", {}]",
+            function.build.stack_size,
+            remap_flags(project).join(", ")
         ),
     ] {
         command.arg("--config").arg(setting);

@@ -126,7 +126,7 @@ pub fn build(
         match &function.source {
             Source::Wat(path) => build_wat(function, path, &managed, &fingerprint)?,
             Source::RustCrate(_) => {
-                cargo::build_crate(function, &managed, &fingerprint, progress, cancel)?;
+                cargo::build_crate(project, function, &managed, &fingerprint, progress, cancel)?;
             }
             // Config gives every `.wasm` source an `output` (the file itself).
             Source::Wasm(path) => return build_external(function, path, progress, cancel),
@@ -200,9 +200,10 @@ pub fn artifact_path(project: &Project, function: &str) -> PathBuf {
 /// Everything besides source files that changes what a build produces.
 fn fingerprint(function: &Function) -> String {
     format!(
-        "wasmfaas {} | {} | stack {} | {:?}",
+        "wasmfaas {} | {} | {} | stack {} | {:?}",
         env!("CARGO_PKG_VERSION"),
         PROFILE,
+        cargo::RECIPE,
         function.build.stack_size,
         function.source
     )
