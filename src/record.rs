@@ -10,6 +10,7 @@
 
 use crate::abi::http::{HttpOutcome, HttpRequest};
 use crate::activity::{Activity, ActivitySink};
+use crate::bindings::Access;
 use crate::fixture::{Fixture, InitialState, Recorded, Trigger};
 use crate::runtime::Context;
 use std::collections::HashMap;
@@ -81,15 +82,27 @@ impl Recorder {
         self.0.is_some()
     }
 
-    /// Records one finished invocation (a no-op when off).
+    /// The grants an invocation runs with: `access` itself, or when
+    /// recording a copy that captures the state the invocation touches.
+    pub fn access_for(&self, access: &Arc<Access>) -> Arc<Access> {
+        if self.is_on() {
+            Arc::new(access.recording())
+        } else {
+            Arc::clone(access)
+        }
+    }
+
+    /// Records one finished invocation. A no-op when off: `trigger` is only
+    /// built (the request copied) when recording.
     pub fn record(
         &self,
         function: &str,
-        trigger: Trigger,
+        trigger: impl FnOnce() -> Trigger,
         context: Context,
         outcome: &mut HttpOutcome,
     ) {
         let Some(inner) = &self.0 else { return };
+        let trigger = trigger();
         let recorded = match &outcome.result {
             Ok(response) => Recorded::Response {
                 status: response.status,

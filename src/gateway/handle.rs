@@ -15,7 +15,6 @@ use crate::record::{Recorder, http_trigger};
 use crate::runtime::Context;
 use crate::triggers::EventSink;
 use std::io::Read;
-use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 /// Answered by the gateway itself, without running a function: readiness for
@@ -130,15 +129,11 @@ fn answer(
         body,
     };
     let context = Context::live();
-    let access = if recorder.is_on() {
-        Arc::new(deployed.access.recording())
-    } else {
-        Arc::clone(&deployed.access)
-    };
+    let access = recorder.access_for(&deployed.access);
     let mut outcome = http::call(module, function, &http_request, context, Some(access));
     recorder.record(
         &function.name,
-        http_trigger(&http_request),
+        || http_trigger(&http_request),
         context,
         &mut outcome,
     );

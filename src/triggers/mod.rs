@@ -152,13 +152,9 @@ fn deliver(
             let request = trigger.to_request();
             let started = Instant::now();
             let context = Context::live();
-            let access = if recorder.is_on() {
-                Arc::new(deployed.access.recording())
-            } else {
-                Arc::clone(&deployed.access)
-            };
+            let access = recorder.access_for(&deployed.access);
             let mut outcome = http::call(module, function, &request, context, Some(access));
-            recorder.record(&function.name, trigger, context, &mut outcome);
+            recorder.record(&function.name, || trigger, context, &mut outcome);
             let (status, error) = match &outcome.result {
                 Ok(response) => (response.status, None),
                 Err(error) => (500, Some(error.to_string())),
