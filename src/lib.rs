@@ -26,6 +26,7 @@ pub mod fixture;
 pub mod gateway;
 pub mod http_pool;
 pub mod human;
+pub mod json_text;
 pub mod record;
 pub mod replay;
 pub mod router;

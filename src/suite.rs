@@ -13,7 +13,8 @@
 //! loaded by the caller, so building stays out of here.
 
 use crate::config::{Project, TestConfig};
-use crate::fixture::{self, Fixture};
+use crate::fixture::Fixture;
+use crate::json_text;
 use crate::replay;
 use crate::runtime::LoadedModule;
 use crate::snapshot::diff::{DiffOptions, unified_diff};
@@ -75,6 +76,9 @@ pub struct Case {
     /// Fuel used by this replay, if it ran.
     pub fuel: Option<u64>,
     pub verdict: Verdict,
+    /// The `.snap.new` written for a new or changed outcome (never under CI
+    /// or with `--accept`), relative to the project root.
+    pub pending: Option<String>,
 }
 
 /// How a fixture's outcome compared with its snapshot.
@@ -84,20 +88,16 @@ pub enum Verdict {
     Passed { note: Option<String> },
     /// The outcome was written as the accepted snapshot (`--accept`).
     Accepted,
-    /// No snapshot yet. `pending` is the `.snap.new` written (not under CI).
-    New { pending: Option<String> },
+    /// No snapshot yet.
+    New,
     /// Different outcome: a unified diff from the snapshot to it.
-    Changed {
-        diff: String,
-        pending: Option<String>,
-    },
+    Changed { diff: String },
     /// Same outcome but fuel grew past the tolerance.
     FuelGrew {
         old: u64,
         new: u64,
         percent: f64,
         tolerance: f64,
-        pending: Option<String>,
     },
     /// The fixture could not be read or replayed, or a file not written.
     Error { message: String },
@@ -113,7 +113,7 @@ impl Verdict {
         match self {
             Verdict::Passed { .. } => "passed",
             Verdict::Accepted => "accepted",
-            Verdict::New { .. } => "new",
+            Verdict::New => "new",
             Verdict::Changed { .. } => "changed",
             Verdict::FuelGrew { .. } => "fuel",
             Verdict::Error { .. } => "error",
@@ -244,25 +244,65 @@ pub fn redact(config: &TestConfig, document: &mut Value) -> Result<(), SuiteErro
     Ok(())
 }
 
-/// Runs the selected fixtures with `jobs` threads. `module_of` gives the
-/// loaded module of a function (built by the caller), or why there is none.
+/// A selected fixture, read and matched to its function once, before the
+/// build and the run.
+#[derive(Debug)]
+pub struct Planned {
+    /// Relative to the project root, `/`-separated.
+    pub path: String,
+    /// The fixture and its function's name, or why there is none.
+    plan: Result<(Fixture, String), String>,
+}
+
+/// Reads each fixture and finds the function it runs.
+pub fn plan(project: &Project, paths: Vec<String>) -> Vec<Planned> {
+    paths
+        .into_iter()
+        .map(|path| {
+            let plan = Fixture::load(&project.root.join(&path))
+                .map_err(|e| e.to_string())
+                .and_then(|fixture| {
+                    let function = replay::function_of(project, &fixture)
+                        .map_err(|e| format!("{path}: {e}"))?
+                        .name
+                        .clone();
+                    Ok((fixture, function))
+                });
+            Planned { path, plan }
+        })
+        .collect()
+}
+
+/// The functions the planned fixtures run, each once, for building first.
+pub fn functions_needed(planned: &[Planned]) -> Vec<String> {
+    let mut names: Vec<String> = planned
+        .iter()
+        .filter_map(|p| p.plan.as_ref().ok().map(|(_, function)| function.clone()))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Runs the planned fixtures with `options.jobs` threads, over the modules
+/// the caller loaded (or why one could not be).
 pub fn run(
     project: &Project,
-    fixtures: &[String],
+    planned: &[Planned],
     options: &Options,
     modules: &BTreeMap<String, Result<LoadedModule, String>>,
 ) -> Vec<Case> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, Case)>> = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
-        for _ in 0..options.jobs.max(1).min(fixtures.len().max(1)) {
+        for _ in 0..options.jobs.max(1).min(planned.len().max(1)) {
             scope.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(fixture) = fixtures.get(i) else {
+                    let Some(one) = planned.get(i) else {
                         break;
                     };
-                    let case = run_one(project, fixture, options, modules);
+                    let case = run_one(project, one, options, modules);
                     results
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
@@ -276,134 +316,121 @@ pub fn run(
     results.into_iter().map(|(_, case)| case).collect()
 }
 
-/// The function each fixture runs, for building before the run.
-pub fn functions_needed(project: &Project, fixtures: &[String]) -> Vec<String> {
-    let mut names: Vec<String> = fixtures
-        .iter()
-        .filter_map(|path| Fixture::load(&project.root.join(path)).ok())
-        .filter_map(|fixture| {
-            replay::function_of(project, &fixture)
-                .ok()
-                .map(|f| f.name.clone())
-        })
-        .collect();
-    names.sort();
-    names.dedup();
-    names
-}
-
 fn run_one(
     project: &Project,
-    fixture_path: &str,
+    planned: &Planned,
     options: &Options,
     modules: &BTreeMap<String, Result<LoadedModule, String>>,
 ) -> Case {
     let mut case = Case {
-        fixture: fixture_path.to_string(),
+        fixture: planned.path.clone(),
         snapshot: String::new(),
         function: String::new(),
         fuel: None,
-        verdict: Verdict::Error {
-            message: String::new(),
-        },
+        verdict: Verdict::New,
+        pending: None,
     };
-    let error = |message: String| Verdict::Error { message };
-    let fixture = match Fixture::load(&project.root.join(fixture_path)) {
-        Ok(fixture) => fixture,
-        Err(e) => {
-            case.verdict = error(e.to_string());
-            return case;
-        }
+    let fail = |mut case: Case, message: String| {
+        case.verdict = Verdict::Error { message };
+        case
     };
-    let function = match replay::function_of(project, &fixture) {
+    let (fixture, function_name) = match &planned.plan {
+        Ok(plan) => plan,
+        Err(message) => return fail(case, message.clone()),
+    };
+    case.function = function_name.clone();
+    let function = match project.function(function_name) {
         Ok(function) => function,
-        Err(e) => {
-            case.verdict = error(format!("{fixture_path}: {e}"));
-            return case;
-        }
+        Err(e) => return fail(case, e.to_string()),
     };
-    case.function = function.name.clone();
-    let name = snapshot_name(&project.test, fixture_path, &function.name);
+    let name = snapshot_name(&project.test, &planned.path, function_name);
     let dir = project.root.join(&project.test.snapshots);
-    let snap_path = snapshot::snapshot_path(&dir, &function.name, &name);
-    let pending_path = snapshot::pending_path(&dir, &function.name, &name);
+    let snap_path = snapshot::snapshot_path(&dir, function_name, &name);
+    let pending_path = snapshot::pending_path(&dir, function_name, &name);
     case.snapshot = project_relative(project, &snap_path);
-    let module = match modules.get(&function.name) {
+    let module = match modules.get(function_name) {
         Some(Ok(module)) => module,
-        Some(Err(message)) => {
-            case.verdict = error(message.clone());
-            return case;
-        }
-        None => {
-            case.verdict = error(format!("`{}` was not built", function.name));
-            return case;
-        }
+        Some(Err(message)) => return fail(case, message.clone()),
+        None => return fail(case, format!("`{function_name}` was not built")),
     };
-    let replayed = match replay::replay(&fixture, function, module) {
+    let replayed = match replay::replay(fixture, function, module) {
         Ok(replayed) => replayed,
-        Err(e) => {
-            case.verdict = error(format!("{fixture_path}: {e}"));
-            return case;
-        }
+        Err(e) => return fail(case, format!("{}: {e}", planned.path)),
     };
     case.fuel = Some(replayed.usage.fuel);
     let mut document = replayed.document();
     if let Err(e) = redact(&project.test, &mut document) {
-        case.verdict = error(e.to_string());
-        return case;
+        return fail(case, e.to_string());
     }
     let new = Snapshot {
-        source: fixture_path.to_string(),
+        source: planned.path.clone(),
         description: Some(fixture.trigger.describe()),
-        expression: Some(format!("wasmfaas replay --json {fixture_path}")),
+        expression: Some(format!("wasmfaas replay --json {}", planned.path)),
         info: None,
-        body: fixture::pretty(&document).trim_end().to_string(),
+        body: json_text::pretty(&document).trim_end().to_string(),
     };
-    let old = if snap_path.is_file() {
-        match Snapshot::read(&snap_path) {
-            Ok(old) => Some(old),
-            Err(e) => {
-                case.verdict = error(format!("{}: {e}", case.snapshot));
-                return case;
-            }
+    let old = match snap_path.is_file().then(|| Snapshot::read(&snap_path)) {
+        None => None,
+        Some(Ok(old)) => Some(old),
+        Some(Err(e)) => {
+            let message = format!("{}: {e}", case.snapshot);
+            return fail(case, message);
         }
-    } else {
-        None
     };
-    let pending_name = project_relative(project, &pending_path);
-    let write = |path: &Path, snapshot: &Snapshot| -> Result<(), String> {
-        snapshot::write_atomically(path, &snapshot.to_file_text()).map_err(|e| e.to_string())
+    let verdict = match &old {
+        None => Verdict::New,
+        Some(old) => compare(
+            old,
+            &new,
+            &document,
+            replayed.usage.fuel,
+            project,
+            &case.snapshot,
+            &pending_path,
+        ),
     };
-    let settle = |verdict: Verdict| -> Verdict {
-        if options.ci {
-            return verdict;
-        }
-        if options.accept {
-            return match write(&snap_path, &new) {
-                Ok(()) => {
-                    let _ = std::fs::remove_file(&pending_path);
-                    Verdict::Accepted
-                }
-                Err(message) => Verdict::Error { message },
-            };
-        }
-        if let Err(message) = write(&pending_path, &new) {
-            return Verdict::Error { message };
-        }
-        with_pending(verdict, pending_name.clone())
-    };
-    let Some(old) = old else {
-        case.verdict = settle(Verdict::New { pending: None });
-        return case;
-    };
-    if old.matches(&new.body) {
-        if !options.ci {
-            let _ = std::fs::remove_file(&pending_path);
-        }
-        case.verdict = Verdict::Passed { note: None };
+    if options.ci {
+        case.verdict = verdict;
         return case;
     }
-    // Only the fuel differs? Then the tolerance decides.
+    if verdict.passed() {
+        // A pending file from an earlier run is stale now.
+        let _ = std::fs::remove_file(&pending_path);
+        case.verdict = verdict;
+        return case;
+    }
+    let target = if options.accept {
+        &snap_path
+    } else {
+        &pending_path
+    };
+    if let Err(e) = snapshot::write_atomically(target, &new.to_file_text()) {
+        return fail(case, e.to_string());
+    }
+    if options.accept {
+        let _ = std::fs::remove_file(&pending_path);
+        case.verdict = Verdict::Accepted;
+    } else {
+        case.verdict = verdict;
+        case.pending = Some(project_relative(project, &pending_path));
+    }
+    case
+}
+
+/// The verdict on `new` against the accepted `old`. When only the fuel
+/// differs, the tolerance decides.
+fn compare(
+    old: &Snapshot,
+    new: &Snapshot,
+    document: &Value,
+    new_fuel: u64,
+    project: &Project,
+    snapshot_name: &str,
+    pending_path: &Path,
+) -> Verdict {
+    if old.matches(&new.body) {
+        return Verdict::Passed { note: None };
+    }
     let old_fuel = serde_json::from_str::<Value>(&old.body)
         .ok()
         .and_then(|v| v.pointer("/usage/fuel").and_then(Value::as_u64));
@@ -412,74 +439,37 @@ fn run_one(
         if let Some(fuel) = same_fuel.pointer_mut("/usage/fuel") {
             *fuel = Value::from(old_fuel);
         }
-        if old.matches(fixture::pretty(&same_fuel).trim_end()) {
-            let new_fuel = replayed.usage.fuel;
+        if old.matches(json_text::pretty(&same_fuel).trim_end()) {
             let percent = (new_fuel as f64 - old_fuel as f64) / (old_fuel.max(1) as f64) * 100.0;
             let tolerance = project.test.fuel_tolerance_percent;
             if percent <= tolerance {
-                if !options.ci {
-                    let _ = std::fs::remove_file(&pending_path);
-                }
-                case.verdict = Verdict::Passed {
+                return Verdict::Passed {
                     note: Some(format!(
                         "fuel {} → {} ({percent:+.1}%, tolerance {tolerance}%)",
                         crate::human::grouped(old_fuel),
                         crate::human::grouped(new_fuel)
                     )),
                 };
-                return case;
             }
-            case.verdict = settle(Verdict::FuelGrew {
+            return Verdict::FuelGrew {
                 old: old_fuel,
                 new: new_fuel,
                 percent,
                 tolerance,
-                pending: None,
-            });
-            return case;
+            };
         }
     }
     let diff = unified_diff(
-        &case.snapshot,
+        snapshot_name,
         &snapshot::normalize_body(&old.body),
-        &pending_name,
+        &project_relative(project, pending_path),
         &snapshot::normalize_body(&new.body),
         DiffOptions {
             context: 3,
             color: false,
         },
     );
-    case.verdict = settle(Verdict::Changed {
-        diff,
-        pending: None,
-    });
-    case
-}
-
-fn with_pending(verdict: Verdict, path: String) -> Verdict {
-    match verdict {
-        Verdict::New { .. } => Verdict::New {
-            pending: Some(path),
-        },
-        Verdict::Changed { diff, .. } => Verdict::Changed {
-            diff,
-            pending: Some(path),
-        },
-        Verdict::FuelGrew {
-            old,
-            new,
-            percent,
-            tolerance,
-            ..
-        } => Verdict::FuelGrew {
-            old,
-            new,
-            percent,
-            tolerance,
-            pending: Some(path),
-        },
-        other => other,
-    }
+    Verdict::Changed { diff }
 }
 
 fn project_relative(project: &Project, path: &Path) -> String {

@@ -9,7 +9,7 @@ use common::rust_guest;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use wasmfaas::abi::http::HttpRequest;
-use wasmfaas::fixture::{self, Fixture, InitialState, Recorded, Trigger};
+use wasmfaas::fixture::{Fixture, InitialState, Recorded, Trigger};
 use wasmfaas::replay;
 use wasmfaas::runtime::Context;
 
@@ -39,7 +39,7 @@ fn a_fixture_replayed_1000_times_gives_byte_identical_outcomes() {
     let fixture = probe_fixture();
     let function = replay::function_of(&project, &fixture).unwrap();
     let first = replay::replay(&fixture, function, &module).unwrap();
-    let text = fixture::pretty(&first.document());
+    let text = wasmfaas::json_text::pretty(&first.document());
     // The guest really saw the fixture's clock and seed-driven hashing.
     // The virtual clock starts at the fixture's time and advances with fuel.
     assert!(text.contains("realtime_ns 17955166231234"), "{text}");
@@ -47,7 +47,7 @@ fn a_fixture_replayed_1000_times_gives_byte_identical_outcomes() {
     for run in 1..1000 {
         let again = replay::replay(&fixture, function, &module).unwrap();
         assert_eq!(
-            fixture::pretty(&again.document()),
+            wasmfaas::json_text::pretty(&again.document()),
             text,
             "run {run} differs"
         );
@@ -56,7 +56,7 @@ fn a_fixture_replayed_1000_times_gives_byte_identical_outcomes() {
     let mut reseeded = fixture.clone();
     reseeded.context.seed += 1;
     let other = replay::replay(&reseeded, function, &module).unwrap();
-    assert_ne!(fixture::pretty(&other.document()), text);
+    assert_ne!(wasmfaas::json_text::pretty(&other.document()), text);
 }
 
 /// `wasmfaas replay --json` of `fixture` by the binary at `exe`.

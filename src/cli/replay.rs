@@ -41,7 +41,7 @@ pub fn run(project: &Project, args: &ReplayArgs, quiet: bool) -> Result<(), Fail
             if let Some(fields) = document.as_object_mut() {
                 fields.insert("fixture".into(), path.display().to_string().into());
             }
-            print!("{}", crate::fixture::pretty(&document));
+            print!("{}", crate::json_text::pretty(&document));
         } else {
             print_text(path, &fixture, &replayed);
         }

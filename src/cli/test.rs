@@ -54,9 +54,9 @@ pub fn run(project: &Project, args: &TestArgs, quiet: bool) -> Result<(), Failur
             std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
         }),
     };
-    let fixtures = suite::select(all, &options);
+    let planned = suite::plan(project, suite::select(all, &options));
     let mut modules: BTreeMap<String, Result<LoadedModule, String>> = BTreeMap::new();
-    for name in suite::functions_needed(project, &fixtures) {
+    for name in suite::functions_needed(&planned) {
         let loaded = match project.function(&name) {
             Ok(function) => {
                 load(project, function, quiet || args.json).map_err(|failure| match failure {
@@ -68,7 +68,7 @@ pub fn run(project: &Project, args: &TestArgs, quiet: bool) -> Result<(), Failur
         };
         modules.insert(name, loaded);
     }
-    let cases = suite::run(project, &fixtures, &options, &modules);
+    let cases = suite::run(project, &planned, &options, &modules);
     let failed = cases.iter().filter(|c| !c.verdict.passed()).count();
     if args.json {
         print_json(&cases);
@@ -93,7 +93,7 @@ fn print_text(project: &Project, cases: &[Case], ci: bool) {
         let label = match &case.verdict {
             Verdict::Passed { .. } => "ok".green(),
             Verdict::Accepted => "accepted".green(),
-            Verdict::New { .. } => "new".yellow(),
+            Verdict::New => "new".yellow(),
             Verdict::Changed { .. } => "changed".red(),
             Verdict::FuelGrew { .. } => "fuel".red(),
             Verdict::Error { .. } => "error".red(),
@@ -105,36 +105,38 @@ fn print_text(project: &Project, cases: &[Case], ci: bool) {
         println!("{label:>8} {}{}", case.fixture, fuel.dimmed());
         match &case.verdict {
             Verdict::Passed { note: Some(note) } => println!("         {}", note.dimmed()),
-            Verdict::New { pending } => {
-                println!("         no snapshot {}", case.snapshot);
-                pending_note(pending.as_deref(), ci);
-            }
-            Verdict::Changed { diff, pending } => {
+            Verdict::New => println!("         no snapshot {}", case.snapshot),
+            Verdict::Changed { diff } => {
                 for line in diff.lines() {
                     println!("         {}", paint(line));
                 }
-                pending_note(pending.as_deref(), ci);
             }
             Verdict::FuelGrew {
                 old,
                 new,
                 percent,
                 tolerance,
-                pending,
-            } => {
-                println!(
-                    "         fuel grew {} → {} ({percent:+.1}%), over the tolerance of {tolerance}% ([test] fuel_tolerance)",
-                    crate::human::grouped(*old),
-                    crate::human::grouped(*new)
-                );
-                pending_note(pending.as_deref(), ci);
-            }
+            } => println!(
+                "         fuel grew {} → {} ({percent:+.1}%), over the tolerance of {tolerance}% ([test] fuel_tolerance)",
+                crate::human::grouped(*old),
+                crate::human::grouped(*new)
+            ),
             Verdict::Error { message } => {
                 for line in message.lines() {
                     println!("         {line}");
                 }
             }
-            _ => {}
+            Verdict::Passed { note: None } | Verdict::Accepted => {}
+        }
+        if !case.verdict.passed() && !matches!(case.verdict, Verdict::Error { .. }) {
+            match &case.pending {
+                Some(path) => println!(
+                    "         {}",
+                    format!("new outcome written to {path}").dimmed()
+                ),
+                None if ci => println!("         {}", "CI is set: nothing written".dimmed()),
+                None => {}
+            }
         }
     }
     let passed = cases.iter().filter(|c| c.verdict.passed()).count();
@@ -152,17 +154,6 @@ fn print_text(project: &Project, cases: &[Case], ci: bool) {
     }
 }
 
-fn pending_note(pending: Option<&str>, ci: bool) {
-    match pending {
-        Some(path) => println!(
-            "         {}",
-            format!("new outcome written to {path}").dimmed()
-        ),
-        None if ci => println!("         {}", "CI is set: nothing written".dimmed()),
-        None => {}
-    }
-}
-
 fn print_json(cases: &[Case]) {
     use serde_json::json;
     let list: Vec<serde_json::Value> = cases
@@ -174,25 +165,21 @@ fn print_json(cases: &[Case]) {
                 "function": case.function,
                 "status": case.verdict.kind(),
                 "fuel": case.fuel,
+                "pending": case.pending,
             });
             let extra = match &case.verdict {
                 Verdict::Passed { note } => json!({ "note": note }),
-                Verdict::New { pending } => json!({ "pending": pending }),
-                Verdict::Changed { diff, pending } => {
-                    json!({ "diff": diff, "pending": pending })
-                }
+                Verdict::Changed { diff } => json!({ "diff": diff }),
                 Verdict::FuelGrew {
                     old,
                     new,
                     percent,
                     tolerance,
-                    pending,
                 } => json!({
-                    "old_fuel": old, "new_fuel": new, "percent": percent,
-                    "tolerance": tolerance, "pending": pending
+                    "old_fuel": old, "new_fuel": new, "percent": percent, "tolerance": tolerance
                 }),
                 Verdict::Error { message } => json!({ "message": message }),
-                Verdict::Accepted => json!({}),
+                Verdict::New | Verdict::Accepted => json!({}),
             };
             if let (Some(entry), Some(extra)) = (entry.as_object_mut(), extra.as_object()) {
                 for (key, value) in extra {
@@ -208,7 +195,7 @@ fn print_json(cases: &[Case]) {
         "failed": cases.len() - passed,
         "cases": list,
     });
-    print!("{}", crate::fixture::pretty(&document));
+    print!("{}", crate::json_text::pretty(&document));
 }
 
 /// A unified diff line in color: removed red, added green, hunks cyan.
