@@ -110,37 +110,25 @@ pub fn replay(
         && function.s3.is_empty()
         && fixture.state.kv.is_empty()
         && fixture.state.s3.is_empty();
-    if stateless {
+    let (outcome, writes) = if stateless {
         // Nothing to seed or diff: skip creating a database (most of the
         // cost of replaying a small function).
         let outcome = http::call(module, function, &request, fixture.context, None);
-        return Ok(Replayed {
-            function: function.name.clone(),
-            response: outcome.result,
-            writes: Vec::new(),
-            logs: outcome.logs,
-            usage: outcome.usage,
-        });
-    }
-    let state = State::in_memory().map_err(|e| ReplayError::Seed(e.to_string()))?;
-    let namespaces: BTreeSet<String> = function
-        .kv
-        .iter()
-        .chain(fixture.state.kv.keys())
-        .cloned()
-        .collect();
-    let buckets: BTreeSet<String> = function
-        .s3
-        .iter()
-        .chain(fixture.state.s3.keys())
-        .cloned()
-        .collect();
-    seed(&state, &fixture.state, &buckets)?;
-    let access = Arc::new(Access::for_function(state.clone(), function));
-    let outcome = http::call(module, function, &request, fixture.context, Some(access));
-    let now = fixture.context.start_time_ns;
-    let mut writes = kv_writes(&state, &fixture.state, &namespaces, now)?;
-    writes.extend(s3_writes(&state, &fixture.state, &buckets)?);
+        (outcome, Vec::new())
+    } else {
+        let state = State::in_memory().map_err(|e| ReplayError::Seed(e.to_string()))?;
+        let namespaces: BTreeSet<&String> =
+            function.kv.iter().chain(fixture.state.kv.keys()).collect();
+        let buckets: BTreeSet<&String> =
+            function.s3.iter().chain(fixture.state.s3.keys()).collect();
+        seed(&state, &fixture.state, &buckets)?;
+        let access = Arc::new(Access::for_function(state.clone(), function));
+        let outcome = http::call(module, function, &request, fixture.context, Some(access));
+        let now = fixture.context.start_time_ns;
+        let mut writes = kv_writes(&state, &fixture.state, &namespaces, now)?;
+        writes.extend(s3_writes(&state, &fixture.state, &buckets)?);
+        (outcome, writes)
+    };
     Ok(Replayed {
         function: function.name.clone(),
         response: outcome.result,
@@ -162,17 +150,25 @@ fn params(function: &Function, request: &HttpRequest) -> BTreeMap<String, String
     .unwrap_or_default()
 }
 
+/// A failure to seed `what`.
+fn seeding<E: std::fmt::Display>(what: String) -> impl FnOnce(E) -> ReplayError {
+    move |e| ReplayError::Seed(format!("{what}: {e}"))
+}
+
+/// A failure to read back the state the function left.
+fn inspecting<E: std::fmt::Display>(e: E) -> ReplayError {
+    ReplayError::Inspect(e.to_string())
+}
+
 fn seed(
     state: &State,
     initial: &InitialState,
-    buckets: &BTreeSet<String>,
+    buckets: &BTreeSet<&String>,
 ) -> Result<(), ReplayError> {
-    let failed =
-        |what: String| move |e: &dyn std::fmt::Display| ReplayError::Seed(format!("{what}: {e}"));
     for bucket in buckets {
         state
             .ensure_bucket(bucket, 0)
-            .map_err(|e| failed(format!("bucket `{bucket}`"))(&e))?;
+            .map_err(seeding(format!("bucket `{bucket}`")))?;
     }
     for (namespace, entries) in &initial.kv {
         for (key, entry) in entries {
@@ -185,7 +181,7 @@ fn seed(
             // At time 0, so any recorded expiration is in the future here.
             state
                 .kv_put(namespace, key, &entry.value, &options, 0)
-                .map_err(|e| failed(format!("KV `{namespace}` key {key:?}"))(&e))?;
+                .map_err(seeding(format!("KV `{namespace}` key {key:?}")))?;
         }
     }
     for (bucket, objects) in &initial.s3 {
@@ -204,29 +200,45 @@ fn seed(
                     &options,
                     object.meta.last_modified_ns,
                 )
-                .map_err(|e| failed(format!("s3://{bucket}/{key}"))(&e))?;
+                .map_err(seeding(format!("s3://{bucket}/{key}")))?;
         }
     }
     Ok(())
 }
 
+/// The keys whose value differs between `before` (present entries only) and
+/// `after`: `Some(new value)` for a put, `None` for a delete, in key order.
+fn net_changes<'a, V>(
+    before: &BTreeMap<String, Option<V>>,
+    after: &'a BTreeMap<String, V>,
+    visible: impl Fn(&V) -> bool,
+    same: impl Fn(&V, &V) -> bool,
+) -> Vec<(String, Option<&'a V>)> {
+    let before: BTreeMap<&String, &V> = before
+        .iter()
+        .filter_map(|(key, value)| Some((key, value.as_ref()?)))
+        .filter(|(_, value)| visible(value))
+        .collect();
+    let keys: BTreeSet<&String> = before.keys().copied().chain(after.keys()).collect();
+    keys.into_iter()
+        .filter_map(|key| match (before.get(key), after.get(key)) {
+            (Some(old), Some(new)) if same(old, new) => None,
+            (_, Some(new)) => Some((key.clone(), Some(new))),
+            (Some(_), None) => Some((key.clone(), None)),
+            (None, None) => None,
+        })
+        .collect()
+}
+
 fn kv_writes(
     state: &State,
     initial: &InitialState,
-    namespaces: &BTreeSet<String>,
+    namespaces: &BTreeSet<&String>,
     now: u64,
 ) -> Result<Vec<Write>, ReplayError> {
-    let inspect = |e: &dyn std::fmt::Display| ReplayError::Inspect(e.to_string());
+    let none = BTreeMap::new();
     let mut writes = Vec::new();
-    for namespace in namespaces {
-        let before: BTreeMap<&String, &KvEntry> = initial
-            .kv
-            .get(namespace)
-            .into_iter()
-            .flatten()
-            .filter_map(|(key, entry)| Some((key, entry.as_ref()?)))
-            .filter(|(_, entry)| entry.expiration_ns.is_none_or(|at| at > now))
-            .collect();
+    for &namespace in namespaces {
         let mut after = BTreeMap::new();
         let mut cursor = None;
         loop {
@@ -237,11 +249,11 @@ fn kv_writes(
             };
             let page = state
                 .kv_list(namespace, &request, now)
-                .map_err(|e| inspect(&e))?;
+                .map_err(inspecting)?;
             for key in page.keys {
                 if let Some(entry) = state
                     .kv_get(namespace, &key.name, now)
-                    .map_err(|e| inspect(&e))?
+                    .map_err(inspecting)?
                 {
                     after.insert(key.name, entry);
                 }
@@ -251,21 +263,19 @@ fn kv_writes(
             }
             cursor = page.cursor;
         }
-        let keys: BTreeSet<&String> = before.keys().copied().chain(after.keys()).collect();
-        for key in keys {
-            match (before.get(key), after.get(key)) {
-                (Some(old), Some(new)) if *old == new => {}
-                (_, Some(new)) => writes.push(Write::KvPut {
-                    namespace: namespace.clone(),
-                    key: key.clone(),
-                    entry: new.clone(),
-                }),
-                (Some(_), None) => writes.push(Write::KvDelete {
-                    namespace: namespace.clone(),
-                    key: key.clone(),
-                }),
-                (None, None) => {}
-            }
+        let before = initial.kv.get(namespace).unwrap_or(&none);
+        // An entry that had expired by the replay's time was gone already.
+        let visible = |entry: &KvEntry| entry.expiration_ns.is_none_or(|at| at > now);
+        for (key, new) in net_changes(before, &after, visible, |old, new| old == new) {
+            let namespace = namespace.clone();
+            writes.push(match new {
+                Some(entry) => Write::KvPut {
+                    namespace,
+                    key,
+                    entry: entry.clone(),
+                },
+                None => Write::KvDelete { namespace, key },
+            });
         }
     }
     Ok(writes)
@@ -274,18 +284,11 @@ fn kv_writes(
 fn s3_writes(
     state: &State,
     initial: &InitialState,
-    buckets: &BTreeSet<String>,
+    buckets: &BTreeSet<&String>,
 ) -> Result<Vec<Write>, ReplayError> {
-    let inspect = |e: &dyn std::fmt::Display| ReplayError::Inspect(e.to_string());
+    let none = BTreeMap::new();
     let mut writes = Vec::new();
-    for bucket in buckets {
-        let before: BTreeMap<&String, &CapturedObject> = initial
-            .s3
-            .get(bucket)
-            .into_iter()
-            .flatten()
-            .filter_map(|(key, object)| Some((key, object.as_ref()?)))
-            .collect();
+    for &bucket in buckets {
         let mut after = BTreeMap::new();
         let mut token = None;
         loop {
@@ -294,13 +297,11 @@ fn s3_writes(
                 continuation_token: token,
                 ..ListRequest::default()
             };
-            let page = state
-                .list_objects(bucket, &request)
-                .map_err(|e| inspect(&e))?;
+            let page = state.list_objects(bucket, &request).map_err(inspecting)?;
             for meta in page.objects {
                 let (meta, body) = state
                     .get_object(bucket, &meta.key, None)
-                    .map_err(|e| inspect(&e))?;
+                    .map_err(inspecting)?;
                 after.insert(meta.key.clone(), CapturedObject { meta, body });
             }
             if !page.is_truncated {
@@ -308,17 +309,15 @@ fn s3_writes(
             }
             token = page.next_continuation_token;
         }
-        let keys: BTreeSet<&String> = before.keys().copied().chain(after.keys()).collect();
-        for key in keys {
-            match (before.get(key), after.get(key)) {
-                (Some(old), Some(new)) if same_object(old, new) => {}
-                (_, Some(new)) => writes.push(Write::S3Put(new.clone())),
-                (Some(_), None) => writes.push(Write::S3Delete {
+        let before = initial.s3.get(bucket).unwrap_or(&none);
+        for (key, new) in net_changes(before, &after, |_| true, same_object) {
+            writes.push(match new {
+                Some(object) => Write::S3Put(object.clone()),
+                None => Write::S3Delete {
                     bucket: bucket.clone(),
-                    key: key.clone(),
-                }),
-                (None, None) => {}
-            }
+                    key,
+                },
+            });
         }
     }
     Ok(writes)
@@ -376,7 +375,7 @@ impl Replayed {
                 );
             }
         }
-        let writes: Vec<Value> = self.writes.iter().map(write_document).collect();
+        let writes: Vec<Value> = self.writes.iter().map(Write::document).collect();
         doc.insert("writes".into(), Value::Array(writes));
         let logs: Vec<Value> = String::from_utf8_lossy(&self.logs)
             .lines()
@@ -394,60 +393,63 @@ impl Replayed {
     }
 }
 
-fn write_document(write: &Write) -> serde_json::Value {
-    use serde_json::{Map, Value, json};
-    let mut fields = Map::new();
-    match write {
-        Write::KvPut {
-            namespace,
-            key,
-            entry,
-        } => {
-            fields.insert("kv_put".into(), json!(namespace));
-            fields.insert("key".into(), json!(key));
-            match std::str::from_utf8(&entry.value) {
-                Ok(text) => fields.insert("value".into(), json!(text)),
-                Err(_) => fields.insert("value_base64".into(), json!(base64_of(&entry.value))),
-            };
-            if let Some(metadata) = &entry.metadata {
-                let value = serde_json::from_str(metadata).unwrap_or(json!(metadata));
-                fields.insert("metadata".into(), value);
-            }
-            if let Some(at) = entry.expiration_ns {
-                fields.insert("expiration".into(), json!(crate::calendar::rfc3339_ns(at)));
-            }
-        }
-        Write::KvDelete { namespace, key } => {
-            fields.insert("kv_delete".into(), json!(namespace));
-            fields.insert("key".into(), json!(key));
-        }
-        Write::S3Put(object) => {
-            let meta = &object.meta;
-            fields.insert("s3_put".into(), json!(meta.bucket));
-            fields.insert("key".into(), json!(meta.key));
-            fields.insert("content_type".into(), json!(meta.content_type));
-            if !meta.user_metadata.is_empty() {
-                fields.insert("metadata".into(), json!(meta.user_metadata));
-            }
-            fields.insert("size".into(), json!(meta.size));
-            match std::str::from_utf8(&object.body) {
-                Ok(text) if object.body.len() <= SHOWN_BODY_BYTES => {
-                    fields.insert("body".into(), json!(text));
+impl Write {
+    /// One write as an outcome document lists it.
+    pub fn document(&self) -> serde_json::Value {
+        use serde_json::{Map, Value, json};
+        let mut fields = Map::new();
+        match self {
+            Write::KvPut {
+                namespace,
+                key,
+                entry,
+            } => {
+                fields.insert("kv_put".into(), json!(namespace));
+                fields.insert("key".into(), json!(key));
+                match std::str::from_utf8(&entry.value) {
+                    Ok(text) => fields.insert("value".into(), json!(text)),
+                    Err(_) => fields.insert("value_base64".into(), json!(base64_of(&entry.value))),
+                };
+                if let Some(metadata) = &entry.metadata {
+                    let value = serde_json::from_str(metadata).unwrap_or(json!(metadata));
+                    fields.insert("metadata".into(), value);
                 }
-                _ => {
-                    use sha2::Digest;
-                    let digest = sha2::Sha256::digest(&object.body);
-                    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-                    fields.insert("body_sha256".into(), json!(hex));
+                if let Some(at) = entry.expiration_ns {
+                    fields.insert("expiration".into(), json!(crate::calendar::rfc3339_ns(at)));
                 }
             }
+            Write::KvDelete { namespace, key } => {
+                fields.insert("kv_delete".into(), json!(namespace));
+                fields.insert("key".into(), json!(key));
+            }
+            Write::S3Put(object) => {
+                let meta = &object.meta;
+                fields.insert("s3_put".into(), json!(meta.bucket));
+                fields.insert("key".into(), json!(meta.key));
+                fields.insert("content_type".into(), json!(meta.content_type));
+                if !meta.user_metadata.is_empty() {
+                    fields.insert("metadata".into(), json!(meta.user_metadata));
+                }
+                fields.insert("size".into(), json!(meta.size));
+                match std::str::from_utf8(&object.body) {
+                    Ok(text) if object.body.len() <= SHOWN_BODY_BYTES => {
+                        fields.insert("body".into(), json!(text));
+                    }
+                    _ => {
+                        use sha2::Digest;
+                        let digest = sha2::Sha256::digest(&object.body);
+                        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+                        fields.insert("body_sha256".into(), json!(hex));
+                    }
+                }
+            }
+            Write::S3Delete { bucket, key } => {
+                fields.insert("s3_delete".into(), json!(bucket));
+                fields.insert("key".into(), json!(key));
+            }
         }
-        Write::S3Delete { bucket, key } => {
-            fields.insert("s3_delete".into(), json!(bucket));
-            fields.insert("key".into(), json!(key));
-        }
+        Value::Object(fields)
     }
-    Value::Object(fields)
 }
 
 fn base64_of(bytes: &[u8]) -> String {

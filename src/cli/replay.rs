@@ -93,15 +93,13 @@ fn print_text(path: &Path, fixture: &Fixture, replayed: &Replayed) {
         }
         Err(error) => println!("{} {error}", "error:".red().bold()),
     }
-    let writes = replayed.document()["writes"].clone();
-    match writes.as_array() {
-        Some(list) if !list.is_empty() => {
-            println!("{}", "writes:".bold());
-            for write in list {
-                println!("  {write}");
-            }
+    if replayed.writes.is_empty() {
+        println!("{} none", "writes:".bold());
+    } else {
+        println!("{}", "writes:".bold());
+        for write in &replayed.writes {
+            println!("  {}", write.document());
         }
-        _ => println!("{} none", "writes:".bold()),
     }
     console::function_log(&replayed.function, &replayed.logs);
     println!(
