@@ -15,6 +15,7 @@
 
 pub mod abi;
 pub mod activity;
+mod atomic_file;
 pub mod bindings;
 pub mod build;
 mod calendar;

@@ -10,11 +10,11 @@
 
 use crate::abi::http::{HttpOutcome, HttpRequest};
 use crate::activity::{Activity, ActivitySink};
+use crate::atomic_file::{self, Durability};
 use crate::bindings::Access;
 use crate::fixture::{Fixture, InitialState, Recorded, Trigger};
 use crate::runtime::Context;
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -195,18 +195,7 @@ impl Names {
 fn write(dir: &Path, fixture: &Fixture, names: &mut Names) -> std::io::Result<PathBuf> {
     let function = fixture.function.as_deref().unwrap_or("unrouted");
     let path = names.next(dir, function, &fixture.slug());
-    let folder = path.parent().unwrap_or(dir);
-    std::fs::create_dir_all(folder)?;
-    let temporary = folder.join(format!(
-        ".{}.tmp",
-        path.file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("fixture")
-    ));
-    let mut file = std::fs::File::create(&temporary)?;
-    file.write_all(fixture.to_text().as_bytes())?;
-    drop(file);
-    std::fs::rename(&temporary, &path)?;
+    atomic_file::replace(&path, fixture.to_text().as_bytes(), Durability::Unsynced)?;
     Ok(path)
 }
 

@@ -148,12 +148,10 @@ fn unchanged_since(path: &Path, stamp: BuildStamp) -> bool {
         .is_ok_and(|modified| modified <= started)
 }
 
+/// Unsynced: an artifact lost to a power cut is rebuilt, and its manifest
+/// is written after it, so a lost manifest only costs a rebuild.
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    // A per-process temp name: two builders of the same function (two test
-    // processes, or `build` beside `dev`) must not write into one temp file.
-    let temp = path.with_extension(format!("{}.tmp", std::process::id()));
-    std::fs::write(&temp, bytes)?;
-    std::fs::rename(&temp, path)
+    crate::atomic_file::replace(path, bytes, crate::atomic_file::Durability::Unsynced)
 }
 
 #[cfg(test)]

@@ -13,10 +13,9 @@
 use super::error::{ParseProblem, SnapshotError};
 use super::info::Info;
 use super::yaml::{self, Line, Node};
+use crate::atomic_file::{self, Durability};
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A snapshot: the metadata insta keeps in the front matter, and the body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -302,54 +301,22 @@ pub fn pending_path(dir: &Path, group: &str, name: &str) -> PathBuf {
 /// file is removed), and [`SnapshotError::PendingSnap`] for a `.pending-snap`
 /// path, which cargo-insta would treat as inline Rust snapshots.
 pub fn write_atomically(path: &Path, text: &str) -> Result<(), SnapshotError> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let fail = |source| SnapshotError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-    let Some(file_name) = file_name else {
-        return Err(fail(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "the path names no file",
-        )));
-    };
-    if file_name.ends_with(".pending-snap") {
+    if path
+        .file_name()
+        .is_some_and(|name| name.to_string_lossy().ends_with(".pending-snap"))
+    {
         return Err(SnapshotError::PendingSnap {
             path: path.to_path_buf(),
         });
     }
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    fs::create_dir_all(dir).map_err(fail)?;
-    // A dot name ending in `.tmp`: invisible to cargo-insta, which looks for
-    // `*.snap.new` and `*.pending-snap`.
-    let temp = dir.join(format!(
-        ".{file_name}.{}.{}.tmp",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let written = (|| {
-        let mut file = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        drop(file);
-        fs::rename(&temp, path)
-    })();
-    if let Err(e) = written {
-        let _ = fs::remove_file(&temp);
-        return Err(fail(e));
-    }
-    // Persist the rename itself; not every platform can sync a directory.
-    if let Ok(dir) = fs::File::open(dir) {
-        let _ = dir.sync_all();
-    }
-    Ok(())
+    // The temporary name is a dot name ending in `.tmp`: invisible to
+    // cargo-insta, which looks for `*.snap.new` and `*.pending-snap`.
+    atomic_file::replace(path, text.as_bytes(), Durability::Synced).map_err(|source| {
+        SnapshotError::Write {
+            path: path.to_path_buf(),
+            source,
+        }
+    })
 }
 
 #[cfg(test)]
