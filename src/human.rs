@@ -43,17 +43,16 @@ pub fn usage(usage: &Usage) -> String {
 
 /// [`utc`] of a time in nanoseconds since the Unix epoch.
 pub fn utc_of_ns(ns: u64) -> String {
-    utc(UNIX_EPOCH + std::time::Duration::from_nanos(ns))
+    crate::calendar::rfc3339_ns(ns - ns % 1_000_000_000)
 }
 
-/// `2026-11-24T10:37:03Z`: a moment in UTC, as RFC 3339 writes it.
+/// `2026-11-24T10:37:03Z`: a moment in UTC, as RFC 3339 writes it, to the
+/// second.
 pub fn utc(at: SystemTime) -> String {
-    let secs = at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let c = crate::calendar::civil(i64::try_from(secs).unwrap_or(i64::MAX));
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        c.year, c.month, c.day, c.hour, c.minute, c.second
-    )
+    let ns = at
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+    utc_of_ns(ns)
 }
 
 #[cfg(test)]
