@@ -1,6 +1,6 @@
 //! `kv_*`: KV namespaces (`docs/abi.md`, "KV").
 
-use super::{Access, HostCallError, MODULE, Record, Status, host_call};
+use super::{Access, Effects, HostCallError, MODULE, Record, Status, host_call};
 use super::{BindingsView, memory::Call};
 use crate::state::{KvError, KvListRequest, KvPutOptions};
 use std::time::Duration;
@@ -28,6 +28,23 @@ fn namespace<'c>(
     Ok(namespace)
 }
 
+/// The namespace (checked against the grant) and key of the entry a call
+/// touches. When recording, the entry as it was before is captured.
+fn touched_entry<'c>(
+    call: &'c Call<'_>,
+    access: &Access,
+    effects: &mut Effects,
+    (ns_ptr, ns_len): (i32, i32),
+    (key_ptr, key_len): (i32, i32),
+) -> Result<(&'c str, &'c str), HostCallError> {
+    let namespace = namespace(call, access, ns_ptr, ns_len)?;
+    let key = call.str(key_ptr, key_len, "key")?;
+    if let Some(capture) = &mut effects.capture {
+        capture.kv_key(&access.state, namespace, key, call.now_ns);
+    }
+    Ok((namespace, key))
+}
+
 fn kv_get<T: BindingsView>(
     mut caller: Caller<'_, T>,
     ns: i32,
@@ -36,11 +53,7 @@ fn kv_get<T: BindingsView>(
     key_len: i32,
 ) -> i64 {
     host_call(&mut caller, |call, access, effects| {
-        let namespace = namespace(call, access, ns, ns_len)?;
-        let key = call.str(key, key_len, "key")?;
-        if let Some(capture) = &mut effects.capture {
-            capture.kv_key(&access.state, namespace, key, call.now_ns);
-        }
+        let (namespace, key) = touched_entry(call, access, effects, (ns, ns_len), (key, key_len))?;
         match access
             .state
             .kv_get(namespace, key, call.now_ns)
@@ -74,11 +87,7 @@ fn kv_put<T: BindingsView>(
     ttl_ms: i64,
 ) -> i64 {
     host_call(&mut caller, |call, access, effects| {
-        let namespace = namespace(call, access, ns, ns_len)?;
-        let key = call.str(key, key_len, "key")?;
-        if let Some(capture) = &mut effects.capture {
-            capture.kv_key(&access.state, namespace, key, call.now_ns);
-        }
+        let (namespace, key) = touched_entry(call, access, effects, (ns, ns_len), (key, key_len))?;
         let value = call.bytes(value, value_len)?;
         let metadata = call.opt_str(metadata, metadata_len, "metadata")?;
         let options = KvPutOptions {
@@ -102,11 +111,7 @@ fn kv_delete<T: BindingsView>(
     key_len: i32,
 ) -> i64 {
     host_call(&mut caller, |call, access, effects| {
-        let namespace = namespace(call, access, ns, ns_len)?;
-        let key = call.str(key, key_len, "key")?;
-        if let Some(capture) = &mut effects.capture {
-            capture.kv_key(&access.state, namespace, key, call.now_ns);
-        }
+        let (namespace, key) = touched_entry(call, access, effects, (ns, ns_len), (key, key_len))?;
         access.state.kv_delete(namespace, key).map_err(failure)?;
         Ok(Vec::new())
     })

@@ -30,6 +30,24 @@ fn bucket<'c>(
     Ok(bucket)
 }
 
+/// The bucket (checked against the grant) and key of the object a call
+/// touches. When recording, the object as it was before is captured.
+fn touched_object<'c>(
+    call: &'c Call<'_>,
+    access: &Access,
+    effects: &mut Effects,
+    (bucket_ptr, bucket_len): (i32, i32),
+    (key_ptr, key_len): (i32, i32),
+    key_label: &str,
+) -> Result<(&'c str, &'c str), HostCallError> {
+    let bucket = bucket(call, access, bucket_ptr, bucket_len)?;
+    let key = call.str(key_ptr, key_len, key_label)?;
+    if let Some(capture) = &mut effects.capture {
+        capture.s3_key(&access.state, bucket, key);
+    }
+    Ok((bucket, key))
+}
+
 /// A result that is one object record.
 fn object_only(meta: &ObjectMeta) -> Vec<u8> {
     let mut record = Record::default();
@@ -62,9 +80,14 @@ fn s3_get<T: BindingsView>(
     range_len: i32,
 ) -> i64 {
     host_call(&mut caller, |call, access, effects| {
-        let bucket = bucket(call, access, bucket_ptr, bucket_len)?;
-        let key = call.str(key, key_len, "key")?;
-        capture_key(effects, access, bucket, key);
+        let (bucket, key) = touched_object(
+            call,
+            access,
+            effects,
+            (bucket_ptr, bucket_len),
+            (key, key_len),
+            "key",
+        )?;
         let range = if range_len > 0 {
             let text = call.str(range, range_len, "range")?;
             Some(ByteRange::parse(text).ok_or_else(|| {
@@ -94,9 +117,14 @@ fn s3_head<T: BindingsView>(
     key_len: i32,
 ) -> i64 {
     host_call(&mut caller, |call, access, effects| {
-        let bucket = bucket(call, access, bucket_ptr, bucket_len)?;
-        let key = call.str(key, key_len, "key")?;
-        capture_key(effects, access, bucket, key);
+        let (bucket, key) = touched_object(
+            call,
+            access,
+            effects,
+            (bucket_ptr, bucket_len),
+            (key, key_len),
+            "key",
+        )?;
         let meta = access.state.head_object(bucket, key).map_err(failure)?;
         Ok(object_only(&meta))
     })
@@ -117,9 +145,14 @@ fn s3_put<T: BindingsView>(
     metadata_len: i32,
 ) -> i64 {
     host_call(&mut caller, |call, access, effects| {
-        let bucket = bucket(call, access, bucket_ptr, bucket_len)?;
-        let key = call.str(key, key_len, "key")?;
-        capture_key(effects, access, bucket, key);
+        let (bucket, key) = touched_object(
+            call,
+            access,
+            effects,
+            (bucket_ptr, bucket_len),
+            (key, key_len),
+            "key",
+        )?;
         let body = call.bytes(body, body_len)?;
         let options = PutOptions {
             content_type: call.opt_str(content_type, content_type_len, "content type")?,
@@ -148,9 +181,14 @@ fn s3_delete<T: BindingsView>(
     key_len: i32,
 ) -> i64 {
     host_call(&mut caller, |call, access, effects| {
-        let bucket = bucket(call, access, bucket_ptr, bucket_len)?;
-        let key = call.str(key, key_len, "key")?;
-        capture_key(effects, access, bucket, key);
+        let (bucket, key) = touched_object(
+            call,
+            access,
+            effects,
+            (bucket_ptr, bucket_len),
+            (key, key_len),
+            "key",
+        )?;
         if let Some(meta) = access.state.delete_object(bucket, key).map_err(failure)? {
             effects.changes.push(ObjectChange {
                 event_name: "ObjectRemoved:Delete",
@@ -226,12 +264,22 @@ fn s3_copy<T: BindingsView>(
     dst_key_len: i32,
 ) -> i64 {
     host_call(&mut caller, |call, access, effects| {
-        let source_bucket = bucket(call, access, src_bucket, src_bucket_len)?;
-        let source_key = call.str(src_key, src_key_len, "source key")?;
-        let target_bucket = bucket(call, access, dst_bucket, dst_bucket_len)?;
-        let target_key = call.str(dst_key, dst_key_len, "key")?;
-        capture_key(effects, access, source_bucket, source_key);
-        capture_key(effects, access, target_bucket, target_key);
+        let (source_bucket, source_key) = touched_object(
+            call,
+            access,
+            effects,
+            (src_bucket, src_bucket_len),
+            (src_key, src_key_len),
+            "source key",
+        )?;
+        let (target_bucket, target_key) = touched_object(
+            call,
+            access,
+            effects,
+            (dst_bucket, dst_bucket_len),
+            (dst_key, dst_key_len),
+            "key",
+        )?;
         let meta = access
             .state
             .copy_object(
@@ -251,13 +299,6 @@ fn s3_copy<T: BindingsView>(
         });
         Ok(result)
     })
-}
-
-/// Records `key`'s object before the call touches it, when recording.
-fn capture_key(effects: &mut Effects, access: &Access, bucket: &str, key: &str) {
-    if let Some(capture) = &mut effects.capture {
-        capture.s3_key(&access.state, bucket, key);
-    }
 }
 
 /// Decodes `s3_put`'s metadata argument: `count: u32`, then `count × (name: str, value: str)`.
