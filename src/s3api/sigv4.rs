@@ -749,11 +749,7 @@ mod tests {
         ])
     }
 
-    fn get(
-        path: &'static str,
-        query: &'static str,
-        headers: &'static Headers,
-    ) -> RawRequest<'static> {
+    fn get<'a>(path: &'a str, query: &'a str, headers: &'a Headers) -> RawRequest<'a> {
         RawRequest {
             method: "GET",
             path,
@@ -768,12 +764,7 @@ mod tests {
         let headers = get_object_with_range(
             "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41",
         );
-        let request = RawRequest {
-            method: "GET",
-            path: "/test.txt",
-            query: "",
-            headers: &headers,
-        };
+        let request = get("/test.txt", "", &headers);
         let verified = verify(&request, keys, MAY_24_2013 + 60).unwrap();
         assert_eq!(verified.access_key, AKID);
     }
@@ -783,12 +774,7 @@ mod tests {
         let headers = get_object_with_range(
             "00e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41",
         );
-        let request = RawRequest {
-            method: "GET",
-            path: "/test.txt",
-            query: "",
-            headers: &headers,
-        };
+        let request = get("/test.txt", "", &headers);
         let error = verify(&request, keys, MAY_24_2013).unwrap_err();
         assert_eq!(error.code, ErrorCode::SignatureDoesNotMatch);
         let canonical = &error
@@ -829,12 +815,7 @@ mod tests {
         let headers = get_object_with_range(
             "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41",
         );
-        let request = RawRequest {
-            method: "GET",
-            path: "/test.txt",
-            query: "",
-            headers: &headers,
-        };
+        let request = get("/test.txt", "", &headers);
         assert_eq!(
             verify(&request, |_| None, MAY_24_2013).unwrap_err().code,
             ErrorCode::InvalidAccessKeyId
@@ -845,12 +826,7 @@ mod tests {
             (ErrorCode::RequestTimeTooSkewed, 403)
         );
         let anonymous = Headers::new([("Host", "h")]);
-        let request = RawRequest {
-            method: "GET",
-            path: "/",
-            query: "",
-            headers: &anonymous,
-        };
+        let request = get("/", "", &anonymous);
         assert_eq!(
             verify(&request, keys, 0).unwrap_err().code,
             ErrorCode::AccessDenied
@@ -871,12 +847,7 @@ mod tests {
                 ("x-amz-content-sha256", "UNSIGNED-PAYLOAD"),
                 ("Authorization", value),
             ]);
-            let request = RawRequest {
-                method: "GET",
-                path: "/",
-                query: "",
-                headers: &headers,
-            };
+            let request = get("/", "", &headers);
             let error = verify(&request, keys, MAY_24_2013).unwrap_err();
             assert_eq!(
                 error.code,
