@@ -79,8 +79,9 @@ pub struct TestConfig {
     pub fuel_tolerance_percent: f64,
     /// Response headers whose values are replaced by a placeholder; lowercase.
     pub redact_headers: Vec<String>,
-    /// Selectors (insta's syntax) of outcome values replaced by a placeholder.
-    pub redact: Vec<String>,
+    /// Selectors (insta's syntax) of outcome values replaced by a placeholder,
+    /// parsed when the config is read.
+    pub redact: Vec<crate::snapshot::redact::Selector>,
 }
 
 impl Default for TestConfig {

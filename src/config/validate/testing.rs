@@ -58,17 +58,15 @@ impl Cx<'_> {
             )?
             .into_iter()
             .map(|(text, span)| {
-                crate::snapshot::redact::Selector::parse(text)
-                    .map(|_| text.to_string())
-                    .map_err(|e| {
-                        self.error(
-                            span,
-                            "test.redact",
-                            e.to_string(),
-                            "write insta-style selectors such as `.response.json.id`, \
+                crate::snapshot::redact::Selector::parse(text).map_err(|e| {
+                    self.error(
+                        span,
+                        "test.redact",
+                        e.to_string(),
+                        "write insta-style selectors such as `.response.json.id`, \
                              `.writes[].body` or `.response.json.*`",
-                        )
-                    })
+                    )
+                })
             })
             .collect::<Result<_>>()?;
         Ok(config)
