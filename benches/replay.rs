@@ -65,8 +65,7 @@ fn main() {
         &wasmfaas::build::Cancel::never(),
     )
     .expect("hello builds");
-    let module = LoadedModule::new("hello", &std::fs::read(&artifact.path).expect("artifact"))
-        .expect("loads");
+    let module = LoadedModule::from_file("hello", &artifact.path).expect("hello loads");
     let fixtures: Vec<Fixture> = (0..count).map(hello_fixture).collect();
     let mut rates = Vec::new();
     for round in 1..=rounds {

@@ -199,11 +199,8 @@ fn recorded_http_and_s3_event_invocations_replay_to_the_recorded_responses() {
             &wasmfaas::build::Cancel::never(),
         )
         .unwrap();
-        let module = wasmfaas::runtime::LoadedModule::new(
-            &function.name,
-            &std::fs::read(&artifact.path).unwrap(),
-        )
-        .unwrap();
+        let module =
+            wasmfaas::runtime::LoadedModule::from_file(&function.name, &artifact.path).unwrap();
         let replayed = replay::replay(&fixture, function, &module).unwrap();
         let Some(Recorded::Response {
             status,

@@ -121,10 +121,8 @@ pub(super) fn load(
     let mut progress = console::progress(quiet);
     let artifact = build::ensure_built(project, function, &mut progress, &build::Cancel::never())
         .map_err(|error| Failure::Failed(error.to_string()))?;
-    let wasm = std::fs::read(&artifact.path).map_err(|error| {
-        Failure::Failed(format!("cannot read {}: {error}", artifact.path.display()))
-    })?;
-    LoadedModule::new(&function.name, &wasm).map_err(|error| Failure::Failed(error.to_string()))
+    LoadedModule::from_file(&function.name, &artifact.path)
+        .map_err(|error| Failure::Failed(error.to_string()))
 }
 
 fn build_request(function: &Function, args: &InvokeArgs) -> Result<HttpRequest, Failure> {

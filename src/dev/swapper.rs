@@ -32,9 +32,7 @@ pub(super) fn spawn(
 
 /// Loads the module a build produced.
 pub(super) fn load(function: &Function, artifact: &Path) -> Result<Arc<LoadedModule>, String> {
-    let wasm = std::fs::read(artifact)
-        .map_err(|error| format!("cannot read {}: {error}", artifact.display()))?;
-    LoadedModule::new(&function.name, &wasm)
+    LoadedModule::from_file(&function.name, artifact)
         .map(Arc::new)
         .map_err(|error| error.to_string())
 }

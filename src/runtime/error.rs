@@ -10,6 +10,14 @@ use std::time::Duration;
 /// A `.wasm` module that cannot be turned into a runnable function.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// The artifact could not be read.
+    #[error("cannot read `{function}`'s module {path}: {source}")]
+    Read {
+        function: String,
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+
     /// The bytes are not valid WebAssembly (or use a feature wasmi does not enable).
     #[error("`{function}` is not a valid WebAssembly module: {reason}")]
     InvalidModule { function: String, reason: String },

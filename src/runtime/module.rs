@@ -52,6 +52,19 @@ impl LoadedModule {
         LoadedModule::with_options(function, wasm, EngineOptions::default())
     }
 
+    /// [`LoadedModule::new`] of the `.wasm` file at `path` (a build artifact).
+    ///
+    /// # Errors
+    /// [`LoadError::Read`] if the file cannot be read, else as [`LoadedModule::new`].
+    pub fn from_file(function: &str, path: &std::path::Path) -> Result<LoadedModule, LoadError> {
+        let wasm = std::fs::read(path).map_err(|source| LoadError::Read {
+            function: function.to_string(),
+            path: path.to_path_buf(),
+            source,
+        })?;
+        LoadedModule::new(function, &wasm)
+    }
+
     /// As [`LoadedModule::new`], with explicit engine options.
     ///
     /// # Errors

@@ -124,8 +124,7 @@ pub fn rust_guest(name: &str) -> (Project, LoadedModule) {
             artifact.path
         }
     };
-    let wasm = std::fs::read(&path).expect("artifact is readable");
-    let module = LoadedModule::new(name, &wasm).expect("guest loads");
+    let module = LoadedModule::from_file(name, &path).expect("guest loads");
     (project, module)
 }
 
