@@ -1,12 +1,14 @@
 //! `wasmfaas.toml` parsing: golden error messages for invalid configs, and the
 //! values valid configs turn into.
 //!
-//! Each `fixtures/config/<case>.toml` must fail with exactly the text in
-//! `<case>.expected`. Run with `WASMFAAS_BLESS=1` to (re)write the expected files
-//! after an intended change to a message, then review the diff.
+//! Each `fixtures/config/<case>.toml` must fail with exactly the message in its
+//! insta snapshot, `tests/snapshots/config_errors__config_error@<case>.toml.snap`.
+//! After an intended change to a message, review and accept the new text with
+//! `cargo insta review` (or `INSTA_UPDATE=always cargo test --test config_errors`
+//! and `git diff`). Under `CI`, a changed or missing snapshot fails.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use wasmfaas::config::{
@@ -15,81 +17,24 @@ use wasmfaas::config::{
 
 const FIXTURES: &str = "fixtures/config";
 
-/// Every `*.toml` in the fixtures folder, sorted so the report order is stable.
-fn golden_cases() -> Vec<PathBuf> {
-    let entries = fs::read_dir(FIXTURES).unwrap_or_else(|error| panic!("{FIXTURES}: {error}"));
-    let mut cases: Vec<PathBuf> = entries
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
-        .collect();
-    cases.sort();
-    cases
-}
-
-/// Checks (or with `bless`, records) one case; `Err` holds a readable report.
-fn check_case(case: &Path, bless: bool) -> Result<(), String> {
-    let name = case.file_stem().unwrap_or_default().to_string_lossy();
-    let text = fs::read_to_string(case).map_err(|error| format!("{name}: {error}"))?;
-    let actual = match Project::parse(&text, case) {
-        Ok(project) => return Err(format!("{name}: parsed without error: {project:#?}")),
-        Err(error) => format!("{error}\n"),
-    };
-    let expected_path = case.with_extension("expected");
-    if bless {
-        return fs::write(&expected_path, &actual).map_err(|error| format!("{name}: {error}"));
-    }
-    let expected = fs::read_to_string(&expected_path).map_err(|error| {
-        format!(
-            "{name}: cannot read {}: {error} (set WASMFAAS_BLESS=1 to create it)",
-            expected_path.display()
-        )
-    })?;
-    if actual == expected {
-        Ok(())
-    } else {
-        Err(format!(
-            "{name}: message differs (- expected, + actual):\n{}",
-            line_diff(&expected, &actual)
-        ))
-    }
-}
-
-/// A line-by-line comparison; good enough for messages of a few lines.
-fn line_diff(expected: &str, actual: &str) -> String {
-    let expected: Vec<&str> = expected.lines().collect();
-    let actual: Vec<&str> = actual.lines().collect();
-    (0..expected.len().max(actual.len()))
-        .map(|i| match (expected.get(i), actual.get(i)) {
-            (Some(e), Some(a)) if e == a => format!("  {e}\n"),
-            (e, a) => {
-                let e = e.map(|e| format!("- {e}\n")).unwrap_or_default();
-                let a = a.map(|a| format!("+ {a}\n")).unwrap_or_default();
-                e + &a
-            }
-        })
-        .collect()
-}
-
 #[test]
 fn every_invalid_fixture_fails_with_its_golden_message() {
-    let bless = std::env::var("WASMFAAS_BLESS").is_ok_and(|value| value == "1");
-    let cases = golden_cases();
-    assert!(
-        cases.len() >= 20,
-        "only {} golden cases in {FIXTURES}",
-        cases.len()
-    );
-    let failures: Vec<String> = cases
-        .iter()
-        .filter_map(|case| check_case(case, bless).err())
-        .collect();
-    assert!(
-        failures.is_empty(),
-        "{} of {} golden cases failed:\n\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    let mut cases = 0;
+    insta::glob!("../fixtures/config", "*.toml", |case| {
+        cases += 1;
+        // The message names the file as a user would pass it: relative to the
+        // project, so snapshots do not depend on where the checkout lives.
+        let relative = case
+            .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+            .unwrap_or(case);
+        let text = fs::read_to_string(case).unwrap_or_else(|error| panic!("{case:?}: {error}"));
+        let message = match Project::parse(&text, relative) {
+            Ok(project) => panic!("{}: parsed without error: {project:#?}", relative.display()),
+            Err(error) => error.to_string(),
+        };
+        insta::assert_snapshot!("config_error", message);
+    });
+    assert!(cases >= 20, "only {cases} golden cases in {FIXTURES}");
 }
 
 /// Parses `text` as `fixtures/config/<name>.toml`, so sources resolve against the fixtures.
@@ -300,13 +245,13 @@ fn loading_a_missing_file_is_a_read_error() {
 
 #[test]
 fn no_prefix_of_any_fixture_panics() {
-    for case in golden_cases() {
-        let text = fs::read_to_string(&case).unwrap_or_else(|error| panic!("{error}"));
+    insta::glob!("../fixtures/config", "*.toml", |case| {
+        let text = fs::read_to_string(case).unwrap_or_else(|error| panic!("{error}"));
         for (end, _) in text.char_indices() {
             // Only the absence of a panic matters here, not the outcome.
-            let _ = Project::parse(&text[..end], &case);
+            let _ = Project::parse(&text[..end], case);
         }
-    }
+    });
 }
 
 #[test]
