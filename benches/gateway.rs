@@ -158,18 +158,29 @@ fn recording(demo: &Path, work: &Path, logs: &Path, settings: &Settings) {
             Server::start_with(demo, Output::Null, logs, "record", &["--record", &dir_arg]);
         let warm = wrk(server.port, "/hello", 1);
         let recorded = wrk(server.port, "/hello", settings.wrk_secs);
-        std::thread::sleep(Duration::from_millis(500));
+        // The files thread writes the spool out once the load stops: wait
+        // for every answered request to be a file (or for progress to stop).
+        let requests = warm.requests + recorded.requests;
+        let load_end = Instant::now();
+        let (mut files, mut last_change) = (count_files(&dir), Instant::now());
+        while files < requests as usize && last_change.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(100));
+            let now = count_files(&dir);
+            if now != files {
+                (files, last_change) = (now, Instant::now());
+            }
+        }
+        let catch_up = load_end.elapsed();
         server.stop();
-        let files = count_files(&dir);
-        let requests = (warm.rps * 1.0 + recorded.rps * f64::from(settings.wrk_secs)).round();
         println!(
-            "round {round}: plain {} req/s, --record {} req/s ({:.1}% slower); {} fixtures \
-             written of ~{} requests",
+            "round {round}: plain {} req/s, --record {} req/s ({:.1}% slower); {} fixture files \
+             for {} answered requests, the last written {:.1} s after the load stopped",
             grouped(plain.rps),
             grouped(recorded.rps),
             (1.0 - recorded.rps / plain.rps) * 100.0,
             grouped(files as f64),
-            grouped(requests)
+            grouped(requests as f64),
+            catch_up.as_secs_f64()
         );
         ratios.push(recorded.rps / plain.rps);
         plain_rates.push(plain.rps);

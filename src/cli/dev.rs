@@ -132,7 +132,13 @@ pub fn run(
             project.root.clone(),
             project.record.redact_headers.clone(),
             activity.clone(),
-        ),
+        )
+        .map_err(|error| {
+            Failure::Failed(format!(
+                "cannot record: no spool for fixtures in `{}`: {error}",
+                crate::record::SPOOL_DIR
+            ))
+        })?,
         None => Recorder::off(),
     };
     let events = triggers::spawn(Arc::clone(&live), activity.clone(), recorder.clone());
