@@ -431,6 +431,13 @@ fn parse_field(
         });
     };
     let name = String::from_utf8_lossy(&line[..colon]).into_owned();
+    // A first line like `<html><p>Note: ...` is a body without headers, not a
+    // header with a bad name; `Content-Type : x` is a header with a bad name.
+    if number == 1 && !is_token(name.trim_end_matches([' ', '\t'])) {
+        return Err(CgiResponseError::NoHeaders {
+            start: preview(stdout),
+        });
+    }
     if !is_token(&name) {
         return Err(CgiResponseError::BadHeaderName { line: number, name });
     }
@@ -756,7 +763,13 @@ mod tests {
     #[test]
     fn output_without_headers_says_the_program_wrote_none() {
         assert_eq!(parse(""), Err(CgiResponseError::Empty));
-        for text in ["hello\n", "hello", "\nhello", " indented: x\n\n"] {
+        for text in [
+            "hello\n",
+            "hello",
+            "\nhello",
+            " indented: x\n\n",
+            "<p>Note: no headers</p>\n",
+        ] {
             assert!(
                 matches!(parse(text), Err(CgiResponseError::NoHeaders { .. })),
                 "{text:?}"
