@@ -5,4 +5,5 @@
 //! directions of its conversion. ABIs sit between the callers (CLI, gateway) and
 //! the [`runtime`](crate::runtime), which only ever sees stdin, stdout and stderr.
 
+pub mod cgi;
 pub mod http;

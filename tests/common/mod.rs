@@ -2,6 +2,7 @@
 //! limits, and the Rust guests under `tests/guests/` built once per test binary.
 #![allow(dead_code)] // Each test binary uses a different subset.
 
+pub mod clang;
 pub mod dev_server;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,872 @@
+//! The `cgi` ABI: CGI/1.1 (RFC 3875), so a legacy CGI program recompiled for
+//! WASI runs unchanged.
+//!
+//! A request becomes the program's environment (the meta-variables of RFC 3875
+//! section 4.1, see [`environment`]) and its stdin (the body, byte for byte); the
+//! program's stdout is a CGI response (section 6: header lines, an empty line,
+//! the body), which [`parse_response`] turns into an [`HttpResponse`]. This file
+//! is pure conversion: running the program is the caller's job, as for the
+//! [`http`](super::http) ABI.
+//!
+//! Where RFC 3875 leaves a choice, this module follows Apache httpd, the server
+//! most legacy CGI programs were written against; each divergence from the RFC
+//! is documented where it happens.
+
+use super::http::{HttpRequest, HttpResponse};
+use crate::router::percent_decode;
+use std::collections::BTreeMap;
+
+/// The longest header section [`parse_response`] reads looking for the empty
+/// line that ends it. Apache allows 8 KiB per line and 100 lines; a program
+/// that writes more than this without an empty line is not writing headers.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+
+/// What the program is told about the server and the client, besides the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Server<'a> {
+    /// `SERVER_NAME`: the host name the request was sent to.
+    pub name: &'a str,
+    /// `SERVER_PORT`.
+    pub port: u16,
+    /// `SERVER_SOFTWARE`, e.g. `wasmfaas/0.1.0`.
+    pub software: &'a str,
+    /// `REMOTE_ADDR` (and `REMOTE_HOST`: no reverse DNS lookup is done).
+    pub remote_addr: &'a str,
+    /// `REMOTE_PORT`, an Apache extension many scripts log.
+    pub remote_port: Option<u16>,
+}
+
+/// The CGI/1.1 environment for `request`, sorted by name so that the same
+/// request always gives the same bytes (replays depend on it).
+///
+/// `script_name` is the part of the path that names the program (for a route
+/// `/cgi-bin/app/*rest`, `/cgi-bin/app`); what follows it is `PATH_INFO`. The
+/// prefix is compared segment by segment after percent-decoding, as the router
+/// matches routes. If `request.path` does not start with it, there is no
+/// `PATH_INFO`.
+///
+/// Set always: `GATEWAY_INTERFACE`, `QUERY_STRING` (raw, `""` when there is
+/// none), `REMOTE_ADDR`, `REMOTE_HOST`, `REQUEST_METHOD`, `REQUEST_URI` (raw path
+/// and query; an Apache extension), `SCRIPT_NAME`, `SERVER_NAME`,
+/// `SERVER_PORT`, `SERVER_PROTOCOL`, `SERVER_SOFTWARE`.
+/// Set when they apply: `AUTH_TYPE`, `CONTENT_LENGTH`, `CONTENT_TYPE`,
+/// `PATH_INFO`, `REMOTE_PORT`, and `HTTP_*` for request headers.
+///
+/// Never set: `PATH_TRANSLATED`, because functions have no filesystem to map a
+/// path onto (RFC 3875 4.1.6 lets a server omit it); `REMOTE_USER` and
+/// `REMOTE_IDENT`, because the emulator authenticates no one.
+pub fn environment(
+    request: &HttpRequest,
+    script_name: &str,
+    server: &Server,
+) -> Vec<(String, String)> {
+    let mut env = BTreeMap::new();
+    let mut set = |name: &str, value: String| {
+        env.insert(name.to_string(), value);
+    };
+    let script_name = script_name.trim_end_matches('/');
+
+    if let Some(scheme) =
+        header(request, "authorization").and_then(|value| value.split_whitespace().next())
+    {
+        set("AUTH_TYPE", scheme.to_string());
+    }
+    // RFC 3875 4.1.2: set if and only if the request has a body. A POST with
+    // `Content-Length: 0` has one, of length 0, and scripts that `atoi` the
+    // variable on POST must find it.
+    let has_body = !request.body.is_empty()
+        || header(request, "content-length").is_some()
+        || header(request, "transfer-encoding").is_some();
+    if has_body {
+        set("CONTENT_LENGTH", request.body.len().to_string());
+    }
+    if let Some(content_type) = header(request, "content-type") {
+        set("CONTENT_TYPE", content_type.to_string());
+    }
+    set("GATEWAY_INTERFACE", "CGI/1.1".into());
+    if let Some(path_info) = path_info(&request.path, script_name) {
+        set("PATH_INFO", path_info);
+    }
+    set("QUERY_STRING", request.query.clone());
+    set("REMOTE_ADDR", server.remote_addr.to_string());
+    set("REMOTE_HOST", server.remote_addr.to_string());
+    if let Some(port) = server.remote_port {
+        set("REMOTE_PORT", port.to_string());
+    }
+    set("REQUEST_METHOD", request.method.clone());
+    let request_uri = if request.query.is_empty() {
+        request.path.clone()
+    } else {
+        format!("{}?{}", request.path, request.query)
+    };
+    set("REQUEST_URI", request_uri);
+    set("SCRIPT_NAME", script_name.to_string());
+    set("SERVER_NAME", server.name.to_string());
+    set("SERVER_PORT", server.port.to_string());
+    set("SERVER_PROTOCOL", "HTTP/1.1".into());
+    set("SERVER_SOFTWARE", server.software.to_string());
+
+    for (name, value) in header_variables(&request.headers) {
+        env.insert(name, value);
+    }
+    env.into_iter().collect()
+}
+
+/// Request headers a program never sees as `HTTP_*` variables.
+///
+/// - `Authorization`, `Proxy-Authorization`: RFC 3875 4.1.18 lets a server
+///   withhold credentials, and Apache does; the scheme is in `AUTH_TYPE`.
+/// - `Content-Type`, `Content-Length`: already `CONTENT_TYPE` and
+///   `CONTENT_LENGTH`; a duplicate could disagree with the body actually sent.
+/// - `Proxy`: as `HTTP_PROXY` it would be read by many HTTP libraries as their
+///   outgoing proxy, letting a client redirect the program's own requests
+///   ("httpoxy", CVE-2016-5385); Apache, nginx and others drop it too.
+const WITHHELD_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "content-type",
+    "content-length",
+    "proxy",
+];
+
+/// `HTTP_*` variables for `headers`: the name upper-cased with `-` as `_`,
+/// repeats joined in arrival order with `, ` (`; ` for `Cookie`, whose values
+/// are separated that way), as RFC 3875 4.1.18 asks.
+///
+/// A header whose name has a character other than ASCII letters, digits and
+/// `-` is skipped: it cannot form a portable variable name, and `_` in
+/// particular would let `X_Forwarded_For` pose as `X-Forwarded-For` (Apache 2.4
+/// drops them for that reason). A value containing NUL is skipped too: it
+/// cannot be passed in a C environment string.
+fn header_variables(headers: &[(String, String)]) -> BTreeMap<String, String> {
+    let mut variables: BTreeMap<String, String> = BTreeMap::new();
+    for (name, value) in headers {
+        let portable =
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if !portable
+            || value.contains('\0')
+            || WITHHELD_HEADERS
+                .iter()
+                .any(|withheld| name.eq_ignore_ascii_case(withheld))
+        {
+            continue;
+        }
+        let variable = format!("HTTP_{}", name.to_ascii_uppercase().replace('-', "_"));
+        let separator = if name.eq_ignore_ascii_case("cookie") {
+            "; "
+        } else {
+            ", "
+        };
+        variables
+            .entry(variable)
+            .and_modify(|joined| {
+                joined.push_str(separator);
+                joined.push_str(value);
+            })
+            .or_insert_with(|| value.clone());
+    }
+    variables
+}
+
+/// The first value of request header `name` (case-insensitive).
+fn header<'r>(request: &'r HttpRequest, name: &str) -> Option<&'r str> {
+    request
+        .headers
+        .iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case(name))
+        .map(|(_, value)| value.as_str())
+}
+
+/// What follows `script_name` in the raw `path`, percent-decoded as RFC 3875
+/// 4.1.5 asks; `None` when nothing follows or `path` is not under
+/// `script_name`.
+///
+/// Decoding happens once, here, so `%2F` becomes `/` (as in Apache with
+/// `AllowEncodedSlashes On`) and bytes that are not UTF-8 become U+FFFD. If
+/// decoding would produce NUL (`%00`), the raw text is passed instead: a C
+/// program would see its path cut short there, the classic null-byte trick.
+fn path_info(path: &str, script_name: &str) -> Option<String> {
+    let mut rest = path;
+    for expected in script_name.split('/').filter(|part| !part.is_empty()) {
+        // Empty segments (`//`) are skipped, as the router skips them.
+        let trimmed = rest.trim_start_matches('/');
+        if trimmed.len() == rest.len() {
+            return None;
+        }
+        let end = trimmed.find('/').unwrap_or(trimmed.len());
+        if percent_decode(&trimmed[..end]) != expected {
+            return None;
+        }
+        rest = &trimmed[end..];
+    }
+    if rest.is_empty() {
+        return None;
+    }
+    let decoded = percent_decode(rest);
+    Some(if decoded.contains('\0') {
+        rest.to_string()
+    } else {
+        decoded
+    })
+}
+
+/// A program's stdout that is not a CGI response. The messages are what a
+/// developer sees in the 502 page and the log, so each says what was expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CgiResponseError {
+    #[error(
+        "the program wrote nothing to stdout; a CGI program must write headers such as \
+         `Content-Type: text/html`, an empty line, then the body"
+    )]
+    Empty,
+    #[error(
+        "the program wrote no CGI headers: stdout starts with {start:?}; write e.g. \
+         `Content-Type: text/plain`, an empty line, then the body"
+    )]
+    NoHeaders { start: String },
+    #[error(
+        "stdout starts with a status line ({start:?}): non-parsed-header (nph) output is \
+         not supported; write `Status: 200 OK` as a header instead"
+    )]
+    NonParsedHeaders { start: String },
+    #[error(
+        "the headers are not followed by an empty line (stdout starts with {start:?}); \
+         end them with an empty line, even when there is no body"
+    )]
+    NoBlankLine { start: String },
+    #[error(
+        "no empty line in the first {limit} bytes of stdout, so the headers never end \
+         (stdout starts with {start:?})"
+    )]
+    HeadersTooLong { limit: usize, start: String },
+    #[error(
+        "header line {line} has no `:` ({text:?}); if the body starts there, an empty \
+         line is missing after the headers"
+    )]
+    MissingColon { line: usize, text: String },
+    #[error(
+        "header line {line} starts with whitespace ({text:?}); CGI/1.1 does not allow \
+         continuation lines, write each header on one line"
+    )]
+    Continuation { line: usize, text: String },
+    #[error(
+        "header line {line} has the name {name:?}, which is not a valid HTTP header name \
+         (letters, digits and !#$%&'*+-.^_`|~ only; no space before the `:`)"
+    )]
+    BadHeaderName { line: usize, name: String },
+    #[error("the value of header {name:?} on line {line} is not UTF-8 ({start:?})")]
+    NotUtf8 {
+        line: usize,
+        name: String,
+        start: String,
+    },
+    #[error("the value of header {name:?} on line {line} contains a control character")]
+    BadHeaderValue { line: usize, name: String },
+    #[error(
+        "the `Status` header {value:?} is not a status code between 100 and 599 followed \
+         by an optional reason, e.g. `Status: 404 Not Found`"
+    )]
+    BadStatus { value: String },
+    #[error("the CGI header `{name}` appears more than once; write it once")]
+    Repeated { name: String },
+    #[error(
+        "the response has none of the CGI headers `Content-Type`, `Location` or `Status`; \
+         a document needs at least `Content-Type`"
+    )]
+    NoCgiHeader,
+    #[error(
+        "the response has a {body_len}-byte body but no `Content-Type` header; \
+         RFC 3875 requires one, e.g. `Content-Type: text/html`"
+    )]
+    NoContentType { body_len: usize },
+}
+
+/// Parses a CGI program's stdout (RFC 3875 section 6) into a response.
+///
+/// Lines end with LF or CRLF; the header section ends at the first empty line
+/// and everything after it is the body, bytes intact. `Status` sets the status
+/// and is not passed on; `Content-Type`, `Location` and other headers are
+/// passed on in order, repeats kept. A header with an empty value counts as not
+/// sent (RFC 3875 6.3).
+///
+/// What the RFC asks and this parser enforces: at least one of `Content-Type`,
+/// `Location`, `Status`; each of those at most once; and a `Content-Type` for
+/// any non-empty body. A bodiless answer such as `Status: 204 No Content` needs
+/// none. (Apache lets a body without `Content-Type` through and labels it with
+/// its default type; refusing it finds the missing header in development
+/// rather than in a browser that guesses.)
+///
+/// `Location` without `Status` gives 302 with that `Location`, whether it is
+/// an absolute URL (the RFC's client redirect) or a path (the RFC's local
+/// redirect). For a path, RFC 3875 6.2.2 has the server fetch it internally
+/// and return that instead; here the client is redirected, so it makes the
+/// second request itself (a GET, visible in its address bar) — the same page
+/// for the usual POST-then-redirect pattern.
+///
+/// # Errors
+/// A [`CgiResponseError`] naming what is wrong, with the first bytes of stdout
+/// or the offending line; the caller answers 502.
+pub fn parse_response(stdout: &[u8]) -> Result<HttpResponse, CgiResponseError> {
+    if stdout.is_empty() {
+        return Err(CgiResponseError::Empty);
+    }
+    if stdout.starts_with(b"HTTP/") {
+        return Err(CgiResponseError::NonParsedHeaders {
+            start: preview(stdout),
+        });
+    }
+    let (fields, body) = split_headers(stdout)?;
+    let mut status = None;
+    let mut has_location = false;
+    let mut has_content_type = false;
+    let mut headers = Vec::with_capacity(fields.len());
+    for (name, value) in fields {
+        if value.is_empty() {
+            continue;
+        }
+        let cgi_field = ["status", "location", "content-type"]
+            .into_iter()
+            .find(|field| name.eq_ignore_ascii_case(field));
+        let seen = match cgi_field {
+            Some("status") => status.is_some(),
+            Some("location") => std::mem::replace(&mut has_location, true),
+            Some(_) => std::mem::replace(&mut has_content_type, true),
+            None => false,
+        };
+        if seen {
+            return Err(CgiResponseError::Repeated { name });
+        }
+        if cgi_field == Some("status") {
+            status = Some(parse_status(&value)?);
+        } else {
+            headers.push((name, value));
+        }
+    }
+    if status.is_none() && !has_location && !has_content_type {
+        return Err(CgiResponseError::NoCgiHeader);
+    }
+    if !body.is_empty() && !has_content_type {
+        return Err(CgiResponseError::NoContentType {
+            body_len: body.len(),
+        });
+    }
+    let default_status = if has_location { 302 } else { 200 };
+    Ok(HttpResponse {
+        status: status.unwrap_or(default_status),
+        headers,
+        body: body.to_vec(),
+    })
+}
+
+/// Header fields as written: (name, value without surrounding whitespace).
+type Fields = Vec<(String, String)>;
+
+/// The header fields and the body of `stdout`, looking no further than
+/// [`MAX_HEADER_BYTES`] for the empty line.
+fn split_headers(stdout: &[u8]) -> Result<(Fields, &[u8]), CgiResponseError> {
+    let window = &stdout[..stdout.len().min(MAX_HEADER_BYTES)];
+    let mut fields = Vec::new();
+    let mut pos = 0;
+    let mut number = 0;
+    loop {
+        number += 1;
+        let (line, terminated) = match window[pos..].iter().position(|&b| b == b'\n') {
+            Some(end) => (&stdout[pos..pos + end], true),
+            None if stdout.len() > window.len() => {
+                return Err(CgiResponseError::HeadersTooLong {
+                    limit: MAX_HEADER_BYTES,
+                    start: preview(stdout),
+                });
+            }
+            None => (&stdout[pos..], false),
+        };
+        let next = pos + line.len() + usize::from(terminated);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            if !terminated {
+                return Err(CgiResponseError::NoBlankLine {
+                    start: preview(stdout),
+                });
+            }
+            if fields.is_empty() {
+                return Err(CgiResponseError::NoHeaders {
+                    start: preview(stdout),
+                });
+            }
+            return Ok((fields, &stdout[next..]));
+        }
+        fields.push(parse_field(number, line, stdout)?);
+        if !terminated {
+            return Err(CgiResponseError::NoBlankLine {
+                start: preview(stdout),
+            });
+        }
+        pos = next;
+    }
+}
+
+/// One `Name: value` line (line `number`, without its line end).
+fn parse_field(
+    number: usize,
+    line: &[u8],
+    stdout: &[u8],
+) -> Result<(String, String), CgiResponseError> {
+    let colon = line.iter().position(|&b| b == b':');
+    let folded = matches!(line.first(), Some(b' ' | b'\t'));
+    if number == 1 && (colon.is_none() || folded) {
+        return Err(CgiResponseError::NoHeaders {
+            start: preview(stdout),
+        });
+    }
+    if folded {
+        return Err(CgiResponseError::Continuation {
+            line: number,
+            text: preview(line),
+        });
+    }
+    let Some(colon) = colon else {
+        return Err(CgiResponseError::MissingColon {
+            line: number,
+            text: preview(line),
+        });
+    };
+    let name = String::from_utf8_lossy(&line[..colon]).into_owned();
+    // A first line like `<html><p>Note: ...` is a body without headers, not a
+    // header with a bad name; `Content-Type : x` is a header with a bad name.
+    if number == 1 && !is_token(name.trim_end_matches([' ', '\t'])) {
+        return Err(CgiResponseError::NoHeaders {
+            start: preview(stdout),
+        });
+    }
+    if !is_token(&name) {
+        return Err(CgiResponseError::BadHeaderName { line: number, name });
+    }
+    let Ok(value) = std::str::from_utf8(&line[colon + 1..]) else {
+        return Err(CgiResponseError::NotUtf8 {
+            line: number,
+            name,
+            start: preview(&line[colon + 1..]),
+        });
+    };
+    let value = value.trim_matches([' ', '\t']);
+    if value.chars().any(|c| c.is_control() && c != '\t') {
+        return Err(CgiResponseError::BadHeaderValue { line: number, name });
+    }
+    Ok((name, value.to_string()))
+}
+
+/// `NNN` or `NNN reason` with `NNN` in 100..=599, the range the `http` ABI
+/// accepts.
+fn parse_status(value: &str) -> Result<u16, CgiResponseError> {
+    let (code, _reason) = value.split_once(' ').unwrap_or((value, ""));
+    let digits = code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit());
+    code.parse::<u16>()
+        .ok()
+        .filter(|status| digits && (100..=599).contains(status))
+        .ok_or_else(|| CgiResponseError::BadStatus {
+            value: value.to_string(),
+        })
+}
+
+/// An RFC 9110 token: what a header name may consist of.
+fn is_token(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// The first bytes of a stream, readable, for error messages.
+fn preview(bytes: &[u8]) -> String {
+    let cut = &bytes[..bytes.len().min(60)];
+    let text = String::from_utf8_lossy(cut).into_owned();
+    if bytes.len() > cut.len() {
+        format!("{text}…")
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SERVER: Server<'static> = Server {
+        name: "localhost",
+        port: 8080,
+        software: "wasmfaas/test",
+        remote_addr: "127.0.0.1",
+        remote_port: Some(54321),
+    };
+
+    fn get(path: &str, query: &str) -> HttpRequest {
+        HttpRequest {
+            method: "GET".into(),
+            path: path.into(),
+            query: query.into(),
+            ..HttpRequest::default()
+        }
+    }
+
+    fn env_of(request: &HttpRequest, script_name: &str) -> BTreeMap<String, String> {
+        environment(request, script_name, &SERVER)
+            .into_iter()
+            .collect()
+    }
+
+    #[test]
+    fn a_plain_get_sets_exactly_the_rfc_3875_variables_that_apply() {
+        let env = env_of(&get("/cgi-bin/app", ""), "/cgi-bin/app");
+        let names: Vec<&str> = env.keys().map(String::as_str).collect();
+        assert_eq!(
+            names,
+            [
+                "GATEWAY_INTERFACE",
+                "QUERY_STRING",
+                "REMOTE_ADDR",
+                "REMOTE_HOST",
+                "REMOTE_PORT",
+                "REQUEST_METHOD",
+                "REQUEST_URI",
+                "SCRIPT_NAME",
+                "SERVER_NAME",
+                "SERVER_PORT",
+                "SERVER_PROTOCOL",
+                "SERVER_SOFTWARE",
+            ]
+        );
+        assert_eq!(env["GATEWAY_INTERFACE"], "CGI/1.1");
+        assert_eq!(env["QUERY_STRING"], "");
+        assert_eq!(env["REQUEST_URI"], "/cgi-bin/app");
+        assert_eq!(env["SERVER_PORT"], "8080");
+        assert_eq!(env["SERVER_PROTOCOL"], "HTTP/1.1");
+        assert_eq!(env["REMOTE_HOST"], "127.0.0.1");
+    }
+
+    #[test]
+    fn the_environment_is_sorted_by_name_so_replays_are_byte_identical() {
+        let mut request = get("/cgi-bin/app/x", "a=1");
+        request.headers = vec![
+            ("Zebra".into(), "1".into()),
+            ("Accept".into(), "*/*".into()),
+        ];
+        let env = environment(&request, "/cgi-bin/app", &SERVER);
+        let mut sorted = env.clone();
+        sorted.sort();
+        assert_eq!(env, sorted);
+        assert_eq!(env, environment(&request, "/cgi-bin/app", &SERVER));
+    }
+
+    #[test]
+    fn a_post_sets_the_body_variables_from_the_body_and_its_headers() {
+        let mut request = get("/cgi-bin/app", "");
+        request.method = "POST".into();
+        request.body = b"name=Ada".to_vec();
+        request.headers = vec![
+            (
+                "Content-Type".into(),
+                "application/x-www-form-urlencoded".into(),
+            ),
+            ("Content-Length".into(), "8".into()),
+        ];
+        let env = env_of(&request, "/cgi-bin/app");
+        assert_eq!(env["REQUEST_METHOD"], "POST");
+        assert_eq!(env["CONTENT_LENGTH"], "8");
+        assert_eq!(env["CONTENT_TYPE"], "application/x-www-form-urlencoded");
+        assert!(!env.contains_key("HTTP_CONTENT_TYPE"));
+        assert!(!env.contains_key("HTTP_CONTENT_LENGTH"));
+    }
+
+    #[test]
+    fn content_length_is_set_for_an_empty_body_only_when_one_was_sent() {
+        let mut request = get("/cgi-bin/app", "");
+        request.method = "POST".into();
+        assert!(!env_of(&request, "/cgi-bin/app").contains_key("CONTENT_LENGTH"));
+        request.headers = vec![("Content-Length".into(), "0".into())];
+        assert_eq!(env_of(&request, "/cgi-bin/app")["CONTENT_LENGTH"], "0");
+    }
+
+    #[test]
+    fn repeated_headers_are_joined_and_cookies_with_semicolons() {
+        let mut request = get("/cgi-bin/app", "");
+        request.headers = vec![
+            ("Accept".into(), "text/html".into()),
+            ("X-Forwarded-For".into(), "10.0.0.1".into()),
+            ("accept".into(), "text/plain".into()),
+            ("Cookie".into(), "a=1".into()),
+            ("cookie".into(), "b=2".into()),
+        ];
+        let env = env_of(&request, "/cgi-bin/app");
+        assert_eq!(env["HTTP_ACCEPT"], "text/html, text/plain");
+        assert_eq!(env["HTTP_COOKIE"], "a=1; b=2");
+        assert_eq!(env["HTTP_X_FORWARDED_FOR"], "10.0.0.1");
+    }
+
+    #[test]
+    fn credentials_proxy_and_unportable_header_names_are_withheld() {
+        let mut request = get("/cgi-bin/app", "");
+        request.headers = vec![
+            ("Authorization".into(), "Basic dXNlcjpwYXNz".into()),
+            ("Proxy-Authorization".into(), "Basic eDp5".into()),
+            ("Proxy".into(), "http://evil.example:8080".into()),
+            ("X_Forwarded_For".into(), "6.6.6.6".into()),
+            ("X.Dotted".into(), "1".into()),
+            ("X-Nul".into(), "a\0b".into()),
+        ];
+        let env = env_of(&request, "/cgi-bin/app");
+        assert_eq!(env["AUTH_TYPE"], "Basic");
+        let http: Vec<&str> = env
+            .keys()
+            .filter(|name| name.starts_with("HTTP_"))
+            .map(String::as_str)
+            .collect();
+        assert!(http.is_empty(), "leaked: {http:?}");
+    }
+
+    #[test]
+    fn path_info_is_what_follows_the_script_name_decoded() {
+        let info = |path: &str| {
+            env_of(&get(path, ""), "/cgi-bin/app")
+                .get("PATH_INFO")
+                .cloned()
+        };
+        assert_eq!(info("/cgi-bin/app/a%20b/c"), Some("/a b/c".into()));
+        assert_eq!(info("/cgi-bin/app/"), Some("/".into()));
+        assert_eq!(info("/cgi-bin/app"), None);
+        assert_eq!(info("/cgi-bin/%61pp/x"), Some("/x".into()));
+        assert_eq!(info("/cgi-bin//app/x"), Some("/x".into()));
+        assert_eq!(info("/cgi-bin/application/x"), None);
+        assert_eq!(info("/elsewhere/x"), None);
+        // A NUL would cut a C string short: the raw text is passed instead.
+        assert_eq!(info("/cgi-bin/app/x%00.txt"), Some("/x%00.txt".into()));
+    }
+
+    #[test]
+    fn a_root_script_name_is_empty_and_the_whole_path_is_path_info() {
+        let env = env_of(&get("/a/b", ""), "/");
+        assert_eq!(env["SCRIPT_NAME"], "");
+        assert_eq!(env["PATH_INFO"], "/a/b");
+    }
+
+    #[test]
+    fn the_query_string_and_request_uri_stay_raw() {
+        let env = env_of(&get("/cgi-bin/app/a%2Fb", "q=a%20b&x"), "/cgi-bin/app");
+        assert_eq!(env["QUERY_STRING"], "q=a%20b&x");
+        assert_eq!(env["REQUEST_URI"], "/cgi-bin/app/a%2Fb?q=a%20b&x");
+        assert_eq!(env["PATH_INFO"], "/a/b");
+    }
+
+    fn parse(text: &str) -> Result<HttpResponse, CgiResponseError> {
+        parse_response(text.as_bytes())
+    }
+
+    #[test]
+    fn a_document_response_keeps_its_headers_in_order_and_its_body_intact() {
+        let mut out =
+            b"Content-Type: application/octet-stream\r\nSet-Cookie: a=1\nSet-Cookie: b=2\r\n\r\n"
+                .to_vec();
+        let body: Vec<u8> = (0..=255).collect();
+        out.extend(&body);
+        let response = parse_response(&out).unwrap();
+        assert_eq!(response.status, 200);
+        assert_eq!(
+            response.headers,
+            vec![
+                (
+                    "Content-Type".to_string(),
+                    "application/octet-stream".to_string()
+                ),
+                ("Set-Cookie".to_string(), "a=1".to_string()),
+                ("Set-Cookie".to_string(), "b=2".to_string()),
+            ]
+        );
+        assert_eq!(response.body, body);
+    }
+
+    #[test]
+    fn status_sets_the_status_and_is_not_passed_on() {
+        let response =
+            parse("Status: 418 I'm a teapot\nContent-Type: text/plain\n\nshort and stout").unwrap();
+        assert_eq!(response.status, 418);
+        assert_eq!(response.header("status"), None);
+        assert_eq!(response.body, b"short and stout");
+        assert_eq!(parse("Status: 404\n\n").unwrap().status, 404);
+    }
+
+    #[test]
+    fn bad_status_values_are_rejected() {
+        for value in ["abc", "99", "600", "2000", "+20", "20 OK", "200OK"] {
+            assert_eq!(
+                parse(&format!("Status: {value}\n\n")),
+                Err(CgiResponseError::BadStatus {
+                    value: value.to_string()
+                }),
+                "{value}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_location_alone_is_a_302_whether_a_path_or_a_url() {
+        for location in ["/elsewhere?x=1", "https://example.com/"] {
+            let response = parse(&format!("Location: {location}\n\n")).unwrap();
+            assert_eq!(response.status, 302);
+            assert_eq!(response.header("location"), Some(location));
+            assert!(response.body.is_empty());
+        }
+        let moved = parse("Status: 301 Moved Permanently\nLocation: /new\n\n").unwrap();
+        assert_eq!(moved.status, 301);
+        assert_eq!(moved.header("Location"), Some("/new"));
+    }
+
+    #[test]
+    fn a_body_without_content_type_is_rejected_but_a_bodiless_status_is_not() {
+        assert_eq!(
+            parse("Status: 200 OK\n\nhello"),
+            Err(CgiResponseError::NoContentType { body_len: 5 })
+        );
+        assert_eq!(
+            parse("Location: https://example.com/\n\nsee there"),
+            Err(CgiResponseError::NoContentType { body_len: 9 })
+        );
+        assert_eq!(parse("Status: 204 No Content\n\n").unwrap().status, 204);
+        assert_eq!(
+            parse("X-Powered-By: C\n\n"),
+            Err(CgiResponseError::NoCgiHeader)
+        );
+    }
+
+    #[test]
+    fn an_empty_value_counts_as_not_sent() {
+        assert_eq!(
+            parse("Location:\nX-A: 1\n\n"),
+            Err(CgiResponseError::NoCgiHeader)
+        );
+        let response = parse("Content-Type: text/plain\nX-Empty:  \n\nhi").unwrap();
+        assert_eq!(response.header("x-empty"), None);
+    }
+
+    #[test]
+    fn cgi_headers_must_not_repeat() {
+        assert_eq!(
+            parse("Content-Type: text/plain\ncontent-type: text/html\n\n"),
+            Err(CgiResponseError::Repeated {
+                name: "content-type".into()
+            })
+        );
+        assert!(matches!(
+            parse("Status: 200\nStatus: 404\n\n"),
+            Err(CgiResponseError::Repeated { .. })
+        ));
+    }
+
+    #[test]
+    fn output_without_headers_says_the_program_wrote_none() {
+        assert_eq!(parse(""), Err(CgiResponseError::Empty));
+        for text in [
+            "hello\n",
+            "hello",
+            "\nhello",
+            " indented: x\n\n",
+            "<p>Note: no headers</p>\n",
+        ] {
+            assert!(
+                matches!(parse(text), Err(CgiResponseError::NoHeaders { .. })),
+                "{text:?}"
+            );
+        }
+        let error = parse("hello\n").unwrap_err().to_string();
+        assert!(
+            error.contains("no CGI headers") && error.contains("hello"),
+            "{error}"
+        );
+        assert!(matches!(
+            parse("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n"),
+            Err(CgiResponseError::NonParsedHeaders { .. })
+        ));
+    }
+
+    #[test]
+    fn headers_that_never_end_are_rejected() {
+        assert!(matches!(
+            parse("Content-Type: text/plain\n"),
+            Err(CgiResponseError::NoBlankLine { .. })
+        ));
+        assert!(matches!(
+            parse("Content-Type: text/plain"),
+            Err(CgiResponseError::NoBlankLine { .. })
+        ));
+        assert_eq!(
+            parse("Content-Type: text/plain\n<html>\n"),
+            Err(CgiResponseError::MissingColon {
+                line: 2,
+                text: "<html>".into()
+            })
+        );
+    }
+
+    #[test]
+    fn malformed_header_lines_name_the_line() {
+        assert_eq!(
+            parse("Content-Type: text/plain\nBad Name: x\n\n"),
+            Err(CgiResponseError::BadHeaderName {
+                line: 2,
+                name: "Bad Name".into()
+            })
+        );
+        assert_eq!(
+            parse("Content-Type : text/plain\n\n"),
+            Err(CgiResponseError::BadHeaderName {
+                line: 1,
+                name: "Content-Type ".into()
+            })
+        );
+        assert!(matches!(
+            parse("Content-Type: text/plain\nX-A: 1\n  continued\n\n"),
+            Err(CgiResponseError::Continuation { line: 3, .. })
+        ));
+        assert_eq!(
+            parse("Content-Type: text/plain\nX-A: a\rb\n\n"),
+            Err(CgiResponseError::BadHeaderValue {
+                line: 2,
+                name: "X-A".into()
+            })
+        );
+        assert!(matches!(
+            parse_response(b"Content-Type: text/plain\nX-A: caf\xe9\n\n"),
+            Err(CgiResponseError::NotUtf8 { line: 2, .. })
+        ));
+    }
+
+    #[test]
+    fn a_header_section_past_the_limit_is_an_error_even_when_an_empty_line_follows() {
+        let mut out = b"Content-Type: text/plain\n".to_vec();
+        while out.len() <= MAX_HEADER_BYTES {
+            out.extend_from_slice(b"X-Filler: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n");
+        }
+        out.extend_from_slice(b"\nbody");
+        assert!(matches!(
+            parse_response(&out),
+            Err(CgiResponseError::HeadersTooLong {
+                limit: MAX_HEADER_BYTES,
+                ..
+            })
+        ));
+        // One long line with no line end at all.
+        let line = vec![b'a'; 200 * 1024];
+        assert!(matches!(
+            parse_response(&line),
+            Err(CgiResponseError::HeadersTooLong { .. })
+        ));
+    }
+
+    #[test]
+    fn a_large_body_after_short_headers_is_fine() {
+        let mut out = b"Content-Type: text/plain\n\n".to_vec();
+        out.extend(std::iter::repeat_n(b'x', 3 * MAX_HEADER_BYTES));
+        assert_eq!(
+            parse_response(&out).unwrap().body.len(),
+            3 * MAX_HEADER_BYTES
+        );
+    }
+}
