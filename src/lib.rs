@@ -16,6 +16,7 @@
 pub mod abi;
 pub mod activity;
 mod atomic_file;
+pub mod aws;
 pub mod bindings;
 pub mod build;
 mod calendar;

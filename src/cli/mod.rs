@@ -15,6 +15,7 @@ mod activity_log;
 mod build;
 mod console;
 mod dev;
+mod event;
 mod inspect;
 mod invoke;
 mod replay;
@@ -80,6 +81,8 @@ pub enum Command {
     /// `.snap.new` for `--accept` or `cargo insta review`. Under CI nothing is
     /// written and a missing snapshot fails.
     Test(test::TestArgs),
+    /// Work with AWS events: `event generate <kind>` prints a sample one.
+    Event(event::EventArgs),
 }
 
 /// The failure of a command, carrying its exit code.
@@ -132,6 +135,9 @@ pub fn main() -> ExitCode {
 /// # Errors
 /// A [`Failure`] saying which exit code applies and why.
 pub fn run(cli: Cli) -> Result<(), Failure> {
+    if let Command::Event(args) = &cli.command {
+        return event::run(args); // needs no project
+    }
     let project = load_project(cli.config.as_ref())?;
     let storage = Storage {
         dir: cli.state.clone(),
@@ -145,6 +151,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::S3(args) => inspect::s3(&project, &args, &storage),
         Command::Replay(args) => replay::run(&project, &args, cli.quiet),
         Command::Test(args) => test::run(&project, &args, cli.quiet),
+        Command::Event(args) => event::run(&args),
     }
 }
 
