@@ -17,6 +17,7 @@ mod console;
 mod dev;
 mod inspect;
 mod invoke;
+mod new;
 mod replay;
 mod test;
 
@@ -80,6 +81,9 @@ pub enum Command {
     /// `.snap.new` for `--accept` or `cargo insta review`. Under CI nothing is
     /// written and a missing snapshot fails.
     Test(test::TestArgs),
+    /// Create a function from a template: in the project around this folder,
+    /// or else in a new project (`--list` shows the templates).
+    New(new::NewArgs),
 }
 
 /// The failure of a command, carrying its exit code.
@@ -132,12 +136,17 @@ pub fn main() -> ExitCode {
 /// # Errors
 /// A [`Failure`] saying which exit code applies and why.
 pub fn run(cli: Cli) -> Result<(), Failure> {
+    // `new` may run where there is no project yet.
+    let command = match cli.command {
+        Command::New(args) => return new::run(&args, cli.config.as_deref(), cli.quiet),
+        command => command,
+    };
     let project = load_project(cli.config.as_ref())?;
     let storage = Storage {
         dir: cli.state.clone(),
         ephemeral: cli.ephemeral,
     };
-    match cli.command {
+    match command {
         Command::Build(args) => build::run(&project, &args, cli.quiet),
         Command::Invoke(args) => invoke::run(&project, &args, &storage, cli.quiet),
         Command::Dev(args) => dev::run(project, &args, &storage, cli.quiet),
@@ -145,6 +154,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::S3(args) => inspect::s3(&project, &args, &storage),
         Command::Replay(args) => replay::run(&project, &args, cli.quiet),
         Command::Test(args) => test::run(&project, &args, cli.quiet),
+        Command::New(args) => new::run(&args, cli.config.as_deref(), cli.quiet),
     }
 }
 
