@@ -1,4 +1,7 @@
-//! Just enough JSON output to build response bodies without serde.
+//! Just enough JSON output to build response bodies without serde, and a small
+//! reader ([`Value`]) for JSON bodies and events.
+
+pub use crate::json_value::{MAX_DEPTH, Number, ParseError, Value};
 
 /// Returns `s` as a quoted JSON string literal, escaped so any text is safe inside JSON.
 ///

@@ -66,12 +66,15 @@
     )
 ))]
 mod alloc;
+mod base64;
 mod binary;
 mod error;
 mod head;
 mod host;
 pub mod json;
+mod json_value;
 pub mod kv;
+pub mod lambda;
 pub mod s3;
 
 pub use error::{Error, ErrorKind};

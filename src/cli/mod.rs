@@ -18,6 +18,7 @@ mod dev;
 mod event;
 mod inspect;
 mod invoke;
+mod new;
 mod replay;
 mod test;
 
@@ -83,6 +84,9 @@ pub enum Command {
     Test(test::TestArgs),
     /// Work with AWS events: `event generate <kind>` prints a sample one.
     Event(event::EventArgs),
+    /// Create a function from a template: in the project around this folder,
+    /// or else in a new project (`--list` shows the templates).
+    New(new::NewArgs),
 }
 
 /// The failure of a command, carrying its exit code.
@@ -135,15 +139,18 @@ pub fn main() -> ExitCode {
 /// # Errors
 /// A [`Failure`] saying which exit code applies and why.
 pub fn run(cli: Cli) -> Result<(), Failure> {
-    if let Command::Event(args) = &cli.command {
-        return event::run(args); // needs no project
-    }
+    // `event` needs no project, and `new` may run where there is none yet.
+    let command = match cli.command {
+        Command::Event(args) => return event::run(&args),
+        Command::New(args) => return new::run(&args, cli.config.as_deref(), cli.quiet),
+        command => command,
+    };
     let project = load_project(cli.config.as_ref())?;
     let storage = Storage {
         dir: cli.state.clone(),
         ephemeral: cli.ephemeral,
     };
-    match cli.command {
+    match command {
         Command::Build(args) => build::run(&project, &args, cli.quiet),
         Command::Invoke(args) => invoke::run(&project, &args, &storage, cli.quiet),
         Command::Dev(args) => dev::run(project, &args, &storage, cli.quiet),
@@ -151,7 +158,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::S3(args) => inspect::s3(&project, &args, &storage),
         Command::Replay(args) => replay::run(&project, &args, cli.quiet),
         Command::Test(args) => test::run(&project, &args, cli.quiet),
-        Command::Event(args) => event::run(&args),
+        Command::Event(_) | Command::New(_) => unreachable!("handled before loading a project"),
     }
 }
 

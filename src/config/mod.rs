@@ -24,6 +24,19 @@ pub use route::{Method, Route, RouteError, RoutePath, Segment};
 /// The name of the project file looked up by every command.
 pub const CONFIG_FILE_NAME: &str = "wasmfaas.toml";
 
+/// How a function name is written, for messages.
+pub const FUNCTION_NAME_RULE: &str =
+    "function names use lowercase letters, digits, `-` and `_`, and start with a letter";
+
+/// Whether `name` may name a function (see [`FUNCTION_NAME_RULE`]): it is a
+/// TOML bare key, a cargo package name and a file name on every system.
+pub fn is_function_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
 /// A validated `wasmfaas.toml`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Project {

@@ -356,18 +356,17 @@ impl Cx<'_> {
 
     fn check_function_name(&self, name: &Spanned<String>) -> Result<()> {
         let text = name.get_ref();
-        let valid = text.starts_with(|c: char| c.is_ascii_lowercase())
-            && text
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
-        if valid {
+        if super::is_function_name(text) {
             return Ok(());
         }
         Err(self.error(
             name.span(),
             &format!("functions.{text}"),
             format!("invalid function name `{text}`"),
-            "function names use lowercase letters, digits, `-` and `_`, and start with a letter, e.g. `[functions.hello-world]`",
+            format!(
+                "{}, e.g. `[functions.hello-world]`",
+                super::FUNCTION_NAME_RULE
+            ),
         ))
     }
 
