@@ -175,6 +175,13 @@ fn fuel_growth_past_the_tolerance_fails_and_within_it_passes() {
     let (output, text) = test(&project, &[], false);
     assert_eq!(output.status.code(), Some(0), "{text}");
     assert!(text.contains("tolerance 15%"), "{text}");
+
+    // `--accept` takes the new figure, after which there is nothing to note.
+    let (output, text) = test(&project, &["--accept"], false);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    let (output, text) = test(&project, &[], false);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(!text.contains("tolerance"), "{text}");
 }
 
 #[test]
