@@ -77,6 +77,9 @@ impl Deployed {
 pub enum RouteMatch<'d> {
     Found {
         deployed: &'d Arc<Deployed>,
+        /// The route that matched (Lambda events name it, CGI derives
+        /// `SCRIPT_NAME` from it).
+        route: &'d crate::config::Route,
         params: Params,
     },
     /// The path exists, but not for this method; these methods are allowed.
@@ -132,8 +135,13 @@ impl Deployment {
     }
 
     fn best(&self, method: &str, path: &str) -> Option<RouteMatch<'_>> {
-        router::best_match_by(self.all_routes(), |(_, route)| route, method, path)
-            .map(|((deployed, _), params)| RouteMatch::Found { deployed, params })
+        router::best_match_by(self.all_routes(), |(_, route)| route, method, path).map(
+            |((deployed, route), params)| RouteMatch::Found {
+                deployed,
+                route,
+                params,
+            },
+        )
     }
 
     /// Every route with the function it belongs to, in function then file order.
@@ -217,9 +225,9 @@ mod tests {
 
     fn found(d: &Deployment, method: &str, path: &str) -> Option<(String, Params)> {
         match d.route(method, path) {
-            RouteMatch::Found { deployed, params } => {
-                Some((deployed.function.name.clone(), params))
-            }
+            RouteMatch::Found {
+                deployed, params, ..
+            } => Some((deployed.function.name.clone(), params)),
             _ => None,
         }
     }

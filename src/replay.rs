@@ -8,9 +8,10 @@
 //! between the state the fixture started from and the state the function
 //! left, so a key written twice shows once, with its final value.
 
-use crate::abi::http::{self, CallError, HttpRequest, HttpResponse};
+use crate::abi::http::{CallError, HttpRequest, HttpResponse};
+use crate::abi::{self, Input};
 use crate::bindings::{Access, CapturedObject};
-use crate::config::{Function, Project};
+use crate::config::{Function, Project, Route};
 use crate::fixture::{Fixture, InitialState, Trigger};
 use crate::router;
 use crate::runtime::{LoadedModule, Usage};
@@ -102,10 +103,25 @@ pub fn replay(
     function: &Function,
     module: &LoadedModule,
 ) -> Result<Replayed, ReplayError> {
-    let mut request = fixture.trigger.to_request();
-    if let Trigger::Http(_) = fixture.trigger {
-        request.params = params(function, &request);
-    }
+    // Route parameters are not stored: derived again, as the gateway would.
+    let mut request = None;
+    let input = match &fixture.trigger {
+        Trigger::Event { trigger, payload } => Input::Event {
+            source: trigger,
+            payload,
+        },
+        Trigger::Http(recorded) => {
+            let matched = route_of(function, recorded);
+            let request = request.insert(HttpRequest {
+                params: matched.as_ref().map(|(_, p)| p.clone()).unwrap_or_default(),
+                ..recorded.clone()
+            });
+            Input::Http {
+                request,
+                route: matched.map(|(route, _)| route),
+            }
+        }
+    };
     let stateless = function.kv.is_empty()
         && function.s3.is_empty()
         && fixture.state.kv.is_empty()
@@ -113,7 +129,7 @@ pub fn replay(
     let (outcome, writes) = if stateless {
         // Nothing to seed or diff: skip creating a database (most of the
         // cost of replaying a small function).
-        let outcome = http::call(module, function, &request, fixture.context, None);
+        let outcome = abi::call(module, function, input, fixture.context, None);
         (outcome, Vec::new())
     } else {
         let state = State::in_memory().map_err(|e| ReplayError::Seed(e.to_string()))?;
@@ -123,7 +139,7 @@ pub fn replay(
             function.s3.iter().chain(fixture.state.s3.keys()).collect();
         seed(&state, &fixture.state, &buckets)?;
         let access = Arc::new(Access::for_function(state.clone(), function));
-        let outcome = http::call(module, function, &request, fixture.context, Some(access));
+        let outcome = abi::call(module, function, input, fixture.context, Some(access));
         let now = fixture.context.start_time_ns;
         let mut writes = kv_writes(&state, &fixture.state, &namespaces, now)?;
         writes.extend(s3_writes(&state, &fixture.state, &buckets)?);
@@ -138,16 +154,14 @@ pub fn replay(
     })
 }
 
-/// The route parameters the gateway would have given this request.
-fn params(function: &Function, request: &HttpRequest) -> BTreeMap<String, String> {
-    router::best_match_by(
-        &function.routes,
-        |route| route,
-        &request.method,
-        &request.path,
-    )
-    .map(|(_, params)| params.into_iter().collect())
-    .unwrap_or_default()
+/// The route the gateway would have matched for this request, and the
+/// parameters it would have given.
+fn route_of<'f>(
+    function: &'f Function,
+    request: &HttpRequest,
+) -> Option<(&'f Route, BTreeMap<String, String>)> {
+    router::best_match(&function.routes, &request.method, &request.path)
+        .map(|(route, params)| (route, params.into_iter().collect()))
 }
 
 /// A failure to seed `what`.

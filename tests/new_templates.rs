@@ -169,7 +169,6 @@ fn the_wat_template_answers_and_echoes_a_body() {
 }
 
 #[test]
-#[ignore = "needs abi=lambda wiring"]
 fn the_rust_lambda_template_answers_through_api_gateway() {
     let dir = fresh("rust-lambda");
     let body = generate_build_invoke(&dir, "lam", "rust-lambda", "/lam?name=Ada");
@@ -177,7 +176,6 @@ fn the_rust_lambda_template_answers_through_api_gateway() {
 }
 
 #[test]
-#[ignore = "needs abi=cgi wiring"]
 fn the_c_cgi_template_answers_through_cgi() {
     if !clang_available("the_c_cgi_template_answers_through_cgi") {
         return;

@@ -12,9 +12,91 @@
 //! most legacy CGI programs were written against; each divergence from the RFC
 //! is documented where it happens.
 
-use super::http::{HttpRequest, HttpResponse};
+use super::Input;
+use super::http::{CallError, HttpOutcome, HttpRequest, HttpResponse};
+use crate::bindings::Access;
+use crate::config::{Function, Route, Segment};
 use crate::router::percent_decode;
+use crate::runtime::{Context, Invocation, LoadedModule};
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// `SERVER_SOFTWARE`.
+pub const SOFTWARE: &str = concat!("wasmfaas/", env!("CARGO_PKG_VERSION"));
+
+/// Runs a CGI program on `input`: an event arrives as `POST /` with the
+/// event JSON as the body, as for the `http` ABI (config allows no triggers
+/// on a CGI function, but `invoke --event` and replays may still send one).
+pub fn call(
+    module: &LoadedModule,
+    function: &Function,
+    input: Input<'_>,
+    context: Context,
+    bindings: Option<Arc<Access>>,
+) -> HttpOutcome {
+    let (request, route) = match input {
+        Input::Http { request, route } => (std::borrow::Cow::Borrowed(request), route),
+        Input::Event { .. } => (std::borrow::Cow::Owned(input.to_request()), None),
+    };
+    let size = request.body.len() as u64;
+    let limit = function.limits.max_body_bytes;
+    if size > limit {
+        return HttpOutcome::refused(CallError::BodyTooLarge { size, limit });
+    }
+    let host = request
+        .headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("host"))
+        .map_or("localhost", |(_, value)| value.as_str());
+    let (name, port) = match host.rsplit_once(':') {
+        Some((name, port)) if port.parse::<u16>().is_ok() => (name, port.parse().unwrap_or(80)),
+        _ => (host, 80),
+    };
+    let server = Server {
+        name,
+        port,
+        software: SOFTWARE,
+        remote_addr: "127.0.0.1",
+        remote_port: None,
+    };
+    let script = route.map(script_name).unwrap_or_default();
+    // The function's own `env` first; the meta-variables describe this
+    // request and win over a config value of the same name.
+    let meta = environment(&request, &script, &server);
+    let mut env: Vec<(String, String)> = function
+        .env
+        .iter()
+        .filter(|(name, _)| !meta.iter().any(|(m, _)| m == *name))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    env.extend(meta);
+    let report = module.invoke(Invocation {
+        stdin: request.body.clone(),
+        args: vec![function.name.clone()],
+        env,
+        context,
+        limits: &function.limits,
+        bindings,
+    });
+    HttpOutcome::from_report(report, |stdout| {
+        parse_response(&stdout).map_err(CallError::from)
+    })
+}
+
+/// `SCRIPT_NAME` for a route: its literal segments up to the first
+/// parameter or wildcard (`/cgi-bin/app/*rest` → `/cgi-bin/app`), so that
+/// what the route leaves open is `PATH_INFO`.
+pub fn script_name(route: &Route) -> String {
+    route
+        .path
+        .segments
+        .iter()
+        .map_while(|segment| match segment {
+            Segment::Static(text) => Some(format!("/{text}")),
+            Segment::Param(_) | Segment::Wildcard(_) => None,
+        })
+        .collect()
+}
 
 /// The longest header section [`parse_response`] reads looking for the empty
 /// line that ends it. Apache allows 8 KiB per line and 100 lines; a program

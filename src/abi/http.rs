@@ -7,7 +7,7 @@
 
 use crate::bindings::{Access, Capture, ObjectChange};
 use crate::config::Function;
-use crate::runtime::{Context, Invocation, InvokeError, LoadedModule, Usage};
+use crate::runtime::{Context, Invocation, InvokeError, LoadedModule, Report, Usage};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -115,6 +115,12 @@ pub enum CallError {
     /// The guest ended normally but its output is not a valid response.
     #[error("the function returned a malformed response: {0}")]
     Envelope(#[from] EnvelopeError),
+    /// A Lambda handler's return value is not what API Gateway accepts.
+    #[error("the handler returned a malformed response: {0}")]
+    Lambda(#[from] crate::aws::apigw::LambdaResponseError),
+    /// A CGI program's output is not a CGI response.
+    #[error("the program wrote a malformed CGI response: {0}")]
+    Cgi(#[from] super::cgi::CgiResponseError),
 }
 
 impl CallError {
@@ -123,7 +129,9 @@ impl CallError {
         match self {
             CallError::BodyTooLarge { .. } => "body_too_large",
             CallError::Invoke(inner) => inner.kind(),
-            CallError::Envelope(_) => "malformed_response",
+            CallError::Envelope(_) | CallError::Lambda(_) | CallError::Cgi(_) => {
+                "malformed_response"
+            }
         }
     }
 }
@@ -142,6 +150,32 @@ pub struct HttpOutcome {
 }
 
 impl HttpOutcome {
+    /// An outcome for a call refused before the guest ran.
+    pub fn refused(error: CallError) -> HttpOutcome {
+        HttpOutcome {
+            result: Err(error),
+            logs: Vec::new(),
+            usage: Usage::default(),
+            changes: Vec::new(),
+            capture: None,
+        }
+    }
+
+    /// The outcome of a run: a normal exit's stdout is read by the ABI's
+    /// `read`, a failure stays the failure.
+    pub fn from_report(
+        report: Report,
+        read: impl FnOnce(Vec<u8>) -> Result<HttpResponse, CallError>,
+    ) -> HttpOutcome {
+        HttpOutcome {
+            result: report.result.map_err(CallError::from).and_then(read),
+            logs: report.stderr,
+            usage: report.usage,
+            changes: report.changes,
+            capture: report.capture,
+        }
+    }
+
     /// The last `lines` lines of the function's log.
     pub fn log_tail(&self, lines: usize) -> String {
         crate::runtime::log_tail(&self.logs, lines)
@@ -235,16 +269,10 @@ pub fn call(
     let limits = &function.limits;
     let size = request.body.len() as u64;
     if size > limits.max_body_bytes {
-        return HttpOutcome {
-            result: Err(CallError::BodyTooLarge {
-                size,
-                limit: limits.max_body_bytes,
-            }),
-            logs: Vec::new(),
-            usage: Usage::default(),
-            changes: Vec::new(),
-            capture: None,
-        };
+        return HttpOutcome::refused(CallError::BodyTooLarge {
+            size,
+            limit: limits.max_body_bytes,
+        });
     }
     let report = module.invoke(Invocation {
         stdin: encode_request(request),
@@ -258,17 +286,9 @@ pub fn call(
         limits,
         bindings,
     });
-    let result = match report.result {
-        Ok(stdout) => decode_response(&stdout).map_err(CallError::from),
-        Err(error) => Err(CallError::from(error)),
-    };
-    HttpOutcome {
-        result,
-        logs: report.stderr,
-        usage: report.usage,
-        changes: report.changes,
-        capture: report.capture,
-    }
+    HttpOutcome::from_report(report, |stdout| {
+        decode_response(&stdout).map_err(CallError::from)
+    })
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@
 
 pub mod apigw;
 pub mod generate;
-mod ids;
+pub mod ids;
 pub mod s3;
 pub mod schedule;
 pub mod sqs;

@@ -6,7 +6,8 @@
 //! usage line go to stderr, so `> file` keeps only the response.
 
 use super::{Failure, Storage, console};
-use crate::abi::http::{self, HttpOutcome, HttpRequest, HttpResponse};
+use crate::abi::http::{HttpOutcome, HttpRequest, HttpResponse};
+use crate::abi::{self, Input};
 use crate::bindings::Access;
 use crate::build;
 use crate::config::{Function, Project};
@@ -45,6 +46,16 @@ pub struct InvokeArgs {
     /// "body" | "body_base64"}`.
     #[arg(long, value_name = "FILE")]
     pub request: Option<PathBuf>,
+    /// Deliver an event instead of a request: a JSON file (`-` for stdin) as
+    /// AWS delivers events, e.g. from `wasmfaas event generate`. A `lambda`
+    /// function gets it as it is; an `http` function as `POST /` with the
+    /// event as the body.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = ["path", "method", "headers", "body", "body_file", "request"]
+    )]
+    pub event: Option<PathBuf>,
     /// Print one JSON object (response, usage, logs) instead of text.
     #[arg(long)]
     pub json: bool,
@@ -90,7 +101,11 @@ pub fn run(
     quiet: bool,
 ) -> Result<(), Failure> {
     let function = project.function(&args.function)?;
-    let request = build_request(function, args)?;
+    let event = args.event.as_deref().map(read_event).transpose()?;
+    let request = match &event {
+        Some(_) => HttpRequest::default(),
+        None => build_request(function, args)?,
+    };
     let module = load(project, function, quiet)?;
     let live = Context::live();
     let context = Context {
@@ -104,7 +119,15 @@ pub fn run(
         let (state, _) = storage.open(project, context.start_time_ns)?;
         Some(Arc::new(Access::for_function(state, function)))
     };
-    let outcome = http::call(&module, function, &request, context, access);
+    let input = match &event {
+        Some((source, payload)) => Input::Event { source, payload },
+        None => Input::Http {
+            request: &request,
+            route: router::best_match(&function.routes, &request.method, &request.path)
+                .map(|(route, _)| route),
+        },
+    };
+    let outcome = abi::call(&module, function, input, context, access);
     if args.json {
         print_json(function, &outcome, context)
     } else {
@@ -123,6 +146,37 @@ pub(super) fn load(
         .map_err(|error| Failure::Failed(error.to_string()))?;
     LoadedModule::from_file(&function.name, &artifact.path)
         .map_err(|error| Failure::Failed(error.to_string()))
+}
+
+/// Reads an event file (`-`: stdin) and names its source from its shape:
+/// `s3`, `sqs`, `schedule`, or `event` for anything else.
+fn read_event(path: &std::path::Path) -> Result<(&'static str, serde_json::Value), Failure> {
+    let text = if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|error| {
+            Failure::Usage(format!("cannot read the event from stdin: {error}"))
+        })?;
+        text
+    } else {
+        std::fs::read_to_string(path).map_err(|error| {
+            Failure::Usage(format!("cannot read --event {}: {error}", path.display()))
+        })?
+    };
+    let event: serde_json::Value = serde_json::from_str(&text).map_err(|error| {
+        Failure::Usage(format!(
+            "--event {}:{}:{}: not JSON: {error}; `wasmfaas event generate <kind>` writes a valid one",
+            path.display(),
+            error.line(),
+            error.column()
+        ))
+    })?;
+    let source = match event["Records"][0]["eventSource"].as_str() {
+        Some("aws:s3") => "s3",
+        Some("aws:sqs") => "sqs",
+        _ if event["detail-type"] == "Scheduled Event" => "schedule",
+        _ => "event",
+    };
+    Ok((source, event))
 }
 
 fn build_request(function: &Function, args: &InvokeArgs) -> Result<HttpRequest, Failure> {

@@ -18,6 +18,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use crate::aws::apigw::PayloadFormat;
+
 pub use error::{ConfigError, Diagnostic};
 pub use route::{Method, Route, RouteError, RoutePath, Segment};
 
@@ -301,16 +303,25 @@ pub const DEFAULT_STACK_SIZE: u64 = 64 * 1024;
 pub enum Abi {
     /// Request envelope on stdin, response envelope on stdout (`docs/abi.md`).
     Http,
+    /// An AWS Lambda handler: the event JSON on stdin, the handler's return
+    /// value on stdout; HTTP requests arrive as API Gateway proxy events of
+    /// the payload format `event` picks.
+    Lambda { event: PayloadFormat },
+    /// A CGI/1.1 program (RFC 3875): meta-variables in the environment, the
+    /// body on stdin, a CGI response on stdout.
+    Cgi,
 }
 
 impl Abi {
     /// Every value `abi` accepts, for error messages.
-    pub const VALID: &'static [&'static str] = &["http"];
+    pub const VALID: &'static [&'static str] = &["http", "lambda", "cgi"];
 
     /// The value as written in the config: `"http"`.
     pub fn as_str(self) -> &'static str {
         match self {
             Abi::Http => "http",
+            Abi::Lambda { .. } => "lambda",
+            Abi::Cgi => "cgi",
         }
     }
 }

@@ -18,7 +18,8 @@ use toml::Spanned;
 use super::error::{Diagnostic, backticked, did_you_mean};
 use super::raw::{self, RawTable, RawValue};
 use super::{
-    Abi, BuildSettings, ConfigError, DEFAULT_STACK_SIZE, Function, Limits, Project, Route, Source,
+    Abi, BuildSettings, ConfigError, DEFAULT_STACK_SIZE, Function, Limits, PayloadFormat, Project,
+    Route, Source,
 };
 
 type Value = Spanned<RawValue>;
@@ -38,7 +39,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
 ];
 const PROJECT_KEYS: &[&str] = &["name"];
 const FUNCTION_KEYS: &[&str] = &[
-    "source", "build", "abi", "routes", "env", "kv", "s3", "triggers", "limits",
+    "source", "build", "abi", "event", "routes", "env", "kv", "s3", "triggers", "limits",
 ];
 const BUILD_KEYS: &[&str] = &["command", "output", "stack_size"];
 const LIMIT_KEYS: &[&str] = &[
@@ -343,7 +344,7 @@ impl Cx<'_> {
             name: name.get_ref().clone(),
             source,
             build,
-            abi: self.abi(table.get("abi"), &key)?,
+            abi: self.abi(table, &key)?,
             routes,
             env: self.env(table.get("env"), &key)?,
             kv: self.names(table.get("kv"), &key, &KV)?,
@@ -575,21 +576,63 @@ impl Cx<'_> {
         ))
     }
 
-    fn abi(&self, value: Option<&Value>, function_key: &str) -> Result<Abi> {
-        let Some(value) = value else {
-            return Ok(Abi::Http);
-        };
+    /// `abi`, and `event` (the API Gateway payload format) for `lambda`.
+    fn abi(&self, table: &RawTable, function_key: &str) -> Result<Abi> {
         let key = format!("{function_key}.abi");
-        let valid = format!("valid values are {}", backticked(Abi::VALID));
-        match self.string(value, &key, &valid)? {
-            "http" => Ok(Abi::Http),
-            other => Err(self.error(
+        let event_key = format!("{function_key}.event");
+        let formats = "`apigw-v2` (HTTP API, payload 2.0) or `apigw-v1` (REST API, payload 1.0)";
+        let abi = match table.get("abi") {
+            None => "http",
+            Some(value) => {
+                let valid = format!("valid values are {}", backticked(Abi::VALID));
+                let text = self.string(value, &key, &valid)?;
+                if !Abi::VALID.contains(&text) {
+                    return Err(self.error(
+                        value.span(),
+                        &key,
+                        format!("unknown ABI `{text}` in `{key}`"),
+                        valid,
+                    ));
+                }
+                text
+            }
+        };
+        let event = table.get("event");
+        if let (Some(value), false) = (event, abi == "lambda") {
+            return Err(self.error(
                 value.span(),
-                &key,
-                format!("unknown ABI `{other}` in `{key}`"),
-                valid,
-            )),
+                &event_key,
+                format!(
+                    "`event` applies to `abi = \"lambda\"` only, and this function's ABI is `{abi}`"
+                ),
+                "remove `event`, or set `abi = \"lambda\"` to receive API Gateway events",
+            ));
         }
+        Ok(match abi {
+            "lambda" => {
+                let event = match event {
+                    // HTTP APIs, and their payload 2.0, are what AWS
+                    // recommends for new APIs.
+                    None => PayloadFormat::V2,
+                    Some(value) => {
+                        let text = self.string(value, &event_key, formats)?;
+                        text.parse().map_err(|_| {
+                            self.error(
+                                value.span(),
+                                &event_key,
+                                format!(
+                                    "unknown API Gateway payload format `{text}` in `{event_key}`"
+                                ),
+                                format!("use {formats}"),
+                            )
+                        })?
+                    }
+                };
+                Abi::Lambda { event }
+            }
+            "cgi" => Abi::Cgi,
+            _ => Abi::Http,
+        })
     }
 
     fn routes(

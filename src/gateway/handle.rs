@@ -7,9 +7,11 @@
 //! function that has never built (503 with the compiler's error).
 
 use super::reply::{self, Reply};
-use crate::abi::http::{self, HttpRequest};
+use crate::abi::http::{CallError, HttpRequest};
+use crate::abi::{self, Input};
 use crate::activity::{Activity, ActivitySink, RequestRecord};
 use crate::bindings::ObjectChange;
+use crate::config::Abi;
 use crate::deployment::{Deployed, Deployment, RouteMatch};
 use crate::record::{Recorder, http_trigger};
 use crate::runtime::Context;
@@ -90,8 +92,12 @@ fn answer(
     if path == HEALTH_PATH {
         return reply::health(deployment);
     }
-    let (deployed, params) = match deployment.route(&record.method, path) {
-        RouteMatch::Found { deployed, params } => (deployed, params),
+    let (deployed, route, params) = match deployment.route(&record.method, path) {
+        RouteMatch::Found {
+            deployed,
+            route,
+            params,
+        } => (deployed, route, params),
         RouteMatch::MethodNotAllowed { allowed } => {
             return reply::method_not_allowed(&record.method, path, &allowed);
         }
@@ -110,7 +116,15 @@ fn answer(
             body
         }
         Err(BodyError::TooLarge { size }) => {
-            return stale_marked(deployed, reply::too_large(&function.name, size, limit));
+            let reply = match function.abi {
+                Abi::Lambda { event } => reply::api_gateway_failure(
+                    &function.name,
+                    event,
+                    &CallError::BodyTooLarge { size, limit },
+                ),
+                _ => reply::too_large(&function.name, size, limit),
+            };
+            return stale_marked(deployed, reply);
         }
         Err(BodyError::Read(error)) => {
             return reply::bad_request(&format!("could not read the request body: {error}"));
@@ -130,7 +144,11 @@ fn answer(
     };
     let context = Context::live();
     let access = recorder.access_for(&deployed.access);
-    let mut outcome = http::call(module, function, &http_request, context, Some(access));
+    let input = Input::Http {
+        request: &http_request,
+        route: Some(route),
+    };
+    let mut outcome = abi::call(module, function, input, context, Some(access));
     recorder.record(
         &function.name,
         || http_trigger(&http_request),
@@ -138,9 +156,12 @@ fn answer(
         &mut outcome,
     );
     record.usage = Some(outcome.usage);
-    let reply = match &outcome.result {
-        Ok(response) => reply::from_function(&function.name, response),
-        Err(error) => reply::function_failed(&function.name, error, &outcome),
+    let reply = match (&outcome.result, function.abi) {
+        (Ok(response), _) => reply::from_function(&function.name, response),
+        (Err(error), Abi::Lambda { event }) => {
+            reply::api_gateway_failure(&function.name, event, error)
+        }
+        (Err(error), _) => reply::function_failed(&function.name, error, &outcome),
     };
     if let Err(error) = &outcome.result {
         record.error = Some(error.to_string());

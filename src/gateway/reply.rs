@@ -8,6 +8,8 @@
 //! such as `fuel_exhausted`).
 
 use crate::abi::http::{CallError, HttpOutcome, HttpResponse};
+use crate::aws::apigw::{self, GatewayFailure};
+use crate::config::PayloadFormat;
 use crate::deployment::{BuildFailure, Deployed, Deployment};
 use crate::human;
 use crate::runtime::InvokeError;
@@ -147,7 +149,7 @@ pub fn function_failed(function: &str, error: &CallError, outcome: &HttpOutcome)
     let status = match error {
         CallError::BodyTooLarge { .. } => 413,
         CallError::Invoke(InvokeError::Timeout { .. }) => 504,
-        CallError::Envelope(_) => 502,
+        CallError::Envelope(_) | CallError::Lambda(_) | CallError::Cgi(_) => 502,
         CallError::Invoke(_) => 500,
     };
     let mut text = format!("function `{function}` failed: {error}\n");
@@ -162,6 +164,30 @@ pub fn function_failed(function: &str, error: &CallError, outcome: &HttpOutcome)
         }
     }
     Reply::page(status, error.kind(), text).with_header(FUNCTION_HEADER, function.to_string())
+}
+
+/// What API Gateway answers when a Lambda-style function behind it fails
+/// (`docs/vendors.md`): its status and body exactly, so a client sees what
+/// it would see on AWS. The details are in the console and in the
+/// `x-wasmfaas-error` header, which AWS does not send.
+pub fn api_gateway_failure(function: &str, format: PayloadFormat, error: &CallError) -> Reply {
+    let failure = match error {
+        CallError::BodyTooLarge { .. } => GatewayFailure::RequestTooLarge,
+        CallError::Invoke(InvokeError::Timeout { .. }) => GatewayFailure::Timeout,
+        CallError::Lambda(_) | CallError::Envelope(_) | CallError::Cgi(_) => {
+            GatewayFailure::MalformedResponse
+        }
+        CallError::Invoke(_) => GatewayFailure::FunctionError,
+    };
+    let response = apigw::gateway_error(format, failure);
+    Reply {
+        status: response.status,
+        headers: response.headers,
+        body: response.body,
+        problem: None,
+    }
+    .with_header(ERROR_HEADER, error.kind().to_string())
+    .with_header(FUNCTION_HEADER, function.to_string())
 }
 
 /// The health page: `ok` and each function's state, one per line.

@@ -14,7 +14,7 @@
 
 pub mod s3_event;
 
-use crate::abi::http;
+use crate::abi::{self, Input};
 use crate::activity::{Activity, ActivitySink, RequestRecord};
 use crate::bindings::ObjectChange;
 use crate::config::Trigger;
@@ -33,7 +33,7 @@ use std::time::{Instant, SystemTime};
 pub const MAX_DEPTH: u32 = 16;
 
 /// The header marking a request as an event delivery.
-pub const TRIGGER_HEADER: &str = "x-wasmfaas-trigger";
+pub use crate::abi::TRIGGER_HEADER;
 
 /// A change waiting for delivery, and how deep in a chain it was made.
 struct Job {
@@ -145,16 +145,19 @@ fn deliver(
             let request_id = format!("{:016X}", requests.fetch_add(1, Ordering::Relaxed) + 1);
             let configuration_id = format!("{}-{index}", function.name);
             let event = s3_event::notification(&job.change, &configuration_id, &request_id);
-            let trigger = fixture::Trigger::Event {
-                trigger: "s3".into(),
-                payload: event,
-            };
-            let request = trigger.to_request();
             let started = Instant::now();
             let context = Context::live();
             let access = recorder.access_for(&deployed.access);
-            let mut outcome = http::call(module, function, &request, context, Some(access));
-            recorder.record(&function.name, || trigger, context, &mut outcome);
+            let input = Input::Event {
+                source: "s3",
+                payload: &event,
+            };
+            let mut outcome = abi::call(module, function, input, context, Some(access));
+            let trigger = || fixture::Trigger::Event {
+                trigger: "s3".into(),
+                payload: event.clone(),
+            };
+            recorder.record(&function.name, trigger, context, &mut outcome);
             let (status, error) = match &outcome.result {
                 Ok(response) => (response.status, None),
                 Err(error) => (500, Some(error.to_string())),

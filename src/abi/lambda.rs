@@ -1,0 +1,131 @@
+//! The `lambda` ABI: a function written as an AWS Lambda handler.
+//!
+//! The guest reads the event JSON on stdin, exactly as AWS delivers it, and
+//! writes its handler's return value as JSON on stdout; a handler error is
+//! a non-zero exit (its message on stderr). HTTP requests arrive as API
+//! Gateway proxy events in the payload format the function's `event` picks,
+//! and the return value is read back as API Gateway reads it
+//! ([`crate::aws::apigw`]). Other events (S3, schedules, SQS) arrive as
+//! they are, and the return value is the outcome.
+
+use super::Input;
+use super::http::{CallError, HttpOutcome, HttpRequest, HttpResponse};
+use crate::aws::{apigw, ids::IdSource};
+use crate::bindings::Access;
+use crate::config::{Function, PayloadFormat, Route};
+use crate::runtime::{Context, Invocation, LoadedModule, Report};
+use std::sync::Arc;
+
+/// The stage every `apigw-v1` event names: there is one local deployment.
+pub const STAGE_V1: &str = "local";
+
+/// The address events give as the client's: the gateway serves loopback.
+const SOURCE_IP: &str = "127.0.0.1";
+
+/// Runs a Lambda-style `function` on `input`.
+pub fn call(
+    module: &LoadedModule,
+    function: &Function,
+    format: PayloadFormat,
+    input: Input<'_>,
+    context: Context,
+    bindings: Option<Arc<Access>>,
+) -> HttpOutcome {
+    match input {
+        Input::Http { request, route } => {
+            let size = request.body.len() as u64;
+            let limit = function.limits.max_body_bytes;
+            if size > limit {
+                return HttpOutcome::refused(CallError::BodyTooLarge { size, limit });
+            }
+            let event = request_event(format, request, route, context);
+            let report = run(module, function, event, context, bindings);
+            HttpOutcome::from_report(report, |stdout| {
+                apigw::response(format, &stdout).map_err(CallError::from)
+            })
+        }
+        Input::Event { payload, .. } => {
+            let stdin = serde_json::to_vec(payload).unwrap_or_default();
+            let report = run(module, function, stdin, context, bindings);
+            HttpOutcome::from_report(report, |stdout| Ok(returned_value(stdout)))
+        }
+    }
+}
+
+/// The API Gateway event for `request`. Its request id and times follow
+/// from the invocation's context, so a replay builds the same bytes.
+pub fn request_event(
+    format: PayloadFormat,
+    request: &HttpRequest,
+    route: Option<&Route>,
+    context: Context,
+) -> Vec<u8> {
+    let resource = route.map_or_else(|| "/{proxy+}".to_string(), |r| apigw::resource_for(&r.text));
+    let request_id = IdSource::new(context.seed).uuid();
+    let host = request
+        .headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("host"))
+        .map(|(_, value)| value.as_str());
+    let info = apigw::RequestInfo {
+        resource: &resource,
+        route_method: route.and_then(|r| r.method).map(|m| m.as_str()),
+        stage: match format {
+            PayloadFormat::V1 => STAGE_V1,
+            PayloadFormat::V2 => "$default",
+        },
+        request_id: &request_id,
+        time_ns: context.start_time_ns,
+        source_ip: SOURCE_IP,
+        host,
+    };
+    serde_json::to_vec(&apigw::request_event(format, request, &info)).unwrap_or_default()
+}
+
+/// A handler's return value for a non-HTTP event, as `invoke` and replays
+/// show it: 200 with the JSON (AWS gives `null` for a handler returning
+/// nothing).
+fn returned_value(stdout: Vec<u8>) -> HttpResponse {
+    let body = if stdout.iter().all(u8::is_ascii_whitespace) {
+        b"null".to_vec()
+    } else {
+        stdout
+    };
+    HttpResponse {
+        status: 200,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body,
+    }
+}
+
+fn run(
+    module: &LoadedModule,
+    function: &Function,
+    stdin: Vec<u8>,
+    context: Context,
+    bindings: Option<Arc<Access>>,
+) -> Report {
+    module.invoke(Invocation {
+        stdin,
+        args: vec![function.name.clone()],
+        env: lambda_environment(function),
+        context,
+        limits: &function.limits,
+        bindings,
+    })
+}
+
+/// The variables the Lambda runtime sets that handlers commonly read, then
+/// the function's own `env`.
+fn lambda_environment(function: &Function) -> Vec<(String, String)> {
+    let memory_mb = (function.limits.memory_bytes / (1024 * 1024)).to_string();
+    let mut env = vec![
+        ("AWS_REGION".to_string(), crate::aws::REGION.to_string()),
+        ("AWS_DEFAULT_REGION".into(), crate::aws::REGION.to_string()),
+        ("AWS_LAMBDA_FUNCTION_NAME".into(), function.name.clone()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE".into(), memory_mb),
+        ("AWS_LAMBDA_FUNCTION_VERSION".into(), "$LATEST".into()),
+    ];
+    env.extend(function.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+    env
+}
