@@ -34,6 +34,7 @@ pub mod router;
 pub mod runtime;
 pub mod s3api;
 pub mod s3endpoint;
+pub mod schedule;
 pub mod snapshot;
 pub mod state;
 pub mod suite;
