@@ -138,11 +138,14 @@ struct Field {
     min: u32,
     max: u32,
     names: &'static [&'static str],
+    /// Values, a range, a list and a step, for help lines.
+    examples: &'static str,
     /// Whether a range may wrap past the end (`FRI-MON`, `22-2`).
     cyclic: bool,
 }
 
 const MINUTES: Field = Field {
+    examples: "`0`, `0-29`, `0,30` or `*/15`",
     noun: "minute",
     rule: "minutes are 0-59",
     place: "minutes",
@@ -152,6 +155,7 @@ const MINUTES: Field = Field {
     cyclic: true,
 };
 const HOURS: Field = Field {
+    examples: "`9`, `9-17`, `8,12,18` or `*/2`",
     noun: "hour",
     rule: "hours are 0-23",
     place: "hours",
@@ -161,6 +165,7 @@ const HOURS: Field = Field {
     cyclic: true,
 };
 const DAY_OF_MONTH: Field = Field {
+    examples: "`1`, `1-15`, `1,15` or `*/2`",
     noun: "day of the month",
     rule: "days of the month are 1-31",
     place: "day-of-month",
@@ -170,6 +175,7 @@ const DAY_OF_MONTH: Field = Field {
     cyclic: false,
 };
 const MONTH: Field = Field {
+    examples: "`1`, `JAN-MAR`, `JAN,JUL` or `*/3`",
     noun: "month",
     rule: "months are 1-12 or JAN-DEC",
     place: "month",
@@ -179,6 +185,7 @@ const MONTH: Field = Field {
     cyclic: true,
 };
 const DAY_OF_WEEK: Field = Field {
+    examples: "`MON`, `MON-FRI`, `2,4,6` or `*`",
     noun: "day of the week",
     rule: "days of the week are 1-7 (1 = SUN) or SUN-SAT",
     place: "day-of-week",
@@ -188,6 +195,7 @@ const DAY_OF_WEEK: Field = Field {
     cyclic: true,
 };
 const YEAR: Field = Field {
+    examples: "`2026`, `2026-2030` or `*`",
     noun: "year",
     rule: "years are 1970-2199",
     place: "year",
@@ -521,15 +529,8 @@ fn value(text: &str, span: Range<usize>, field: &Field) -> Result<u32, ScheduleE
             span,
             format!("{} {text} is out of range: {}", field.noun, field.rule),
             format!(
-                "use a value from {} to {}, a range such as `{}-{}`, a list such as `{},{}` or \
-                 `*` for every {}",
-                field.min,
-                field.max,
-                field.min,
-                field.min + 1,
-                field.min,
-                field.max,
-                field.noun
+                "use values from {} to {}, e.g. {}",
+                field.min, field.max, field.examples
             ),
         )),
         _ if text.is_empty() => Err(ScheduleError::new(

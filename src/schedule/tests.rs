@@ -631,7 +631,10 @@ fn descriptions_read_like_the_schedule() {
             "cron(0 8,12,18 * * ? *)",
             "at 08:00, 12:00 and 18:00 UTC every day",
         ),
-        ("cron(0,30 9 * * ? *)", "every 30 minutes during hour 09 UTC"),
+        (
+            "cron(0,30 9 * * ? *)",
+            "every 30 minutes during hour 09 UTC",
+        ),
         (
             "cron(0,20 9 * * ? *)",
             "at minutes 0,20 past hour 09 UTC every day",
