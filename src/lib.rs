@@ -36,6 +36,7 @@ pub mod runtime;
 pub mod s3api;
 pub mod s3endpoint;
 pub mod scaffold;
+pub mod schedule;
 pub mod snapshot;
 pub mod state;
 pub mod suite;

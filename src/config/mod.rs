@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use crate::aws::apigw::PayloadFormat;
+use crate::schedule::Schedule;
 
 pub use error::{ConfigError, Diagnostic};
 pub use route::{Method, Route, RouteError, RoutePath, Segment};
@@ -159,6 +160,24 @@ impl std::fmt::Debug for Credential {
 pub enum Trigger {
     /// Object events of a bucket: `s3 = { bucket = "uploads", events = [...] }`.
     S3(S3Trigger),
+    /// A timetable: `schedule = "rate(5 minutes)"` or `schedule = "cron(0 12 * * ? *)"`.
+    Schedule(ScheduleTrigger),
+}
+
+/// A scheduled rule, as an EventBridge rule with a schedule expression and
+/// the function as its target configures one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduleTrigger {
+    /// The expression as written: `rate(5 minutes)`.
+    pub expression: String,
+    /// The expression, parsed.
+    pub schedule: Schedule,
+    /// The rule's name: `name`, or `<function>-schedule-<n>` (n counts the
+    /// function's schedule triggers from 1). Unique in the project.
+    pub name: String,
+    /// `input`: JSON text that AWS (the target's `Input`) delivers instead of
+    /// the Scheduled Event; checked to be JSON, kept as written.
+    pub input: Option<String>,
 }
 
 /// An S3 event subscription, as an AWS bucket notification configures one.
@@ -174,7 +193,8 @@ pub struct S3Trigger {
 }
 
 impl Trigger {
-    /// One line for people: `s3://uploads ObjectCreated:* prefix=in/`.
+    /// One line for people: `s3://uploads ObjectCreated:* prefix=in/`,
+    /// `rate(5 minutes) (every 5 minutes)`.
     pub fn describe(&self) -> String {
         match self {
             Trigger::S3(s3) => {
@@ -191,6 +211,9 @@ impl Trigger {
                     text.push_str(&format!(" suffix={}", s3.suffix));
                 }
                 text
+            }
+            Trigger::Schedule(schedule) => {
+                format!("{} ({})", schedule.expression, schedule.schedule.describe())
             }
         }
     }

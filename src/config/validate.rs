@@ -119,6 +119,7 @@ pub(super) fn project(text: &str, path: &Path) -> Result<Project> {
     cx.check_keys(&document, TOP_LEVEL_KEYS, "")?;
     let name = cx.project_name(&document)?;
     let functions = cx.functions(document.get("functions"))?;
+    cx.check_schedule_names(document.get("functions"), &functions)?;
     let kv = cx.kv_namespaces(document.get("kv"), &functions)?;
     let s3 = cx.buckets(document.get("s3"), &functions)?;
     let s3_endpoint = cx.s3_endpoint(document.get("s3_endpoint"))?;

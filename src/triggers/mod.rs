@@ -117,7 +117,9 @@ fn deliver(
     let object = &job.change.object;
     for deployed in deployment.functions.values() {
         for (index, trigger) in deployed.function.triggers.iter().enumerate() {
-            let Trigger::S3(s3) = trigger;
+            let Trigger::S3(s3) = trigger else {
+                continue;
+            };
             if !s3.matches(&object.bucket, &object.key, job.change.event_name) {
                 continue;
             }

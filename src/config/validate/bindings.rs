@@ -2,18 +2,25 @@
 //! `[s3_endpoint]` and `[[functions.<name>.triggers]]`.
 
 use super::{Cx, IntRule, KV, NameRule, RELATIVE_TO, Result, S3, Value};
-use crate::config::raw::RawValue;
+use crate::config::raw::{RawTable, RawValue};
 use crate::config::{
-    Bucket, Credential, Function, KvNamespace, S3Endpoint, S3EventPattern, S3Trigger, Trigger,
+    Bucket, Credential, Function, KvNamespace, S3Endpoint, S3EventPattern, S3Trigger,
+    ScheduleTrigger, Trigger,
 };
-use std::collections::BTreeMap;
+use crate::schedule::Schedule;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 use std::path::PathBuf;
 
 const KV_TABLE_KEYS: &[&str] = &["seed"];
 const S3_TABLE_KEYS: &[&str] = &["seed"];
 const ENDPOINT_KEYS: &[&str] = &["port", "credentials"];
 const CREDENTIAL_KEYS: &[&str] = &["access_key_id", "secret_access_key"];
-const TRIGGER_KINDS: &[&str] = &["s3"];
+const TRIGGER_KEYS: &[&str] = &["s3", "schedule", "name", "input"];
+/// Keys that only a schedule trigger has.
+const SCHEDULE_ONLY_KEYS: &[&str] = &["name", "input"];
+/// AWS's limit on a target's `Input`.
+const MAX_INPUT_CHARS: usize = 8192;
 const S3_TRIGGER_KEYS: &[&str] = &["bucket", "events", "prefix", "suffix"];
 
 const PORT: IntRule = IntRule {
@@ -58,8 +65,9 @@ impl Cx<'_> {
             buckets.insert(name.clone(), Bucket { name, seed });
         }
         let used = functions.values().flat_map(|f| {
-            f.s3.iter().chain(f.triggers.iter().map(|t| match t {
-                Trigger::S3(s3) => &s3.bucket,
+            f.s3.iter().chain(f.triggers.iter().filter_map(|t| match t {
+                Trigger::S3(s3) => Some(&s3.bucket),
+                Trigger::Schedule(_) => None,
             }))
         });
         for name in used {
@@ -186,22 +194,223 @@ impl Cx<'_> {
         };
         let key = format!("{function_key}.triggers");
         let example = format!(
-            "write `[[{key}]]` tables, e.g. `s3 = {{ bucket = \"uploads\", events = [\"ObjectCreated:*\"] }}`"
+            "write `[[{key}]]` tables, e.g. `s3 = {{ bucket = \"uploads\", events = [\"ObjectCreated:*\"] }}` \
+             or `schedule = \"rate(5 minutes)\"`"
         );
         let RawValue::Array(items) = value.get_ref() else {
             return Err(self.wrong_type(value, &key, "an array of tables", &example));
         };
+        let function = function_key
+            .strip_prefix("functions.")
+            .unwrap_or(function_key);
+        let mut schedules = 0;
         items
             .iter()
             .map(|item| {
                 let table = self.table(item, &key, &example)?;
-                self.check_keys(table, TRIGGER_KINDS, &key)?;
-                match table.get("s3") {
-                    Some(s3) => Ok(Trigger::S3(self.s3_trigger(s3, &format!("{key}.s3"))?)),
-                    None => Err(self.error(item.span(), &key, "a trigger needs a kind", &example)),
+                self.check_keys(table, TRIGGER_KEYS, &key)?;
+                match (table.get("s3"), table.get_key_value("schedule")) {
+                    (Some(_), Some((schedule_key, _))) => Err(self.error(
+                        schedule_key.span(),
+                        &key,
+                        "a trigger has one kind, `s3` or `schedule`, not both",
+                        format!("write each in its own `[[{key}]]` table"),
+                    )),
+                    (Some(s3), None) => {
+                        if let Some(extra) = table
+                            .keys()
+                            .find(|k| SCHEDULE_ONLY_KEYS.contains(&k.get_ref().as_str()))
+                        {
+                            return Err(self.error(
+                                extra.span(),
+                                &format!("{key}.{}", extra.get_ref()),
+                                format!("`{}` belongs to schedule triggers", extra.get_ref()),
+                                "remove it from this S3 trigger",
+                            ));
+                        }
+                        Ok(Trigger::S3(self.s3_trigger(s3, &format!("{key}.s3"))?))
+                    }
+                    (None, Some((_, schedule))) => {
+                        schedules += 1;
+                        let default_name = format!("{function}-schedule-{schedules}");
+                        let trigger = self.schedule_trigger(table, schedule, &key, default_name)?;
+                        Ok(Trigger::Schedule(trigger))
+                    }
+                    (None, None) => {
+                        Err(self.error(item.span(), &key, "a trigger needs a kind", &example))
+                    }
                 }
             })
             .collect()
+    }
+
+    /// `schedule = "..."`, with the optional `name` and `input` beside it.
+    fn schedule_trigger(
+        &self,
+        table: &RawTable,
+        value: &Value,
+        key: &str,
+        default_name: String,
+    ) -> Result<ScheduleTrigger> {
+        let schedule_key = format!("{key}.schedule");
+        let example =
+            "write `schedule = \"rate(5 minutes)\"` or `schedule = \"cron(0 12 * * ? *)\"`";
+        let expression = self.string(value, &schedule_key, example)?;
+        let schedule = Schedule::parse(expression).map_err(|error| {
+            self.error(
+                self.inside_string(value, expression, error.offset),
+                &schedule_key,
+                format!("invalid schedule: {}", error.message),
+                error.help,
+            )
+        })?;
+        let name = match table.get("name") {
+            Some(name_value) => {
+                let name_key = format!("{key}.name");
+                let name =
+                    self.string(name_value, &name_key, "write `name = \"nightly-report\"`")?;
+                if let Some(problem) = rule_name_problem(name) {
+                    return Err(self.error(
+                        name_value.span(),
+                        &name_key,
+                        format!("invalid rule name `{name}`"),
+                        problem,
+                    ));
+                }
+                name.to_string()
+            }
+            None => default_name,
+        };
+        let input = match table.get("input") {
+            Some(input) => Some(self.schedule_input(input, &format!("{key}.input"))?),
+            None => None,
+        };
+        Ok(ScheduleTrigger {
+            expression: expression.to_string(),
+            schedule,
+            name,
+            input,
+        })
+    }
+
+    /// `input`: JSON text, which AWS delivers in place of the Scheduled Event.
+    fn schedule_input(&self, value: &Value, key: &str) -> Result<String> {
+        let example = "input = '{\"report\": \"daily\"}'";
+        let help = format!(
+            "`input` replaces the whole Scheduled Event, as AWS's target `Input` does, so it \
+             must be JSON text: `{example}`"
+        );
+        let text = match value.get_ref() {
+            RawValue::String(text) => text,
+            RawValue::Table(_) | RawValue::Array(_) => {
+                return Err(self.wrong_type(
+                    value,
+                    key,
+                    "a string of JSON",
+                    &format!("write the JSON in single quotes: `{example}`"),
+                ));
+            }
+            _ => return Err(self.wrong_type(value, key, "a string of JSON", &help)),
+        };
+        if let Err(error) = serde_json::from_str::<serde_json::Value>(text) {
+            let at = json_error_offset(text, error.line(), error.column());
+            let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+            let reason = error.to_string();
+            let reason = reason
+                .rfind(" at line ")
+                .map_or(reason.as_str(), |i| &reason[..i]);
+            return Err(self.error(
+                self.inside_string(value, text, at..end),
+                key,
+                format!("`input` is not valid JSON: {reason}"),
+                help,
+            ));
+        }
+        let length = text.chars().count();
+        if length > MAX_INPUT_CHARS {
+            return Err(self.error(
+                value.span(),
+                key,
+                format!(
+                    "`input` is {length} characters long; AWS allows at most {MAX_INPUT_CHARS}"
+                ),
+                "shorten it, or have the function read the data from a KV namespace or a bucket",
+            ));
+        }
+        Ok(text.clone())
+    }
+
+    /// Where `offset` (bytes into the string's value) is in the file: inside the
+    /// quotes when the string is written without escapes, else the whole string.
+    fn inside_string(&self, value: &Value, text: &str, offset: Range<usize>) -> Range<usize> {
+        let span = value.span();
+        let written = self.text.get(span.clone()).unwrap_or_default();
+        for quote in ["\"\"\"", "'''", "\"", "'"] {
+            let Some(inner) = written
+                .strip_prefix(quote)
+                .and_then(|rest| rest.strip_suffix(quote))
+            else {
+                continue;
+            };
+            let mut start = span.start + quote.len();
+            let mut inner = inner;
+            // A newline right after `"""` or `'''` is not part of the string.
+            if quote.len() == 3 {
+                for newline in ["\r\n", "\n"] {
+                    if let Some(rest) = inner.strip_prefix(newline) {
+                        start += newline.len();
+                        inner = rest;
+                        break;
+                    }
+                }
+            }
+            if inner == text {
+                return start + offset.start..start + offset.end;
+            }
+            break;
+        }
+        span
+    }
+
+    /// Rule names of schedule triggers, unique in the project as on one
+    /// EventBridge event bus. A clash is reported at a written `name` rather
+    /// than at a default one, since the written one is what to change.
+    pub(super) fn check_schedule_names(
+        &self,
+        functions_value: Option<&Value>,
+        functions: &BTreeMap<String, Function>,
+    ) -> Result<()> {
+        let mut schedules: Vec<(&str, &str, Option<Range<usize>>)> = Vec::new();
+        for function in functions.values() {
+            for (index, trigger) in function.triggers.iter().enumerate() {
+                if let Trigger::Schedule(schedule) = trigger {
+                    let written = trigger_table(functions_value, &function.name, index)
+                        .and_then(|table| table.get("name"))
+                        .map(|name| name.span());
+                    schedules.push((&function.name, &schedule.name, written));
+                }
+            }
+        }
+        // Stable: defaults first, then written names, each in file order.
+        schedules.sort_by_key(|(_, _, written)| written.is_some());
+        let mut seen: HashMap<&str, &str> = HashMap::new();
+        for (function, name, written) in schedules {
+            let Some(other) = seen.insert(name, function) else {
+                continue;
+            };
+            let owner = if other == function {
+                "another schedule of this function".to_string()
+            } else {
+                format!("a schedule of `{other}`")
+            };
+            return Err(self.error(
+                written.unwrap_or(0..0),
+                &format!("functions.{function}.triggers"),
+                format!("the rule name `{name}` is taken by {owner}"),
+                "rule names are unique, as on an EventBridge event bus: set a different `name`",
+            ));
+        }
+        Ok(())
     }
 
     fn s3_trigger(&self, value: &Value, key: &str) -> Result<S3Trigger> {
@@ -280,9 +489,60 @@ impl Cx<'_> {
     }
 }
 
+/// Trigger `index` of `[functions.<function>]`, as written.
+fn trigger_table<'v>(
+    functions_value: Option<&'v Value>,
+    function: &str,
+    index: usize,
+) -> Option<&'v RawTable> {
+    let RawValue::Table(functions) = functions_value?.get_ref() else {
+        return None;
+    };
+    let RawValue::Table(table) = functions.get(function)?.get_ref() else {
+        return None;
+    };
+    let RawValue::Array(items) = table.get("triggers")?.get_ref() else {
+        return None;
+    };
+    match items.get(index)?.get_ref() {
+        RawValue::Table(trigger) => Some(trigger),
+        _ => None,
+    }
+}
+
+/// AWS's rule for EventBridge rule names.
+fn rule_name_problem(name: &str) -> Option<&'static str> {
+    if !(1..=64).contains(&name.len()) {
+        Some("rule names are 1 to 64 characters long")
+    } else if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+    {
+        Some("rule names use only letters, digits, `.`, `-` and `_`")
+    } else {
+        None
+    }
+}
+
+/// The byte offset in `text` of serde_json's 1-based line and column (the
+/// column counts bytes; 0 means the error is at the end of the previous line).
+fn json_error_offset(text: &str, line: usize, column: usize) -> usize {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let mut offset = (line_start + column.saturating_sub(1)).min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
 #[cfg(test)]
 mod tests {
-    use crate::config::{Project, Trigger};
+    use crate::config::{Project, ScheduleTrigger, Trigger};
+    use crate::schedule::Schedule;
 
     #[test]
     fn bindings_triggers_and_the_endpoint_are_read() {
@@ -328,11 +588,177 @@ s3 = { bucket = "inbox", events = ["s3:ObjectCreated:Put"], suffix = ".jpg" }
         assert_eq!(project.s3_endpoint.port, Some(0));
         assert_eq!(project.s3_endpoint.credentials[0].access_key_id, "AKID");
         assert!(!format!("{:?}", project.s3_endpoint).contains("secret\""));
-        let Trigger::S3(trigger) = &project.functions["f"].triggers[0];
+        let Trigger::S3(trigger) = &project.functions["f"].triggers[0] else {
+            panic!(
+                "not an S3 trigger: {:?}",
+                project.functions["f"].triggers[0]
+            );
+        };
         assert!(trigger.matches("inbox", "a/b.jpg", "ObjectCreated:Put"));
         assert!(!trigger.matches("inbox", "a/b.jpg", "ObjectCreated:Copy"));
         assert!(!trigger.matches("inbox", "a/b.png", "ObjectCreated:Put"));
         assert!(!trigger.matches("uploads", "a/b.jpg", "ObjectCreated:Put"));
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    fn parse(text: &str) -> Result<Project, String> {
+        let dir = std::env::temp_dir().join(format!("wasmfaas-schedules-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        std::fs::write(dir.join("f.wat"), "(module)").map_err(|e| e.to_string())?;
+        let full =
+            format!("[project]\nname = \"t\"\n[functions.report]\nsource = \"f.wat\"\n{text}");
+        Project::parse(&full, &dir.join("wasmfaas.toml")).map_err(|error| error.to_string())
+    }
+
+    fn schedules(project: &Project, function: &str) -> Vec<ScheduleTrigger> {
+        project.functions[function]
+            .triggers
+            .iter()
+            .filter_map(|trigger| match trigger {
+                Trigger::Schedule(schedule) => Some(schedule.clone()),
+                Trigger::S3(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn schedule_triggers_get_default_names_counted_per_function() {
+        let project = parse(
+            r#"
+[[functions.report.triggers]]
+schedule = "rate(5 minutes)"
+[[functions.report.triggers]]
+s3 = { bucket = "inbox" }
+[[functions.report.triggers]]
+schedule = "cron(0 12 * * ? *)"
+name = "noon.report_v2"
+input = '{"kind": "noon", "n": [1, 2]}'
+[[functions.report.triggers]]
+schedule = 'cron(0 0 L * ? *)'
+"#,
+        )
+        .unwrap_or_else(|error| panic!("{error}"));
+        let found = schedules(&project, "report");
+        let names: Vec<&str> = found.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["report-schedule-1", "noon.report_v2", "report-schedule-3"]
+        );
+        assert_eq!(found[0].expression, "rate(5 minutes)");
+        assert_eq!(
+            found[0].schedule,
+            Schedule::parse("rate(5 minutes)").unwrap()
+        );
+        assert_eq!(found[0].input, None);
+        assert_eq!(
+            found[1].input.as_deref(),
+            Some(r#"{"kind": "noon", "n": [1, 2]}"#)
+        );
+        assert_eq!(
+            project.functions["report"].triggers[2].describe(),
+            "cron(0 12 * * ? *) (at 12:00 UTC every day)"
+        );
+        // Schedules watch no bucket.
+        assert_eq!(project.s3.keys().collect::<Vec<_>>(), ["inbox"]);
+    }
+
+    #[test]
+    fn a_schedule_error_points_inside_the_string() {
+        let error = parse("[[functions.report.triggers]]\nschedule = \"cron(0 25 * * ? *)\"\n")
+            .expect_err("hour 25");
+        // `schedule = "` is 12 characters; `cron(0 ` 7 more.
+        assert!(
+            error.contains("wasmfaas.toml:6:20: invalid schedule"),
+            "{error}"
+        );
+        assert!(error.contains("hours are 0-23"), "{error}");
+        assert!(error.contains("  |                    ^^\n"), "{error}");
+        // Literal and multi-line strings are mapped too.
+        let error = parse("[[functions.report.triggers]]\nschedule = 'rate(5 minute)'\n")
+            .expect_err("singular");
+        assert!(error.contains("wasmfaas.toml:6:20:"), "{error}");
+        let error =
+            parse("[[functions.report.triggers]]\nschedule = \"\"\"\nrate(5 minute)\"\"\"\n")
+                .expect_err("singular");
+        assert!(error.contains("wasmfaas.toml:7:8:"), "{error}");
+        // With an escape, the text differs from the source: the whole string.
+        let error = parse("[[functions.report.triggers]]\nschedule = \"rate(5 \\u006dinute)\"\n")
+            .expect_err("singular");
+        assert!(error.contains("wasmfaas.toml:6:12:"), "{error}");
+    }
+
+    #[test]
+    fn invalid_inputs_and_rule_names_are_rejected() {
+        let error = parse(
+            "[[functions.report.triggers]]\nschedule = \"rate(1 day)\"\ninput = '{\"a\": 1,}'\n",
+        )
+        .expect_err("trailing comma");
+        assert!(
+            error.contains("`input` is not valid JSON: trailing comma"),
+            "{error}"
+        );
+        assert!(error.contains("wasmfaas.toml:7:18:"), "{error}");
+        let error =
+            parse("[[functions.report.triggers]]\nschedule = \"rate(1 day)\"\ninput = { a = 1 }\n")
+                .expect_err("a table");
+        assert!(error.contains("must be a string of JSON"), "{error}");
+        let long = format!("\"{}\"", "x".repeat(8191));
+        let error = parse(&format!(
+            "[[functions.report.triggers]]\nschedule = \"rate(1 day)\"\ninput = '{long}'\n"
+        ))
+        .expect_err("too long");
+        assert!(error.contains("at most 8192"), "{error}");
+        let error = parse(
+            "[[functions.report.triggers]]\nschedule = \"rate(1 day)\"\nname = \"my rule\"\n",
+        )
+        .expect_err("a space");
+        assert!(error.contains("invalid rule name `my rule`"), "{error}");
+        let error =
+            parse("[[functions.report.triggers]]\ns3 = { bucket = \"inbox\" }\nname = \"x\"\n")
+                .expect_err("name on s3");
+        assert!(
+            error.contains("`name` belongs to schedule triggers"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn rule_names_are_unique_across_the_project() {
+        let error = parse(
+            r#"
+[[functions.report.triggers]]
+schedule = "rate(1 day)"
+[functions.other]
+source = "f.wat"
+[[functions.other.triggers]]
+schedule = "rate(2 days)"
+name = "report-schedule-1"
+"#,
+        )
+        .expect_err("a clash with a default name");
+        assert!(
+            error.contains("the rule name `report-schedule-1` is taken by a schedule of `report`"),
+            "{error}"
+        );
+        assert!(
+            error.contains("12 | name = \"report-schedule-1\""),
+            "{error}"
+        );
+        let error = parse(
+            r#"
+[[functions.report.triggers]]
+schedule = "rate(1 day)"
+name = "daily"
+[[functions.report.triggers]]
+schedule = "rate(2 days)"
+name = "daily"
+"#,
+        )
+        .expect_err("the same name twice");
+        assert!(
+            error.contains("taken by another schedule of this function"),
+            "{error}"
+        );
+        assert!(error.contains("wasmfaas.toml:11:8:"), "{error}");
     }
 }
