@@ -142,6 +142,12 @@ pub fn run(
         None => Recorder::off(),
     };
     let events = triggers::spawn(Arc::clone(&live), activity.clone(), recorder.clone());
+    triggers::schedules::spawn(
+        Arc::clone(&live),
+        activity.clone(),
+        recorder.clone(),
+        events.clone(),
+    );
     // S3 endpoint: its writes trigger functions as the functions' own do.
     let s3 = s3_server.map(|server| {
         let credentials = project.s3_endpoint.credentials.clone();

@@ -10,9 +10,10 @@ use crate::abi::http::{HttpOutcome, HttpRequest, HttpResponse};
 use crate::abi::{self, Input};
 use crate::bindings::Access;
 use crate::build;
-use crate::config::{Function, Project};
+use crate::config::{Abi, Function, Project, ScheduleTrigger, Trigger};
 use crate::router;
 use crate::runtime::{Context, LoadedModule};
+use crate::triggers::schedules;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use clap::Args;
@@ -93,6 +94,25 @@ enum Headers {
     Map(std::collections::BTreeMap<String, String>),
 }
 
+/// Arguments of `wasmfaas trigger`.
+#[derive(Debug, Args)]
+pub struct TriggerArgs {
+    /// The function whose schedule to fire now.
+    pub function: String,
+    /// Which of its schedules, by rule name, when it has several.
+    #[arg(long)]
+    pub rule: Option<String>,
+    /// Print one JSON object (response, usage, logs) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Seed of the function's random numbers and the event's id (default: fresh).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// The firing time, in nanoseconds since the Unix epoch (default: now).
+    #[arg(long, value_name = "NS")]
+    pub time_ns: Option<u64>,
+}
+
 /// Runs the invocation and prints its outcome.
 pub fn run(
     project: &Project,
@@ -106,19 +126,7 @@ pub fn run(
         Some(_) => HttpRequest::default(),
         None => build_request(function, args)?,
     };
-    let module = load(project, function, quiet)?;
-    let live = Context::live();
-    let context = Context {
-        start_time_ns: args.time_ns.unwrap_or(live.start_time_ns),
-        seed: args.seed.unwrap_or(live.seed),
-    };
-    // Only a function with bindings needs the state (and creates its folder).
-    let access = if function.kv.is_empty() && function.s3.is_empty() {
-        None
-    } else {
-        let (state, _) = storage.open(project, context.start_time_ns)?;
-        Some(Arc::new(Access::for_function(state, function)))
-    };
+    let context = context(args.seed, args.time_ns);
     let input = match &event {
         Some((source, payload)) => Input::Event { source, payload },
         None => Input::Http {
@@ -127,12 +135,144 @@ pub fn run(
                 .map(|(route, _)| route),
         },
     };
+    deliver(project, function, input, context, args.json, storage, quiet)
+}
+
+/// `wasmfaas trigger`: fires one of the function's schedules now, with the
+/// event `dev` would deliver.
+pub fn trigger(
+    project: &Project,
+    args: &TriggerArgs,
+    storage: &Storage,
+    quiet: bool,
+) -> Result<(), Failure> {
+    let function = project.function(&args.function)?;
+    let schedules: Vec<&ScheduleTrigger> = function
+        .triggers
+        .iter()
+        .filter_map(|trigger| match trigger {
+            Trigger::Schedule(schedule) => Some(schedule),
+            _ => None,
+        })
+        .collect();
+    let names = || {
+        schedules
+            .iter()
+            .map(|s| format!("`{}`", s.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let schedule = match (&args.rule, schedules.as_slice()) {
+        (_, []) => {
+            return Err(Failure::Usage(format!(
+                "`{}` has no schedule trigger; add one to wasmfaas.toml, e.g. \
+                 `[[functions.{}.triggers]]` with `schedule = \"rate(5 minutes)\"`, or send it \
+                 an event with `wasmfaas invoke {} --event FILE`",
+                function.name, function.name, function.name
+            )));
+        }
+        (None, [only]) => *only,
+        (None, _) => {
+            return Err(Failure::Usage(format!(
+                "`{}` has several schedules ({}); pick one with `--rule NAME`",
+                function.name,
+                names()
+            )));
+        }
+        (Some(rule), _) => *schedules.iter().find(|s| &s.name == rule).ok_or_else(|| {
+            Failure::Usage(format!(
+                "`{}` has no schedule named `{rule}`; its schedules are {}",
+                function.name,
+                names()
+            ))
+        })?,
+    };
+    let context = context(args.seed, args.time_ns);
+    let payload = schedules::event(schedule, context.start_time_ns, context.seed);
+    let input = Input::Event {
+        source: "schedule",
+        payload: &payload,
+    };
+    deliver(project, function, input, context, args.json, storage, quiet)
+}
+
+/// The invocation's clock and seed: as given, or now and fresh.
+fn context(seed: Option<u64>, time_ns: Option<u64>) -> Context {
+    let live = Context::live();
+    Context {
+        start_time_ns: time_ns.unwrap_or(live.start_time_ns),
+        seed: seed.unwrap_or(live.seed),
+    }
+}
+
+/// Builds and loads `function`, runs it on `input` and prints the outcome.
+fn deliver(
+    project: &Project,
+    function: &Function,
+    input: Input<'_>,
+    context: Context,
+    json: bool,
+    storage: &Storage,
+    quiet: bool,
+) -> Result<(), Failure> {
+    let module = load(project, function, quiet)?;
+    // Only a function with bindings needs the state (and creates its folder).
+    let access = if function.kv.is_empty() && function.s3.is_empty() {
+        None
+    } else {
+        let (state, _) = storage.open(project, context.start_time_ns)?;
+        Some(Arc::new(Access::for_function(state, function)))
+    };
     let outcome = abi::call(&module, function, input, context, access);
-    if args.json {
+    if !json {
+        report_batch_failures(function, input, &outcome);
+    }
+    if json {
         print_json(function, &outcome, context)
     } else {
         print_text(function, &outcome, quiet)
     }
+}
+
+/// For an SQS batch delivered to a Lambda-style function: which messages it
+/// reported as failed (a partial batch response), as Lambda reads it.
+fn report_batch_failures(function: &Function, input: Input<'_>, outcome: &HttpOutcome) {
+    let (
+        Input::Event {
+            source: "sqs",
+            payload,
+        },
+        Abi::Lambda { .. },
+        Ok(response),
+    ) = (input, function.abi, &outcome.result)
+    else {
+        return;
+    };
+    let ids: Vec<&str> = payload["Records"]
+        .as_array()
+        .map(|records| {
+            records
+                .iter()
+                .filter_map(|r| r["messageId"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    let line = match crate::aws::sqs::batch_item_failures(&response.body, &ids) {
+        Ok(failed) if failed.is_empty() => {
+            format!("SQS batch: all {} message(s) succeeded", ids.len())
+        }
+        Ok(failed) => format!(
+            "SQS batch: {} of {} message(s) failed and would be retried: {}",
+            failed.len(),
+            ids.len(),
+            failed.join(", ")
+        ),
+        Err(error) => format!(
+            "SQS batch: the whole batch of {} would be retried: {error}",
+            ids.len()
+        ),
+    };
+    eprintln!("{line}");
 }
 
 /// Builds `function` if its artifact is stale and loads it.

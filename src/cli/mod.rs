@@ -82,6 +82,9 @@ pub enum Command {
     /// `.snap.new` for `--accept` or `cargo insta review`. Under CI nothing is
     /// written and a missing snapshot fails.
     Test(test::TestArgs),
+    /// Fire one of a function's schedule triggers now, with the event
+    /// `wasmfaas dev` would deliver, and print the outcome.
+    Trigger(invoke::TriggerArgs),
     /// Work with AWS events: `event generate <kind>` prints a sample one.
     Event(event::EventArgs),
     /// Create a function from a template: in the project around this folder,
@@ -153,6 +156,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     match command {
         Command::Build(args) => build::run(&project, &args, cli.quiet),
         Command::Invoke(args) => invoke::run(&project, &args, &storage, cli.quiet),
+        Command::Trigger(args) => invoke::trigger(&project, &args, &storage, cli.quiet),
         Command::Dev(args) => dev::run(project, &args, &storage, cli.quiet),
         Command::Kv(args) => inspect::kv(&project, &args, &storage),
         Command::S3(args) => inspect::s3(&project, &args, &storage),

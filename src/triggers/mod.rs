@@ -13,6 +13,7 @@
 //! recursive loop detection stops such loops.
 
 pub mod s3_event;
+pub mod schedules;
 
 use crate::abi::{self, Input};
 use crate::activity::{Activity, ActivitySink, RequestRecord};
@@ -160,10 +161,7 @@ fn deliver(
                 payload: event.clone(),
             };
             recorder.record(&function.name, trigger, context, &mut outcome);
-            let (status, error) = match &outcome.result {
-                Ok(response) => (response.status, None),
-                Err(error) => (500, Some(error.to_string())),
-            };
+            let (status, error) = trigger_outcome_status(&outcome);
             activity.send(Activity::Request(RequestRecord {
                 at: SystemTime::now(),
                 status,
@@ -184,5 +182,13 @@ fn deliver(
                 depth: job.depth + 1,
             }));
         }
+    }
+}
+
+/// The status and error an event delivery's log line shows.
+fn trigger_outcome_status(outcome: &abi::http::HttpOutcome) -> (u16, Option<String>) {
+    match &outcome.result {
+        Ok(response) => (response.status, None),
+        Err(error) => (500, Some(error.to_string())),
     }
 }
