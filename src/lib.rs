@@ -41,4 +41,5 @@ pub mod snapshot;
 pub mod state;
 pub mod suite;
 pub mod triggers;
+pub mod vendor;
 pub mod wasi;

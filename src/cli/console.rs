@@ -21,6 +21,12 @@ pub fn error(message: &str) {
     eprintln!("{}: {message}", "wasmfaas".red().bold());
 }
 
+/// Prints `wasmfaas: warning: <message>` to stderr: something that works
+/// here but will not where the project is going.
+pub fn warning(message: &str) {
+    eprintln!("{} {}", "wasmfaas: warning:".yellow().bold(), message);
+}
+
 /// Prints build progress to stderr, unless quiet.
 pub fn progress(quiet: bool) -> impl FnMut(Progress) {
     move |event| {

@@ -149,6 +149,11 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         command => command,
     };
     let project = load_project(cli.config.as_ref())?;
+    if !cli.quiet {
+        for warning in crate::vendor::warnings(&project) {
+            console::warning(&format!("vendor `aws`: {warning}"));
+        }
+    }
     let storage = Storage {
         dir: cli.state.clone(),
         ephemeral: cli.ephemeral,

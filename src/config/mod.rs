@@ -49,6 +49,9 @@ pub struct Project {
     pub config_path: PathBuf,
     /// `[project] name`.
     pub name: String,
+    /// `[project] vendor`: whose limits and behaviour to check against
+    /// (`crate::vendor`).
+    pub vendor: Vendor,
     /// `[functions.<name>]`, in name order.
     pub functions: BTreeMap<String, Function>,
     /// Every KV namespace: declared in `[kv.<name>]` or used by a function.
@@ -62,6 +65,23 @@ pub struct Project {
     pub record: RecordConfig,
     /// `[test]`: what `wasmfaas test` replays and compares.
     pub test: TestConfig,
+}
+
+/// `[project] vendor = "..."`: the cloud the project is meant to deploy to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Vendor {
+    /// No vendor: wasmfaas's own behaviour only.
+    #[default]
+    None,
+    /// AWS: Lambda limits, API Gateway's answers, and warnings for anything
+    /// a function relies on that AWS does not have or wasmfaas does not
+    /// emulate (`docs/vendors.md`).
+    Aws,
+}
+
+impl Vendor {
+    /// Every value `vendor` accepts, for error messages.
+    pub const VALID: &'static [&'static str] = &["none", "aws"];
 }
 
 /// `[record]`.

@@ -19,7 +19,7 @@ use super::error::{Diagnostic, backticked, did_you_mean};
 use super::raw::{self, RawTable, RawValue};
 use super::{
     Abi, BuildSettings, ConfigError, DEFAULT_STACK_SIZE, Function, Limits, PayloadFormat, Project,
-    Route, Source,
+    Route, Source, Vendor,
 };
 
 type Value = Spanned<RawValue>;
@@ -37,7 +37,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "record",
     "test",
 ];
-const PROJECT_KEYS: &[&str] = &["name"];
+const PROJECT_KEYS: &[&str] = &["name", "vendor"];
 const FUNCTION_KEYS: &[&str] = &[
     "source", "build", "abi", "event", "routes", "env", "kv", "s3", "triggers", "limits",
 ];
@@ -118,6 +118,7 @@ pub(super) fn project(text: &str, path: &Path) -> Result<Project> {
     let document = raw::parse(text).map_err(|error| cx.syntax_error(&error))?;
     cx.check_keys(&document, TOP_LEVEL_KEYS, "")?;
     let name = cx.project_name(&document)?;
+    let vendor = cx.vendor(&document)?;
     let functions = cx.functions(document.get("functions"))?;
     cx.check_schedule_names(document.get("functions"), &functions)?;
     let kv = cx.kv_namespaces(document.get("kv"), &functions)?;
@@ -129,6 +130,7 @@ pub(super) fn project(text: &str, path: &Path) -> Result<Project> {
         root: cx.root,
         config_path: path.to_path_buf(),
         name,
+        vendor,
         functions,
         kv,
         s3,
@@ -283,6 +285,30 @@ impl Cx<'_> {
             message,
             "use letters, digits, `-` and `_`, e.g. `name = \"my-project\"`",
         ))
+    }
+
+    /// `[project] vendor`; `project_name` has checked the table.
+    fn vendor(&self, document: &RawTable) -> Result<Vendor> {
+        let vendor = document
+            .get("project")
+            .and_then(|project| match project.get_ref() {
+                RawValue::Table(table) => table.get("vendor"),
+                _ => None,
+            });
+        let Some(value) = vendor else {
+            return Ok(Vendor::None);
+        };
+        let valid = format!("valid values are {}", backticked(Vendor::VALID));
+        match self.string(value, "project.vendor", &valid)? {
+            "none" => Ok(Vendor::None),
+            "aws" => Ok(Vendor::Aws),
+            other => Err(self.error(
+                value.span(),
+                "project.vendor",
+                format!("unknown vendor `{other}` in `project.vendor`"),
+                format!("{valid}; wasmfaas emulates AWS's event shapes, limits and errors"),
+            )),
+        }
     }
 
     fn functions(&self, value: Option<&Value>) -> Result<BTreeMap<String, Function>> {

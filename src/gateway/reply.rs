@@ -9,7 +9,7 @@
 
 use crate::abi::http::{CallError, HttpOutcome, HttpResponse};
 use crate::aws::apigw::{self, GatewayFailure};
-use crate::config::PayloadFormat;
+use crate::config::{PayloadFormat, Vendor};
 use crate::deployment::{BuildFailure, Deployed, Deployment};
 use crate::human;
 use crate::runtime::InvokeError;
@@ -210,7 +210,18 @@ pub fn bad_request(problem: &str) -> Reply {
 }
 
 /// 404, listing every route so a typo is easy to spot.
+/// Under `vendor = "aws"`, API Gateway's answer instead (an HTTP API's 404
+/// `{"message":"Not Found"}`), with the route list left to the console.
 pub fn not_found(method: &str, path: &str, deployment: &Deployment) -> Reply {
+    if deployment.project.vendor == Vendor::Aws {
+        return Reply {
+            status: 404,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: br#"{"message":"Not Found"}"#.to_vec(),
+            problem: Some(format!("no route matches {method} {path}")),
+        }
+        .with_header(ERROR_HEADER, "no_route".to_string());
+    }
     let mut text = format!("No route matches {method} {path}\n\n");
     let routes: Vec<_> = deployment.all_routes().collect();
     if routes.is_empty() {
