@@ -61,7 +61,12 @@ pub fn request_event(
     context: Context,
 ) -> Vec<u8> {
     let resource = route.map_or_else(|| "/{proxy+}".to_string(), |r| apigw::resource_for(&r.text));
-    let request_id = IdSource::new(context.seed).uuid();
+    // REST APIs name requests with UUIDs, HTTP APIs with short base64 ids.
+    let mut ids = IdSource::new(context.seed);
+    let request_id = match format {
+        PayloadFormat::V1 => ids.uuid(),
+        PayloadFormat::V2 => ids.short_request_id(),
+    };
     let host = request
         .headers
         .iter()

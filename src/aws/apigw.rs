@@ -515,7 +515,10 @@ pub enum LambdaResponseError {
          and !#$%&'*+-.^_`|~ only)"
     )]
     BadHeaderName { name: String },
-    #[error("the response header {name:?} has a value with a line break or NUL: {value:?}")]
+    #[error(
+        "the response header {name:?} has a value HTTP cannot carry (a line break, a control \
+         character or non-ASCII text): {value:?}; percent-encode it or move it to the body"
+    )]
     BadHeaderValue { name: String, value: String },
 }
 
@@ -709,7 +712,12 @@ fn check_header(name: &str, value: &str) -> Result<(), LambdaResponseError> {
     if name.is_empty() || !name.bytes().all(token) {
         return Err(LambdaResponseError::BadHeaderName { name: name.into() });
     }
-    if value.contains(['\r', '\n', '\0']) {
+    // HTTP/1.1 carries visible ASCII, spaces and tabs; what the gateway
+    // cannot send is a malformed response, answered as API Gateway answers.
+    if !value
+        .bytes()
+        .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+    {
         return Err(LambdaResponseError::BadHeaderValue {
             name: name.into(),
             value: value.into(),
