@@ -8,9 +8,15 @@
  *                           decoded and echoed back HTML-escaped
  *   anything else           404 Not Found (unknown PATH_INFO) or 405
  *
- * Build (Debian/Ubuntu: apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32):
+ * `wasmfaas build legacy-cgi` runs the command set in wasmfaas.toml, in this
+ * folder (Debian/Ubuntu: apt-get install clang lld wasi-libc
+ * libclang-rt-14-dev-wasm32):
  *
- *   clang --target=wasm32-wasi -O2 -Wall -Wextra -o legacy-cgi.wasm main.c
+ *   clang --target=wasm32-wasi -O2 -Wall -Wextra -o app.wasm main.c
+ *
+ * The demo serves it at /legacy/cgi (SCRIPT_NAME), so /legacy/cgi/ is the
+ * form and /legacy/cgi/anything-else is a 404. docs/migrating.md explains
+ * what changes, and what cannot work, when a CGI program moves to WASI.
  */
 #include <stdio.h>
 #include <stdlib.h>
