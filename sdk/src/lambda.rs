@@ -20,8 +20,8 @@
 //! return value goes to stdout as JSON, and the host turns it into the HTTP
 //! response as API Gateway does. A handler that returns `Err` fails the
 //! invocation: the error goes to the log (stderr) and the process exits with
-//! [`EXIT_HANDLER_ERROR`], which the host answers with a 502, as API Gateway
-//! does for a failed Lambda function.
+//! [`EXIT_HANDLER_ERROR`], which the host answers as API Gateway does for a
+//! failed Lambda function (502 behind a REST API, 500 behind an HTTP API).
 //!
 //! The shape follows the `lambda_runtime` crate (`Error` is a boxed error, so
 //! `?` works on any error), so a handler moves between AWS and wasmfaas with

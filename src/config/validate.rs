@@ -367,11 +367,20 @@ impl Cx<'_> {
         let source = self.source(source, &key, spec.command.is_some())?;
         let build = self.build(spec, &source, &key)?;
         let (routes, spans) = self.routes(table.get("routes"), &key)?;
+        let abi = self.abi(table, &key)?;
+        if let (Abi::Cgi, Some(triggers)) = (abi, table.get("triggers")) {
+            return Err(self.error(
+                triggers.span(),
+                &format!("{key}.triggers"),
+                "a CGI program answers HTTP requests only, and this `abi = \"cgi\"` function has triggers",
+                "remove the triggers, or handle the events in a function with `abi = \"lambda\"` or `\"http\"`",
+            ));
+        }
         let function = Function {
             name: name.get_ref().clone(),
             source,
             build,
-            abi: self.abi(table, &key)?,
+            abi,
             routes,
             env: self.env(table.get("env"), &key)?,
             kv: self.names(table.get("kv"), &key, &KV)?,

@@ -3,8 +3,9 @@
 //! With `abi = "lambda"` and `event = "apigw-v2"`, the host turns each HTTP
 //! request into the event API Gateway would send (payload format 2.0) and
 //! turns what the handler returns into the HTTP response, as API Gateway does.
-//! A handler returning `Err` is a failed invocation: the host answers 502
-//! `{"message":"Internal server error"}`, and the error is in the log. Try it:
+//! A handler returning `Err` is a failed invocation: the host answers as an
+//! HTTP API does, 500 `{"message":"Internal Server Error"}`, and the error is
+//! in the log. Try it:
 //!
 //! ```text
 //! wasmfaas invoke {{name}} --path '{{path}}?name=Ada'
