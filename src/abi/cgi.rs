@@ -13,7 +13,7 @@
 //! is documented where it happens.
 
 use super::Input;
-use super::http::{CallError, HttpOutcome, HttpRequest, HttpResponse};
+use super::http::{CallError, HttpOutcome, HttpRequest, HttpResponse, is_token, preview};
 use crate::bindings::Access;
 use crate::config::{Function, Route, Segment};
 use crate::router::percent_decode;
@@ -548,25 +548,6 @@ fn parse_status(value: &str) -> Result<u16, CgiResponseError> {
         .ok_or_else(|| CgiResponseError::BadStatus {
             value: value.to_string(),
         })
-}
-
-/// An RFC 9110 token: what a header name may consist of.
-fn is_token(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
-
-/// The first bytes of a stream, readable, for error messages.
-fn preview(bytes: &[u8]) -> String {
-    let cut = &bytes[..bytes.len().min(60)];
-    let text = String::from_utf8_lossy(cut).into_owned();
-    if bytes.len() > cut.len() {
-        format!("{text}…")
-    } else {
-        text
-    }
 }
 
 #[cfg(test)]

@@ -239,7 +239,7 @@ pub fn decode_response(stdout: &[u8]) -> Result<HttpResponse, EnvelopeError> {
 }
 
 /// An RFC 9110 token: what a header name may consist of.
-fn is_token(name: &str) -> bool {
+pub(crate) fn is_token(name: &str) -> bool {
     !name.is_empty()
         && name
             .bytes()
@@ -247,7 +247,7 @@ fn is_token(name: &str) -> bool {
 }
 
 /// The first bytes of a stream, readable, for error messages.
-fn preview(bytes: &[u8]) -> String {
+pub(crate) fn preview(bytes: &[u8]) -> String {
     let cut = &bytes[..bytes.len().min(60)];
     let text = String::from_utf8_lossy(cut).into_owned();
     if bytes.len() > cut.len() {

@@ -255,7 +255,12 @@ fn v1_event(request: &HttpRequest, info: &RequestInfo) -> Value {
 /// as the client wrote them; `null` both when there are none. Names that
 /// differ only in case are one header, under the first spelling seen.
 fn v1_headers(pairs: &[(String, String)]) -> (Value, Value) {
-    let grouped = group_headers(pairs);
+    last_and_all(group_headers(pairs))
+}
+
+/// REST API's pair of maps for grouped values: the last value of each name,
+/// and all of them; `null` both when there are none.
+fn last_and_all(grouped: Vec<(String, Vec<String>)>) -> (Value, Value) {
     if grouped.is_empty() {
         return (Value::Null, Value::Null);
     }
@@ -286,17 +291,7 @@ fn group_headers(pairs: &[(String, String)]) -> Vec<(String, Vec<String>)> {
 /// `queryStringParameters` (last value wins) and
 /// `multiValueQueryStringParameters`, decoded; `null` both for no query.
 fn v1_query(raw: &str) -> (Value, Value) {
-    let grouped = query_pairs(raw);
-    if grouped.is_empty() {
-        return (Value::Null, Value::Null);
-    }
-    let mut single = Map::new();
-    let mut multi = Map::new();
-    for (name, values) in grouped {
-        single.insert(name.clone(), json!(values.last()));
-        multi.insert(name, json!(values));
-    }
-    (Value::Object(single), Value::Object(multi))
+    last_and_all(query_pairs(raw))
 }
 
 /// A raw query's parameters, names and values form-decoded (`+` is a space),
@@ -708,8 +703,7 @@ fn header_value(field: &str, value: &Value) -> Result<String, LambdaResponseErro
 }
 
 fn check_header(name: &str, value: &str) -> Result<(), LambdaResponseError> {
-    let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
-    if name.is_empty() || !name.bytes().all(token) {
+    if !crate::abi::http::is_token(name) {
         return Err(LambdaResponseError::BadHeaderName { name: name.into() });
     }
     // HTTP/1.1 carries visible ASCII, spaces and tabs; what the gateway
