@@ -17,7 +17,7 @@ use super::http::{CallError, HttpOutcome, HttpRequest, HttpResponse, is_token, p
 use crate::bindings::Access;
 use crate::config::{Function, Route, Segment};
 use crate::router::percent_decode;
-use crate::runtime::{Context, Invocation, LoadedModule};
+use crate::runtime::{Context, LoadedModule};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -34,24 +34,19 @@ pub fn call(
     context: Context,
     bindings: Option<Arc<Access>>,
 ) -> HttpOutcome {
-    let (request, route) = match input {
-        Input::Http { request, route } => (std::borrow::Cow::Borrowed(request), route),
-        Input::Event { .. } => (std::borrow::Cow::Owned(input.to_request()), None),
+    let request = input.to_request();
+    let route = match input {
+        Input::Http { route, .. } => route,
+        Input::Event { .. } => None,
     };
-    let size = request.body.len() as u64;
-    let limit = function.limits.max_body_bytes;
-    if size > limit {
-        return HttpOutcome::refused(CallError::BodyTooLarge { size, limit });
+    if let Err(error) = super::check_body(function, &request.body) {
+        return HttpOutcome::refused(error);
     }
-    let host = request
-        .headers
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case("host"))
-        .map_or("localhost", |(_, value)| value.as_str());
-    let (name, port) = match host.rsplit_once(':') {
-        Some((name, port)) if port.parse::<u16>().is_ok() => (name, port.parse().unwrap_or(80)),
-        _ => (host, 80),
-    };
+    let host = request.header("host").unwrap_or("localhost");
+    let (name, port) = host
+        .rsplit_once(':')
+        .and_then(|(name, port)| Some((name, port.parse().ok()?)))
+        .unwrap_or((host, 80));
     let server = Server {
         name,
         port,
@@ -63,21 +58,18 @@ pub fn call(
     // The function's own `env` first; the meta-variables describe this
     // request and win over a config value of the same name.
     let meta = environment(&request, &script, &server);
-    let mut env: Vec<(String, String)> = function
-        .env
-        .iter()
-        .filter(|(name, _)| !meta.iter().any(|(m, _)| m == *name))
-        .map(|(name, value)| (name.clone(), value.clone()))
+    let mut env: Vec<(String, String)> = super::config_env(function)
+        .filter(|(name, _)| !meta.iter().any(|(m, _)| m == name))
         .collect();
     env.extend(meta);
-    let report = module.invoke(Invocation {
-        stdin: request.body.clone(),
-        args: vec![function.name.clone()],
+    let report = super::run(
+        module,
+        function,
+        request.body.clone(),
         env,
         context,
-        limits: &function.limits,
         bindings,
-    });
+    );
     HttpOutcome::from_report(report, |stdout| {
         parse_response(&stdout).map_err(CallError::from)
     })

@@ -7,7 +7,7 @@
 
 use crate::bindings::{Access, Capture, ObjectChange};
 use crate::config::Function;
-use crate::runtime::{Context, Invocation, InvokeError, LoadedModule, Report, Usage};
+use crate::runtime::{Context, InvokeError, LoadedModule, Report, Usage};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -47,11 +47,22 @@ pub struct HttpResponse {
 impl HttpResponse {
     /// The first value of header `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
+        first_header(&self.headers, name)
     }
+}
+
+impl HttpRequest {
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        first_header(&self.headers, name)
+    }
+}
+
+fn first_header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case(name))
+        .map(|(_, value)| value.as_str())
 }
 
 /// The request head as it goes over the wire.
@@ -266,26 +277,18 @@ pub fn call(
     context: Context,
     bindings: Option<Arc<Access>>,
 ) -> HttpOutcome {
-    let limits = &function.limits;
-    let size = request.body.len() as u64;
-    if size > limits.max_body_bytes {
-        return HttpOutcome::refused(CallError::BodyTooLarge {
-            size,
-            limit: limits.max_body_bytes,
-        });
+    if let Err(error) = super::check_body(function, &request.body) {
+        return HttpOutcome::refused(error);
     }
-    let report = module.invoke(Invocation {
-        stdin: encode_request(request),
-        args: vec![function.name.clone()],
-        env: function
-            .env
-            .iter()
-            .map(|(key, value)| (key.clone(), value.clone()))
-            .collect(),
+    let env = super::config_env(function).collect();
+    let report = super::run(
+        module,
+        function,
+        encode_request(request),
+        env,
         context,
-        limits,
         bindings,
-    });
+    );
     HttpOutcome::from_report(report, |stdout| {
         decode_response(&stdout).map_err(CallError::from)
     })

@@ -13,7 +13,7 @@ use super::http::{CallError, HttpOutcome, HttpRequest, HttpResponse};
 use crate::aws::{apigw, ids::IdSource};
 use crate::bindings::Access;
 use crate::config::{Function, PayloadFormat, Route};
-use crate::runtime::{Context, Invocation, LoadedModule, Report};
+use crate::runtime::{Context, LoadedModule};
 use std::sync::Arc;
 
 /// The stage every `apigw-v1` event names: there is one local deployment.
@@ -33,20 +33,18 @@ pub fn call(
 ) -> HttpOutcome {
     match input {
         Input::Http { request, route } => {
-            let size = request.body.len() as u64;
-            let limit = function.limits.max_body_bytes;
-            if size > limit {
-                return HttpOutcome::refused(CallError::BodyTooLarge { size, limit });
+            if let Err(error) = super::check_body(function, &request.body) {
+                return HttpOutcome::refused(error);
             }
             let event = request_event(format, request, route, context);
-            let report = run(module, function, event, context, bindings);
+            let report = super::run(module, function, event, env(function), context, bindings);
             HttpOutcome::from_report(report, |stdout| {
                 apigw::response(format, &stdout).map_err(CallError::from)
             })
         }
         Input::Event { payload, .. } => {
             let stdin = serde_json::to_vec(payload).unwrap_or_default();
-            let report = run(module, function, stdin, context, bindings);
+            let report = super::run(module, function, stdin, env(function), context, bindings);
             HttpOutcome::from_report(report, |stdout| Ok(returned_value(stdout)))
         }
     }
@@ -67,11 +65,7 @@ pub fn request_event(
         PayloadFormat::V1 => ids.uuid(),
         PayloadFormat::V2 => ids.short_request_id(),
     };
-    let host = request
-        .headers
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case("host"))
-        .map(|(_, value)| value.as_str());
+    let host = request.header("host");
     let info = apigw::RequestInfo {
         resource: &resource,
         route_method: route.and_then(|r| r.method).map(|m| m.as_str()),
@@ -103,26 +97,9 @@ fn returned_value(stdout: Vec<u8>) -> HttpResponse {
     }
 }
 
-fn run(
-    module: &LoadedModule,
-    function: &Function,
-    stdin: Vec<u8>,
-    context: Context,
-    bindings: Option<Arc<Access>>,
-) -> Report {
-    module.invoke(Invocation {
-        stdin,
-        args: vec![function.name.clone()],
-        env: lambda_environment(function),
-        context,
-        limits: &function.limits,
-        bindings,
-    })
-}
-
 /// The variables the Lambda runtime sets that handlers commonly read, then
 /// the function's own `env`.
-fn lambda_environment(function: &Function) -> Vec<(String, String)> {
+fn env(function: &Function) -> Vec<(String, String)> {
     let memory_mb = (function.limits.memory_bytes / (1024 * 1024)).to_string();
     let mut env = vec![
         ("AWS_REGION".to_string(), crate::aws::REGION.to_string()),
@@ -131,6 +108,6 @@ fn lambda_environment(function: &Function) -> Vec<(String, String)> {
         ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE".into(), memory_mb),
         ("AWS_LAMBDA_FUNCTION_VERSION".into(), "$LATEST".into()),
     ];
-    env.extend(function.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+    env.extend(super::config_env(function));
     env
 }

@@ -13,9 +13,10 @@ pub mod lambda;
 
 use crate::bindings::Access;
 use crate::config::{Abi, Function, Route};
-use crate::runtime::{Context, LoadedModule};
-use http::{HttpOutcome, HttpRequest};
+use crate::runtime::{Context, Invocation, LoadedModule, Report};
+use http::{CallError, HttpOutcome, HttpRequest};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// What invokes a function.
@@ -40,10 +41,11 @@ impl Input<'_> {
     /// The request an `http` or `cgi` function gets: the request itself, or
     /// for an event `POST /` with the event JSON as the body
     /// (`docs/abi.md`).
-    pub fn to_request(&self) -> HttpRequest {
+    /// Borrowed for a request, so the per-request path copies nothing.
+    pub fn to_request(&self) -> Cow<'_, HttpRequest> {
         match self {
-            Input::Http { request, .. } => (*request).clone(),
-            Input::Event { source, payload } => HttpRequest {
+            Input::Http { request, .. } => Cow::Borrowed(request),
+            Input::Event { source, payload } => Cow::Owned(HttpRequest {
                 method: "POST".into(),
                 path: "/".into(),
                 headers: vec![
@@ -52,7 +54,7 @@ impl Input<'_> {
                 ],
                 body: serde_json::to_vec(payload).unwrap_or_default(),
                 ..HttpRequest::default()
-            },
+            }),
         }
     }
 }
@@ -71,4 +73,39 @@ pub fn call(
         Abi::Lambda { event } => lambda::call(module, function, event, input, context, bindings),
         Abi::Cgi => cgi::call(module, function, input, context, bindings),
     }
+}
+
+/// Refuses a request body over `limits.max_body_bytes` before the guest
+/// runs: the one check every ABI makes on what it is about to send.
+fn check_body(function: &Function, body: &[u8]) -> Result<(), CallError> {
+    let size = body.len() as u64;
+    let limit = function.limits.max_body_bytes;
+    if size > limit {
+        return Err(CallError::BodyTooLarge { size, limit });
+    }
+    Ok(())
+}
+
+/// Runs the guest under the function's limits, with its name as `argv[0]`.
+fn run(
+    module: &LoadedModule,
+    function: &Function,
+    stdin: Vec<u8>,
+    env: Vec<(String, String)>,
+    context: Context,
+    bindings: Option<Arc<Access>>,
+) -> Report {
+    module.invoke(Invocation {
+        stdin,
+        args: vec![function.name.clone()],
+        env,
+        context,
+        limits: &function.limits,
+        bindings,
+    })
+}
+
+/// The function's `env` from config, as the guest's environment.
+fn config_env(function: &Function) -> impl Iterator<Item = (String, String)> + '_ {
+    function.env.iter().map(|(k, v)| (k.clone(), v.clone()))
 }

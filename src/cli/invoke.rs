@@ -224,12 +224,10 @@ fn deliver(
         Some(Arc::new(Access::for_function(state, function)))
     };
     let outcome = abi::call(&module, function, input, context, access);
-    if !json {
-        report_batch_failures(function, input, &outcome);
-    }
     if json {
         print_json(function, &outcome, context)
     } else {
+        report_batch_failures(function, input, &outcome);
         print_text(function, &outcome, quiet)
     }
 }

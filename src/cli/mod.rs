@@ -142,33 +142,36 @@ pub fn main() -> ExitCode {
 /// # Errors
 /// A [`Failure`] saying which exit code applies and why.
 pub fn run(cli: Cli) -> Result<(), Failure> {
-    // `event` needs no project, and `new` may run where there is none yet.
-    let command = match cli.command {
-        Command::Event(args) => return event::run(&args),
-        Command::New(args) => return new::run(&args, cli.config.as_deref(), cli.quiet),
-        command => command,
-    };
-    let project = load_project(cli.config.as_ref())?;
-    if !cli.quiet {
-        for warning in crate::vendor::warnings(&project) {
-            console::warning(&format!("vendor `aws`: {warning}"));
-        }
-    }
     let storage = Storage {
         dir: cli.state.clone(),
         ephemeral: cli.ephemeral,
     };
-    match command {
-        Command::Build(args) => build::run(&project, &args, cli.quiet),
-        Command::Invoke(args) => invoke::run(&project, &args, &storage, cli.quiet),
-        Command::Trigger(args) => invoke::trigger(&project, &args, &storage, cli.quiet),
-        Command::Dev(args) => dev::run(project, &args, &storage, cli.quiet),
-        Command::Kv(args) => inspect::kv(&project, &args, &storage),
-        Command::S3(args) => inspect::s3(&project, &args, &storage),
-        Command::Replay(args) => replay::run(&project, &args, cli.quiet),
-        Command::Test(args) => test::run(&project, &args, cli.quiet),
-        Command::Event(_) | Command::New(_) => unreachable!("handled before loading a project"),
+    // `event` needs no project, and `new` may run where there is none yet;
+    // every other command loads it first.
+    let project = || project_for(cli.config.as_ref(), cli.quiet);
+    match &cli.command {
+        Command::Event(args) => event::run(args),
+        Command::New(args) => new::run(args, cli.config.as_deref(), cli.quiet),
+        Command::Build(args) => build::run(&project()?, args, cli.quiet),
+        Command::Invoke(args) => invoke::run(&project()?, args, &storage, cli.quiet),
+        Command::Trigger(args) => invoke::trigger(&project()?, args, &storage, cli.quiet),
+        Command::Dev(args) => dev::run(project()?, args, &storage, cli.quiet),
+        Command::Kv(args) => inspect::kv(&project()?, args, &storage),
+        Command::S3(args) => inspect::s3(&project()?, args, &storage),
+        Command::Replay(args) => replay::run(&project()?, args, cli.quiet),
+        Command::Test(args) => test::run(&project()?, args, cli.quiet),
     }
+}
+
+/// Loads the project and warns about what its vendor lacks (unless quiet).
+fn project_for(config: Option<&PathBuf>, quiet: bool) -> Result<Project, Failure> {
+    let project = load_project(config)?;
+    if !quiet {
+        for warning in crate::vendor::warnings(&project) {
+            console::warning(&format!("vendor `aws`: {warning}"));
+        }
+    }
+    Ok(project)
 }
 
 /// Where the state lives, as the global options chose.

@@ -1,18 +1,19 @@
-//! Invoking functions on events other than HTTP requests: S3 object events.
+//! Invoking functions on events other than HTTP requests: S3 object events
+//! here, schedules in [`schedules`].
 //!
 //! When an invocation writes or deletes objects through its bindings, the
 //! changes go to a dispatcher thread, which runs every function subscribed to
 //! them (`[[functions.<name>.triggers]]`) one after another, as S3 delivers
 //! notifications asynchronously after the write. The triggered function gets
-//! the AWS event JSON as the body of a `POST /` request, with the header
-//! `x-wasmfaas-trigger: s3` (`docs/abi.md`).
+//! the AWS event through its ABI ([`abi::Input::Event`]): a Lambda handler as
+//! it is, an `http` function as the body of a `POST /` request with the
+//! header `x-wasmfaas-trigger: s3` (`docs/abi.md`).
 //!
 //! A function that writes to the bucket that triggers it would run forever.
 //! So each change carries the depth of the chain that caused it, and past
 //! [`MAX_DEPTH`] the chain is stopped and the console says so, as AWS's
 //! recursive loop detection stops such loops.
 
-pub mod s3_event;
 pub mod schedules;
 
 use crate::abi::{self, Input};
@@ -32,9 +33,6 @@ use std::time::{Instant, SystemTime};
 /// How many invocations one chain of events may run before it is stopped
 /// (AWS stops a recursive loop after about 16 invocations).
 pub const MAX_DEPTH: u32 = 16;
-
-/// The header marking a request as an event delivery.
-pub use crate::abi::TRIGGER_HEADER;
 
 /// A change waiting for delivery, and how deep in a chain it was made.
 struct Job {
@@ -147,7 +145,7 @@ fn deliver(
             };
             let request_id = format!("{:016X}", requests.fetch_add(1, Ordering::Relaxed) + 1);
             let configuration_id = format!("{}-{index}", function.name);
-            let event = s3_event::notification(&job.change, &configuration_id, &request_id);
+            let event = crate::aws::s3::notification(&job.change, &configuration_id, &request_id);
             let started = Instant::now();
             let context = Context::live();
             let access = recorder.access_for(&deployed.access);
