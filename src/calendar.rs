@@ -2,6 +2,12 @@
 //! back, for every place that prints or parses a date (console, headers, XML,
 //! S3 events). No clock is read here.
 
+/// English month abbreviations, January first, as HTTP dates and log
+/// formats write them.
+pub(crate) const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
 /// A moment broken into its UTC calendar fields.
 pub(crate) struct Civil {
     pub year: i64,

@@ -1,10 +1,6 @@
 //! The time formats AWS events carry besides RFC 3339.
 
-use crate::calendar;
-
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+use crate::calendar::{self, MONTHS};
 
 /// `12/Mar/2020:19:03:58 +0000`: API Gateway's `requestTime` and `time`
 /// (the Common Log Format date), always in UTC, whole seconds.

@@ -6,11 +6,8 @@
 //!   `Tue, 24 Nov 2026 10:37:03 GMT`.
 //! - SigV4 (`X-Amz-Date`): basic ISO 8601, `20261124T103703Z`.
 
-use crate::calendar::{civil, seconds};
+use crate::calendar::{MONTHS, civil, seconds};
 
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
 const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
 
 /// `2026-11-24T10:37:03.000Z`, as S3 writes `LastModified` in XML.
