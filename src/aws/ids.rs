@@ -2,6 +2,7 @@
 //! sequencers) but follow from a seed, so a generated event can be made
 //! reproducible with `--seed`.
 
+use crate::hex::hex;
 use crate::wasi::SeededRng;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -53,11 +54,6 @@ impl IdSource {
         text.truncate(digits);
         text
     }
-}
-
-/// Lower-case hex of `bytes`.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 #[cfg(test)]

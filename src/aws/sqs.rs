@@ -76,7 +76,7 @@ fn receipt_handle(queue: &str, message: &SqsMessage) -> String {
 
 /// The MD5 digest of `bytes` in lower-case hex, as `md5OfBody` carries it.
 pub fn md5_hex(bytes: &[u8]) -> String {
-    super::ids::hex(&Md5::digest(bytes))
+    crate::hex::hex(&Md5::digest(bytes))
 }
 
 /// A partial batch response Lambda cannot read: the whole batch failed.

@@ -26,7 +26,8 @@
 use super::checksum::{self, Checksum, ChecksumAlgorithm, Hasher, Md5Hasher};
 use super::error::{ErrorCode, S3Error};
 use super::headers::Headers;
-use super::sigv4::{ChunkSigner, hex};
+use super::sigv4::ChunkSigner;
+use crate::hex::hex;
 use sha2::{Digest, Sha256};
 use std::io::{self, BufRead, Read};
 

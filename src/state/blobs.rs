@@ -348,17 +348,6 @@ pub(super) fn sync_dir(dir: &Path) -> Result<(), StateError> {
         .map_err(|e| StateError::io("fsync", dir, e))
 }
 
-/// Lowercase hex of `bytes`.
-pub(super) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
-}
-
 /// The MD5 digest of `bytes`.
 pub(super) fn md5(bytes: &[u8]) -> [u8; 16] {
     Md5::digest(bytes).into()

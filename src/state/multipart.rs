@@ -2,7 +2,7 @@
 //! part by uploading its number again), list parts, complete with an ordered
 //! list of `(part number, ETag)`, or abort.
 
-use super::blobs::{Stored, hex, md5};
+use super::blobs::{Stored, md5};
 use super::error::S3Error;
 use super::limits::{S3_MAX_PART_NUMBER as MAX_PART_NUMBER, S3_MIN_PART_BYTES as MIN_PART_BYTES};
 use super::s3::{
@@ -10,6 +10,7 @@ use super::s3::{
     require_bucket, resolve_put_options, store_object, validate_key,
 };
 use super::{State, Tx, from_sql, to_sql};
+use crate::hex::hex;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// The upload's stored options.

@@ -2,7 +2,7 @@
 //! copy, ranges, ETags, user metadata, `If-None-Match: *`, and
 //! ListObjects (V1 and V2) with prefix, delimiter and continuation.
 
-use super::blobs::{ReadError, Stored, hex, md5};
+use super::blobs::{ReadError, Stored, md5};
 use super::error::{S3Error, StateError};
 use super::limits::{
     S3_DEFAULT_CONTENT_TYPE as DEFAULT_CONTENT_TYPE, S3_MAX_KEY_BYTES as MAX_KEY_BYTES,
@@ -11,6 +11,7 @@ use super::limits::{
 };
 use super::range::ByteRange;
 use super::{State, Tx, decode_token, encode_token, from_sql, to_sql};
+use crate::hex::hex;
 use crate::s3api::checksum::{Checksum, ChecksumAlgorithm};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::collections::BTreeMap;

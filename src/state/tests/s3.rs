@@ -6,10 +6,7 @@ use md5::{Digest, Md5};
 use std::collections::BTreeMap;
 
 pub(super) fn md5_hex(bytes: &[u8]) -> String {
-    Md5::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hex::hex(&Md5::digest(bytes))
 }
 
 #[test]
