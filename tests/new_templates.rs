@@ -177,7 +177,7 @@ fn the_rust_lambda_template_answers_through_api_gateway() {
 
 #[test]
 fn the_c_cgi_template_answers_through_cgi() {
-    if !clang_available("the_c_cgi_template_answers_through_cgi") {
+    if !common::clang::available("the_c_cgi_template_answers_through_cgi") {
         return;
     }
     let dir = fresh("c-cgi");
@@ -287,27 +287,9 @@ fn the_rust_lambda_handler_turns_a_v2_event_into_a_proxy_response() {
     );
 }
 
-/// Whether clang can be run; outside CI a missing clang skips the test with
-/// a note, under CI it fails it (a skipped test proves nothing).
-fn clang_available(test: &str) -> bool {
-    let found = Command::new("clang")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        let packages = "clang lld wasi-libc libclang-rt-14-dev-wasm32";
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "clang is missing, and under CI {test} must run: apt-get install {packages}"
-        );
-        eprintln!("note: skipping {test}: clang is missing (apt-get install {packages})");
-    }
-    found
-}
-
 #[test]
 fn the_c_cgi_template_builds_with_its_own_command_and_speaks_cgi() {
-    if !clang_available("the_c_cgi_template_builds_with_its_own_command_and_speaks_cgi") {
+    if !common::clang::available("the_c_cgi_template_builds_with_its_own_command_and_speaks_cgi") {
         return;
     }
     let dir = fresh("cgi-guest");
