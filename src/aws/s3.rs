@@ -4,7 +4,7 @@ use crate::bindings::ObjectChange;
 use crate::s3api::time;
 use serde_json::{Value, json};
 
-pub use super::REGION;
+use super::REGION;
 
 /// `{"Records": [ … ]}` for one change, delivered to the subscription
 /// `configuration_id` (AWS's name for the notification configuration).
