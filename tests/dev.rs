@@ -433,3 +433,73 @@ fn an_unread_console_does_not_stall_requests_or_shutdown() {
     assert_eq!(status.code(), Some(0));
     drop(stdout);
 }
+
+/// Waits until `count` stops changing for `quiet` (bounded by a minute), and
+/// returns its last value: how many builds a project settles at.
+fn settled(quiet: std::time::Duration, mut count: impl FnMut() -> usize) -> usize {
+    let give_up = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut last = count();
+    let mut since = std::time::Instant::now();
+    while since.elapsed() < quiet && std::time::Instant::now() < give_up {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let now = count();
+        if now != last {
+            last = now;
+            since = std::time::Instant::now();
+        }
+    }
+    last
+}
+
+/// Regression: a `c-cgi` project (`source = "app.wasm"`, a plain-string
+/// `build` that writes it) rebuilt forever under `dev` with no edit: the
+/// build's own output counted as a change. Here the command also writes a
+/// by-product whose content differs every run and a temporary file it then
+/// deletes, all in the watched function folder; the builds still settle, and
+/// a real edit still rebuilds once.
+#[test]
+fn a_custom_build_never_triggers_itself() {
+    let config = "[project]\nname = \"selfish\"\n\n\
+                  [functions.f]\nsource = \"fn/app.wasm\"\nroutes = [\"GET /f\"]\n\
+                  build = \"echo run >> ../builds.log; date +%s%N > stamp.txt; \
+                  echo x > scratch.$$; rm scratch.$$; cp src.wasm app.wasm\"\n";
+    let project = TempProject::new("selfish", &[("wasmfaas.toml", config)]);
+    let module = |body: &str| wat::parse_str(answering(body)).expect("valid WAT");
+    project.write("fn/src.wasm", module("v0"));
+    let builds =
+        || std::fs::read_to_string(project.path("builds.log")).map_or(0, |log| log.lines().count());
+    let server = DevServer::start(&project, &[]);
+    assert_eq!(server.get("/f").text(), "v0");
+    let quiet = std::time::Duration::from_secs(3);
+    // The first build, and at most one more before `stamp.txt` is known for
+    // a by-product (it could have been a person's save during the build).
+    let at_start = settled(quiet, builds);
+    assert!(
+        (1..=2).contains(&at_start),
+        "{at_start} builds with no edit"
+    );
+
+    project.write("fn/src.wasm", module("v1"));
+    wait_for("the edit to answer", || {
+        (server.get("/f").text() == "v1").then_some(())
+    });
+    let after_edit = settled(quiet, builds);
+    assert!(
+        (at_start + 1..=at_start + 2).contains(&after_edit),
+        "{at_start} builds, then {after_edit} after one edit"
+    );
+    // Once known, the by-product never starts a build again.
+    project.write("fn/src.wasm", module("v2"));
+    wait_for("the second edit to answer", || {
+        (server.get("/f").text() == "v2").then_some(())
+    });
+    assert_eq!(settled(quiet, builds), after_edit + 1);
+    let stopped = server.stop();
+    assert!(
+        stopped
+            .stdout
+            .contains("stamp.txt is written by its own build"),
+        "{}",
+        stopped.stdout
+    );
+}

@@ -5,16 +5,17 @@
 //! hear about newer edits and cancel a build they make pointless.
 
 use super::interest::{Interest, absolute};
+use super::own_writes::{Change, OwnWrites};
 use super::{Event, Outcome, reporter};
 use crate::activity::{Activity, ActivitySink};
 use crate::build::{self, BuildError, Cancel};
-use crate::config::{Function, Project};
+use crate::config::Project;
 use std::collections::{BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 /// A build in progress.
 struct Running {
@@ -28,6 +29,8 @@ struct Builder {
     config_path: PathBuf,
     queue: VecDeque<String>,
     running: Option<Running>,
+    /// Which changes are the builds' own writes, never a reason to rebuild.
+    own_writes: OwnWrites,
     /// Shared with [`super::Watch::stop`] so shutdown can cancel the build.
     cancel_slot: Arc<Mutex<Cancel>>,
     events: Sender<Event>,
@@ -35,22 +38,29 @@ struct Builder {
     activity: ActivitySink,
 }
 
+/// Starts the builder on `events` (the receiving end, and a sender for its
+/// own build threads to report on).
 pub(super) fn spawn(
     project: Arc<Project>,
     interest: Arc<Interest>,
-    events_tx: Sender<Event>,
-    events: Receiver<Event>,
+    (events_tx, events): (Sender<Event>, Receiver<Event>),
     outcomes: Sender<Outcome>,
     activity: ActivitySink,
     cancel_slot: Arc<Mutex<Cancel>>,
+    first_builds_began: SystemTime,
 ) -> JoinHandle<()> {
     let config_path = absolute(&project.config_path);
+    let mut own_writes = OwnWrites::default();
+    for name in project.functions.keys() {
+        own_writes.built_before(name, first_builds_began);
+    }
     let mut builder = Builder {
         project,
         interest,
         config_path,
         queue: VecDeque::new(),
         running: None,
+        own_writes,
         cancel_slot,
         events: events_tx,
         outcomes,
@@ -88,18 +98,32 @@ impl Builder {
         if paths.iter().any(|path| absolute(path) == self.config_path) {
             self.reload_config();
         }
-        let affected: Vec<String> = self
-            .project
-            .functions
-            .values()
-            .filter(|function| {
-                let inputs = build::inputs(&self.project, function);
-                paths
-                    .iter()
-                    .any(|path| is_input(path, &inputs) && !is_own_output(function, path))
-            })
-            .map(|function| function.name.clone())
-            .collect();
+        let project = Arc::clone(&self.project);
+        let mut affected = Vec::new();
+        for function in project.functions.values() {
+            let inputs = build::inputs(&project, function);
+            let mut edited = false;
+            // Every path is classified, not just up to the first edit, so
+            // that a by-product is recognised whatever else changed with it.
+            for path in paths.iter().filter(|path| is_input(path, &inputs)) {
+                match self.own_writes.classify(function, path) {
+                    Change::Edit => edited = true,
+                    Change::Own => {}
+                    Change::NewlyOwn => self.activity.send(Activity::Notice {
+                        message: format!(
+                            "{:>12} {}: {} is written by its own build; its changes no \
+                             longer trigger a rebuild",
+                            "Ignoring",
+                            function.name,
+                            path.display()
+                        ),
+                    }),
+                }
+            }
+            if edited {
+                affected.push(function.name.clone());
+            }
+        }
         for name in affected {
             self.enqueue(name);
         }
@@ -130,6 +154,7 @@ impl Builder {
             .map(|function| function.name.clone())
             .collect();
         self.project = Arc::clone(&next);
+        self.own_writes.forget();
         self.interest.update(&self.project);
         let _ = self.outcomes.send(Outcome::Config(next));
         for name in needs_build {
@@ -164,6 +189,7 @@ impl Builder {
         started: Instant,
     ) {
         self.running = None;
+        self.own_writes.ended(&function);
         let outcome = match result {
             Ok(artifact) => {
                 self.interest.update(&self.project);
@@ -198,6 +224,7 @@ impl Builder {
             return self.start_next();
         };
         let cancel = Cancel::default();
+        self.own_writes.started(&name);
         if let Ok(mut slot) = self.cancel_slot.lock() {
             *slot = cancel.clone();
         }
@@ -231,16 +258,4 @@ impl Builder {
 fn is_input(path: &Path, inputs: &[PathBuf]) -> bool {
     let path = absolute(path);
     inputs.iter().any(|input| path.starts_with(absolute(input)))
-}
-
-/// Whether `path` is what `function`'s custom build command writes: a change
-/// there is the build's own result, not an edit, and rebuilding for it would
-/// loop forever.
-fn is_own_output(function: &Function, path: &Path) -> bool {
-    function.build.command.is_some()
-        && function
-            .build
-            .output
-            .as_deref()
-            .is_some_and(|output| absolute(output) == absolute(path))
 }

@@ -28,6 +28,7 @@
 
 mod builder;
 mod interest;
+mod own_writes;
 mod swapper;
 mod watcher;
 
@@ -153,6 +154,9 @@ pub struct Watching {
     events_tx: mpsc::Sender<Event>,
     events_rx: mpsc::Receiver<Event>,
     watcher: JoinHandle<()>,
+    /// When watching began: the first builds run after it, and their writes
+    /// are heard.
+    began: SystemTime,
 }
 
 impl Watching {
@@ -161,6 +165,7 @@ impl Watching {
     /// # Errors
     /// The watcher could not be started (e.g. the OS limit on watches).
     pub fn begin(project: &Project) -> Result<Watching, notify::Error> {
+        let began = SystemTime::now();
         let (events_tx, events_rx) = mpsc::channel();
         let (stop, stop_rx) = mpsc::channel();
         let interest = Arc::new(Interest::new(project));
@@ -176,6 +181,7 @@ impl Watching {
             events_tx,
             events_rx,
             watcher,
+            began,
         })
     }
 
@@ -187,11 +193,11 @@ impl Watching {
         let builder = builder::spawn(
             project,
             self.interest,
-            self.events_tx,
-            self.events_rx,
+            (self.events_tx, self.events_rx),
             outcomes_tx,
             activity.clone(),
             Arc::clone(&cancel_current),
+            self.began,
         );
         let swapper = swapper::spawn(live, outcomes_rx, activity);
         Watch {
