@@ -653,9 +653,10 @@ fn a_handler_past_its_timeout_gets_api_gateways_timeout_response() {
         let reply = server.get(path);
         let took = started.elapsed();
         assert_gateway_error(&reply, status, body, "timeout", function);
-        // Stopped by the 300 ms clock, not by the fuel, which lasts hours.
+        // Stopped by the 300 ms clock, not by the fuel, which lasts hours (the
+        // upper bound only catches a hang, whatever the machine's speed).
         assert!(
-            took >= Duration::from_millis(300) && took < Duration::from_secs(10),
+            took >= Duration::from_millis(300) && took < Duration::from_secs(120),
             "{path} took {took:?}"
         );
     }

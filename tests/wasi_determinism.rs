@@ -54,11 +54,12 @@ fn the_clock_starts_at_the_context_time_and_sleeping_does_not_block() {
         offset < 10_000_000,
         "clock starts near the context time: +{offset} ns"
     );
-    // The guest slept 1.5 s of virtual time...
+    // The guest slept ten minutes of virtual time...
     let slept: u64 = line(&output, "slept_ms").parse().unwrap();
-    assert!((1500..1600).contains(&slept), "slept {slept} ms");
-    // ...without holding a host thread for it.
-    assert!(started.elapsed() < std::time::Duration::from_millis(1500));
+    assert!((600_000..600_100).contains(&slept), "slept {slept} ms");
+    // ...without holding a host thread for it: a bound far below ten minutes
+    // that no machine's speed comes near, so it only catches a real sleep.
+    assert!(started.elapsed() < std::time::Duration::from_secs(300));
 }
 
 #[test]

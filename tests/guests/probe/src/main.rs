@@ -18,7 +18,8 @@ fn main() {
     let order: Vec<_> = map.keys().cloned().collect();
     println!("hashmap_order {}", order.join(","));
     println!("random_state_hash {}", RandomState::new().hash_one("x"));
-    std::thread::sleep(Duration::from_millis(1500));
+    // Ten minutes: were sleeping to block a host thread, the test would hang.
+    std::thread::sleep(Duration::from_secs(600));
     println!("slept_ms {}", start.elapsed().as_millis());
     println!("args {:?}", std::env::args().collect::<Vec<_>>());
     let mut env: Vec<_> = std::env::vars().collect();
