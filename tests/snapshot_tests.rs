@@ -252,10 +252,33 @@ fn the_demo_projects_committed_snapshots_pass() {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
+    assert_demo_c_build_is_the_snapshotted_one(root);
     assert_eq!(output.status.code(), Some(0), "{text}");
     // Every committed fixture ran, not only those `wasmfaas test` found.
     let summary = format!("{fixtures} passed, 0 failed");
     assert!(text.contains(&summary), "expected `{summary}`:\n{text}");
+}
+
+/// The demo's C function burns fuel per instruction its compiler emitted, so
+/// its snapshots hold only for the toolchain they were made with: name a
+/// toolchain mismatch as such, rather than as a fuel regression.
+fn assert_demo_c_build_is_the_snapshotted_one(root: &Path) {
+    use sha2::{Digest, Sha256};
+    let folder = root.join("functions/legacy-cgi");
+    let built = std::fs::read(folder.join("app.wasm")).expect("wasmfaas test built app.wasm");
+    let digest: String = Sha256::digest(&built)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let expected = std::fs::read_to_string(folder.join("app.wasm.sha256")).unwrap();
+    let expected = expected.split_whitespace().next().unwrap_or_default();
+    assert_eq!(
+        digest, expected,
+        "functions/legacy-cgi/app.wasm was built by another C toolchain than the one its \
+         snapshots were made with (see functions/legacy-cgi/app.wasm.sha256): install the \
+         packages .ci/run installs, or re-record with `wasmfaas test --accept` and update \
+         that file"
+    );
 }
 
 /// How many `.json` files `dir` holds, in every subfolder.
