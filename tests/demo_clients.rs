@@ -15,7 +15,9 @@ use std::process::Command;
 
 #[test]
 fn real_clients_uploads_reach_the_demo_trigger_and_its_summaries() {
-    let Some(python) = common::client_python("the demo client test") else {
+    let Some(python) =
+        common::client_python("real_clients_uploads_reach_the_demo_trigger_and_its_summaries")
+    else {
         return;
     };
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -20,7 +20,8 @@ const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
 #[test]
 fn boto3_passes_its_test_suite_against_the_endpoint() {
-    let Some(python) = common::client_python("the boto3 test") else {
+    let Some(python) = common::client_python("boto3_passes_its_test_suite_against_the_endpoint")
+    else {
         return;
     };
     // Signed requests are verified: credentials are configured.

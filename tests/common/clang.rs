@@ -19,7 +19,7 @@ pub const APT_PACKAGES: &str = "clang lld wasi-libc libclang-rt-14-dev-wasm32";
 const FLAGS: &[&str] = &["--target=wasm32-wasi", "-O2", "-Wall", "-Wextra", "-Werror"];
 
 /// Compiles the C file at `source` to a `.wasm` command module and returns
-/// its path, or `None` (with a note on stderr saying `test` was skipped) when
+/// its path, or `None` (with a `SKIPPED` line, see `common::skip`) when
 /// clang cannot build for WASI here. Under CI a missing toolchain fails the
 /// test instead: a skipped test proves nothing.
 ///
@@ -77,7 +77,7 @@ pub fn compile(test: &str, source: &Path) -> Option<PathBuf> {
 
 /// Whether `test`, which needs clang for WASI (directly, or through a project
 /// that builds C, such as the demo's `legacy-cgi`), can run here. When it
-/// cannot, a note on stderr says `test` was skipped; under CI a missing
+/// cannot, a `SKIPPED` line says so (see `common::skip`); under CI a missing
 /// toolchain fails the test instead: a skipped test proves nothing.
 ///
 /// # Panics
@@ -86,12 +86,10 @@ pub fn available(test: &str) -> bool {
     match toolchain() {
         Ok(()) => true,
         Err(problem) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "{test} needs clang with the wasm32-wasi target, and under CI it must run: \
-                 {problem}"
+            super::skip::skip(
+                test,
+                &format!("it needs clang with the wasm32-wasi target: {problem}"),
             );
-            eprintln!("note: skipping {test}: {problem}");
             false
         }
     }
