@@ -346,6 +346,22 @@ where
         do_not_send_body: bool,
         upgrade: Option<&str>,
     ) -> IoResult<()> {
+        // wasmfaas patch: the last line against response splitting. A header
+        // with a CR, LF or other control character is never written, whoever
+        // made it: the client gets a 500 saying which header was refused.
+        if let Some(refused) = self.headers.iter().find(|h| !h.is_writable()) {
+            let name: String = (refused.field.as_str().as_str().chars())
+                .map(|c| if c.is_ascii_graphic() { c } else { '?' })
+                .collect();
+            let text = format!(
+                "the server refused to send its response: the response header `{name}` \
+                 holds a control character (CR, LF or another), which would corrupt the \
+                 response head\n"
+            );
+            return Response::from_string(text)
+                .with_status_code(500)
+                .raw_print(writer, http_version, request_headers, do_not_send_body, None);
+        }
         let mut transfer_encoding = Some(choose_transfer_encoding(
             self.status_code,
             request_headers,
