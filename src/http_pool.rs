@@ -248,3 +248,6 @@ fn work(server: &tiny_http::Server, handler: &dyn Fn(tiny_http::Request), stoppi
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -623,3 +623,36 @@ fn copy_in_large_writes<R: Read + ?Sized, W: Write>(
         writer.write_all(&buffer[..read])?;
     }
 }
+
+/// wasmfaas patch: response splitting.
+#[cfg(test)]
+mod splitting_tests {
+    use crate::{HTTPVersion, Header, HeaderField, Response};
+    use ascii::AsciiString;
+
+    #[test]
+    fn a_header_with_a_line_break_is_refused_when_made() {
+        assert!(Header::from_bytes("x-a", "1\r\nSet-Cookie: pwn=1").is_err());
+        assert!(Header::from_bytes("x-a", "bell\x07").is_err());
+        assert!(Header::from_bytes("x a", "1").is_err());
+        assert!(Header::from_bytes("x-a", "tab\tok").is_ok());
+        assert!("x-a: 1\r2".parse::<Header>().is_err());
+    }
+
+    #[test]
+    fn a_header_made_by_hand_with_a_line_break_is_never_written() {
+        let forged = Header {
+            field: HeaderField::from_bytes("x-forged").unwrap(),
+            value: AsciiString::from_ascii("1\r\nSet-Cookie: pwn=1").unwrap(),
+        };
+        let mut out = Vec::new();
+        Response::from_string("body")
+            .with_header(forged)
+            .raw_print(&mut out, HTTPVersion(1, 1), &[], false, None)
+            .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("HTTP/1.1 500 "), "{text}");
+        assert!(!text.to_ascii_lowercase().contains("set-cookie"), "{text}");
+        assert!(text.contains("`x-forged`"), "{text}");
+    }
+}
