@@ -16,13 +16,16 @@
 
 mod hosts;
 
+use crate::activity::{Activity, ActivitySink, RequestRecord};
+
 pub use hosts::{AllowedHosts, HostRefusal, host_name_problem};
 
 use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 /// How often an idle worker looks up from the queue to see if it should stop.
 const STOP_POLL: Duration = Duration::from_millis(100);
@@ -44,6 +47,9 @@ pub struct Limits {
     pub max_connections: usize,
     /// Larger request bodies are read into an unlinked temporary file.
     pub body_in_memory: usize,
+    /// Where those files are made: on disk rather than a RAM-backed `/tmp`
+    /// when the caller knows such a place (`dev` uses `.wasmfaas/tmp`).
+    pub spill_dir: PathBuf,
 }
 
 impl Default for Limits {
@@ -53,6 +59,7 @@ impl Default for Limits {
             io_timeout: Duration::from_secs(30),
             max_connections: 512,
             body_in_memory: 1024 * 1024,
+            spill_dir: std::env::temp_dir(),
         }
     }
 }
@@ -63,6 +70,8 @@ pub struct Listener {
     address: SocketAddr,
     hosts: AllowedHosts,
     limits: Limits,
+    /// Where refused requests are reported (the console).
+    activity: ActivitySink,
 }
 
 impl Listener {
@@ -79,6 +88,7 @@ impl Listener {
             address,
             hosts: AllowedHosts::default().with_bound(address),
             limits: Limits::default(),
+            activity: ActivitySink::discard(),
         })
     }
 
@@ -96,6 +106,13 @@ impl Listener {
     /// Serves under `limits` instead of the defaults.
     pub fn limits(mut self, limits: Limits) -> Listener {
         self.limits = limits;
+        self
+    }
+
+    /// Reports the requests this listener refuses itself (for their `Host`)
+    /// to `activity`, as handlers report theirs.
+    pub fn report_to(mut self, activity: ActivitySink) -> Listener {
+        self.activity = activity;
         self
     }
 
@@ -119,7 +136,7 @@ impl Listener {
             io_timeout: Some(self.limits.io_timeout),
             max_connections: self.limits.max_connections,
             body_in_memory: self.limits.body_in_memory,
-            spill_dir: std::env::temp_dir(),
+            spill_dir: self.limits.spill_dir,
             body_limit: {
                 let hosts = Arc::clone(&hosts);
                 // A refused host's body is not worth reading.
@@ -140,12 +157,13 @@ impl Listener {
                 let handler = Arc::clone(&handler);
                 let stopping = Arc::clone(&stopping);
                 let hosts = Arc::clone(&hosts);
+                let activity = self.activity.clone();
                 std::thread::Builder::new()
                     .name(format!("{name}-{i}"))
                     .spawn(move || {
                         let guarded =
                             |request: tiny_http::Request| match host_refusal(&hosts, &request) {
-                                Some(refusal) => refuse(request, refusal),
+                                Some(refusal) => refuse(request, refusal, &activity),
                                 None => handler(request),
                             };
                         work(&server, &guarded, &stopping)
@@ -172,8 +190,21 @@ fn host_refusal(hosts: &AllowedHosts, request: &tiny_http::Request) -> Option<Ho
     hosts.check(host, request.http_version().1).err()
 }
 
-/// Sends `refusal`, ending the connection.
-fn refuse(request: tiny_http::Request, refusal: HostRefusal) {
+/// Sends `refusal`, ending the connection, and reports it to `activity`
+/// (its first line: what was refused and how to allow it).
+fn refuse(request: tiny_http::Request, refusal: HostRefusal, activity: &ActivitySink) {
+    let record = RequestRecord {
+        at: SystemTime::now(),
+        status: refusal.status,
+        method: request.method().as_str().to_string(),
+        target: request.url().to_string(),
+        function: None,
+        usage: None,
+        elapsed: Duration::ZERO,
+        logs: Vec::new(),
+        error: refusal.text.lines().next().map(str::to_string),
+        stale: false,
+    };
     let header = |name: &str, value: &str| {
         tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes())
             .expect("a constant, valid header")
@@ -183,6 +214,7 @@ fn refuse(request: tiny_http::Request, refusal: HostRefusal) {
         .with_header(header("content-type", "text/plain; charset=utf-8"))
         .with_header(header("connection", "close"));
     let _ = request.respond(response);
+    activity.send(Activity::Request(record));
 }
 
 /// A serving server.

@@ -347,6 +347,10 @@ fn requests_for_other_hosts_are_refused_unless_allowed() {
         let old = RawConnection::open(address).exchange(b"GET /hello HTTP/1.0\r\n\r\n");
         assert_ne!(old.status, 421, "HTTP/1.0 without Host: {}", old.text());
     }
+    // The console says what was refused, so a user whose browser gets 421
+    // sees why in the terminal too.
+    let line = server.wait_for_stdout(0, "421 GET /hello");
+    assert!(line.contains("evil.example"), "{line}");
 }
 
 /// Bug: a request target with terminal escape sequences (and a guest's log

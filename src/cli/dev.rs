@@ -9,7 +9,7 @@ use crate::config::Project;
 use crate::deployment::Live;
 use crate::dev::{self, Watching};
 use crate::gateway::Gateway;
-use crate::http_pool::{AllowedHosts, host_name_problem};
+use crate::http_pool::{AllowedHosts, Limits, host_name_problem};
 use crate::record::Recorder;
 use crate::runtime::Context;
 use crate::s3endpoint::{self, S3Server};
@@ -80,11 +80,13 @@ pub fn run(
     let interrupted = on_ctrl_c()?;
     raise_open_file_limit();
     let hosts = AllowedHosts::new(project.dev.allow_hosts.iter().chain(&args.allow_hosts));
+    let limits = listener_limits(&project);
 
     // Bind first: a taken port should fail before minutes of building.
     let gateway = Gateway::bind(&args.host, args.port)
         .map_err(|e| Failure::Usage(e.to_string()))?
-        .allow_hosts(hosts.clone());
+        .allow_hosts(hosts.clone())
+        .limits(limits.clone());
     // S3 endpoint: bound here with the gateway, served beside it.
     let s3_server = if args.no_s3 {
         None
@@ -95,7 +97,8 @@ pub fn run(
         Some(
             S3Server::bind(&args.host, port)
                 .map_err(|e| Failure::Usage(e.to_string()))?
-                .allow_hosts(hosts),
+                .allow_hosts(hosts)
+                .limits(limits),
         )
     };
     // Watch before building: a file saved while the first builds run must
@@ -240,6 +243,21 @@ fn on_ctrl_c() -> Result<mpsc::Receiver<()>, Failure> {
     })
     .map_err(|error| Failure::Failed(format!("cannot handle Ctrl-C: {error}")))?;
     Ok(rx)
+}
+
+/// The listeners' limits, with large request bodies spooled under
+/// `.wasmfaas/tmp` in the project: on disk, where the system temp folder is
+/// often RAM (tmpfs). The files are unlinked, so nothing is left behind.
+fn listener_limits(project: &Project) -> Limits {
+    let spill_dir = project.root.join(".wasmfaas").join("tmp");
+    let spill_dir = match std::fs::create_dir_all(&spill_dir) {
+        Ok(()) => spill_dir,
+        Err(_) => std::env::temp_dir(),
+    };
+    Limits {
+        spill_dir,
+        ..Limits::default()
+    }
 }
 
 /// Raises the soft limit on open files to the hard limit, as servers do: each

@@ -77,7 +77,7 @@ impl Gateway {
         workers: usize,
     ) -> Running {
         let routes = Arc::clone(&live);
-        self.listener.serve(
+        self.listener.report_to(activity.clone()).serve(
             "gateway",
             workers,
             move |request| handle::body_limit(&routes.snapshot(), request),

@@ -17,6 +17,7 @@ fn short_limits() -> Limits {
         io_timeout: Duration::from_millis(300),
         max_connections: 64,
         body_in_memory: 1024,
+        spill_dir: std::env::temp_dir(),
     }
 }
 

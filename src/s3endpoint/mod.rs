@@ -100,6 +100,7 @@ impl S3Server {
         events: EventSink,
         workers: usize,
     ) -> Running {
+        let listener = self.listener.report_to(activity.clone());
         let service = Service {
             state,
             credentials,
@@ -107,7 +108,7 @@ impl S3Server {
             events,
             requests: AtomicU64::new(0),
         };
-        self.listener.serve(
+        listener.serve(
             "s3",
             workers,
             |_| MAX_REQUEST_BODY,
