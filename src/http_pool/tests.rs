@@ -200,3 +200,39 @@ fn a_client_that_stops_reading_its_response_frees_the_worker() {
     drop(stuck);
     server.shutdown(Duration::from_secs(1));
 }
+
+#[test]
+fn an_upgrade_request_is_answered_without_a_body_and_the_connection_ends() {
+    let server = serve(short_limits(), Arc::default());
+    let mut client = connect(&server);
+    client
+        .write_all(
+            b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+        )
+        .unwrap();
+    let answer = read_to_close(&mut client);
+    assert!(
+        answer.starts_with("HTTP/1.1 200 ") && answer.ends_with("read 0"),
+        "{answer}"
+    );
+    server.shutdown(Duration::from_secs(1));
+}
+
+#[test]
+fn a_content_length_that_is_not_one_number_gets_400() {
+    let handled = Arc::new(AtomicUsize::new(0));
+    let server = serve(short_limits(), Arc::clone(&handled));
+    for lengths in [
+        "Content-Length: abc\r\n",
+        "Content-Length: +5\r\n",
+        "Content-Length: 5\r\nContent-Length: 6\r\n",
+    ] {
+        let mut client = connect(&server);
+        let request = format!("POST / HTTP/1.1\r\nHost: localhost\r\n{lengths}\r\nhello");
+        client.write_all(request.as_bytes()).unwrap();
+        let answer = read_to_close(&mut client);
+        assert!(answer.starts_with("HTTP/1.1 400 "), "{lengths:?}: {answer}");
+    }
+    assert_eq!(handled.load(Ordering::SeqCst), 0);
+    server.shutdown(Duration::from_secs(1));
+}

@@ -224,6 +224,7 @@ impl ClientConnection {
                 request::RequestCreationError::ExpectationFailed => {
                     ReadError::ExpectationFailed(version)
                 }
+                request::RequestCreationError::BadContentLength => ReadError::WrongHeader(version),
             }
         })?;
         let mut request = request;
@@ -375,8 +376,12 @@ impl ClientConnection {
             h.field.equiv("Connection") && h.value.as_str().to_ascii_lowercase().contains("upgrade")
         });
         if upgrade {
-            // Upgrades are not supported; the rest of the socket is not a body.
-            self.refuse_body(rq, 0);
+            // Upgrades are not supported: the request has no body, and the
+            // rest of the socket is not the next request either.
+            rq.close_after_response();
+            self.no_more_requests = true;
+            self.stop_reading();
+            drop(rq.replace_body(Box::new(std::io::empty())));
             return ReadAhead::Ready;
         }
         if !chunked && declared.unwrap_or(0) == 0 {
@@ -402,6 +407,11 @@ impl ClientConnection {
             &options.spill_dir,
             declared,
         );
+        if !matches!(spooled, Ok(_) | Err(SpoolError::TooLarge)) {
+            // The rest of the body is not wanted: dropping its reader must not
+            // wait to drain it from a client that stalled.
+            self.stop_reading();
+        }
         match spooled {
             Ok((_, size)) if declared.is_some_and(|declared| size < declared as u64) => {
                 ReadAhead::Gone
@@ -441,10 +451,16 @@ impl ClientConnection {
         rq.continue_sent();
         rq.close_after_response();
         self.no_more_requests = true;
+        self.stop_reading();
+        drop(rq.replace_body(Box::new(RefusedBody { limit })));
+    }
+
+    /// wasmfaas patch: reads from the client end at once (they return
+    /// end-of-file), so nothing waits on what the client still sends.
+    fn stop_reading(&mut self) {
         if let Some(closer) = &self.closer {
             closer.shutdown(std::net::Shutdown::Read).ok();
         }
-        drop(rq.replace_body(Box::new(RefusedBody { limit })));
     }
 }
 

@@ -116,6 +116,9 @@ pub enum RequestCreationError {
 
     /// Error while reading data from the socket during the creation of the `Request`.
     CreationIoError(IoError),
+
+    /// wasmfaas patch: `Content-Length` is not a number, or given twice differently.
+    BadContentLength,
 }
 
 impl From<IoError> for RequestCreationError {
@@ -160,10 +163,29 @@ where
         // header must be ignored (RFC2616 #4.4)
         None
     } else {
-        headers
+        // wasmfaas patch: a `Content-Length` that is not a number, or two that
+        // disagree, is refused (400): upstream read such a request as having
+        // no body, and its body as the next request.
+        let mut lengths = headers
             .iter()
-            .find(|h: &&Header| h.field.equiv("Content-Length"))
-            .and_then(|h| FromStr::from_str(h.value.as_str()).ok())
+            .filter(|h: &&Header| h.field.equiv("Content-Length"))
+            .map(|h| {
+                let digits = h.value.as_str().trim();
+                match digits.bytes().all(|b| b.is_ascii_digit()) {
+                    true => usize::from_str(digits).map_err(|_| ()),
+                    false => Err(()),
+                }
+            });
+        match lengths.next() {
+            None => None,
+            Some(Ok(first)) => {
+                if lengths.any(|other| other != Ok(first)) {
+                    return Err(RequestCreationError::BadContentLength);
+                }
+                Some(first)
+            }
+            Some(Err(_)) => return Err(RequestCreationError::BadContentLength),
+        }
     };
 
     // true if the client sent a `Expect: 100-continue` header
