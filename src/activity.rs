@@ -59,7 +59,8 @@ pub struct RequestRecord {
     pub function: Option<String>,
     /// Cost of the invocation, if a function ran.
     pub usage: Option<Usage>,
-    /// Total time in the gateway, reading the body and writing the reply included.
+    /// Total time on the worker, writing the reply included (the body was
+    /// read before, by the connection's thread: see `crate::http_pool`).
     pub elapsed: Duration,
     /// The function's stderr.
     pub logs: Vec<u8>,

@@ -228,12 +228,12 @@ fn location_headers_redirect_with_302() {
     };
     // Raw TCP: a client would follow the redirect.
     let mut connection = RawConnection::open(server.address());
-    let client = connection.exchange(b"GET /redirect HTTP/1.1\r\nHost: t\r\n\r\n");
+    let client = connection.exchange(b"GET /redirect HTTP/1.1\r\nHost: localhost\r\n\r\n");
     assert_eq!(client.status, 302, "{}", client.text());
     assert_eq!(client.header("location"), Some("https://example.com/there"));
     assert_eq!(client.header("x-wasmfaas-function"), Some("redirect"));
     // A bare `Location` (no `Status`) redirects too.
-    let local = connection.exchange(b"GET /redirect?local HTTP/1.1\r\nHost: t\r\n\r\n");
+    let local = connection.exchange(b"GET /redirect?local HTTP/1.1\r\nHost: localhost\r\n\r\n");
     assert_eq!(local.status, 302, "{}", local.text());
     assert_eq!(local.header("location"), Some("/elsewhere"));
     assert!(local.body.is_empty());
@@ -325,8 +325,8 @@ fn head_on_a_get_route_keeps_the_headers_and_content_length_but_sends_no_body() 
     // One connection: a body after the HEAD response would be read as the
     // start of the GET response, so this also checks the framing.
     let mut connection = RawConnection::open(server.address());
-    let head = connection.exchange(b"HEAD /page HTTP/1.1\r\nHost: t\r\n\r\n");
-    let get = connection.exchange(b"GET /page HTTP/1.1\r\nHost: t\r\n\r\n");
+    let head = connection.exchange(b"HEAD /page HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    let get = connection.exchange(b"GET /page HTTP/1.1\r\nHost: localhost\r\n\r\n");
     assert_eq!(get.status, 200, "{}", get.text());
     assert_eq!(get.text(), PAGE);
     assert_eq!(get.header("x-request-method"), Some("GET"));
@@ -355,7 +355,7 @@ fn server_port_is_the_listening_port_when_the_host_header_names_none() {
     let port = server.address().port().to_string();
     let mut connection = RawConnection::open(server.address());
     for request in [
-        &b"GET /cgi/x HTTP/1.1\r\nHost: example.test\r\n\r\n"[..],
+        &b"GET /cgi/x HTTP/1.1\r\nHost: app.localhost\r\n\r\n"[..],
         &b"GET /cgi/x HTTP/1.0\r\n\r\n"[..],
     ] {
         let reply = connection.exchange(request);
@@ -383,7 +383,7 @@ fn server_protocol_is_the_protocol_the_client_spoke() {
         return;
     };
     let mut connection = RawConnection::open(server.address());
-    let reply = connection.exchange(b"GET /cgi/x HTTP/1.0\r\nHost: t\r\n\r\n");
+    let reply = connection.exchange(b"GET /cgi/x HTTP/1.0\r\nHost: localhost\r\n\r\n");
     let (env, _) = environment(&reply);
     assert_eq!(variable(&env, "SERVER_PROTOCOL"), Some("HTTP/1.0"));
 }

@@ -420,7 +420,7 @@ fn an_unread_console_does_not_stall_requests_or_shutdown() {
     // Far more log than a pipe and the console's buffer hold.
     let mut connection = RawConnection::open(address);
     for _ in 0..4000 {
-        let reply = connection.exchange(b"GET /hot HTTP/1.1\r\nHost: t\r\n\r\n");
+        let reply = connection.exchange(b"GET /hot HTTP/1.1\r\nHost: localhost\r\n\r\n");
         assert_eq!((reply.status, reply.text().as_str()), (200, "ok"));
     }
     // SAFETY: `kill` has no memory-safety preconditions.

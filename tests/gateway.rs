@@ -222,7 +222,8 @@ fn malformed_requests_get_400() {
     // A `%` not followed by two hex digits, on a path a route would match.
     for path in ["/items/%zz", "/files/100%", "/items/%4"] {
         let reply = RawConnection::open(server.address()).exchange(
-            format!("GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").as_bytes(),
+            format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
         );
         assert_eq!(reply.status, 400, "{path}: {}", reply.text());
         assert_eq!(reply.header("x-wasmfaas-error"), Some("bad_request"));
@@ -232,7 +233,7 @@ fn malformed_requests_get_400() {
 
     // A target that is not a path.
     let reply = RawConnection::open(server.address())
-        .exchange(b"OPTIONS * HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+        .exchange(b"OPTIONS * HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
     assert_eq!(reply.status, 400, "{}", reply.text());
     assert_eq!(reply.header("x-wasmfaas-error"), Some("bad_request"));
 
@@ -246,8 +247,8 @@ fn head_answers_like_get_without_a_body() {
     // One connection: if HEAD sent body bytes, the GET after it would be
     // misread, so this also checks the framing.
     let mut connection = RawConnection::open(server.address());
-    let head = connection.exchange(b"HEAD /cookies HTTP/1.1\r\nHost: t\r\n\r\n");
-    let get = connection.exchange(b"GET /cookies HTTP/1.1\r\nHost: t\r\n\r\n");
+    let head = connection.exchange(b"HEAD /cookies HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    let get = connection.exchange(b"GET /cookies HTTP/1.1\r\nHost: localhost\r\n\r\n");
     assert_eq!(get.status, 200);
     assert_eq!(get.body, COOKIES_BODY.as_bytes());
     assert_eq!(head.status, 200);
@@ -299,7 +300,7 @@ fn binary_bodies_round_trip_byte_exact() {
 fn repeated_request_headers_arrive_in_order_and_lowercase() {
     let (_project, server) = start();
     let reply = RawConnection::open(server.address()).exchange(
-        b"GET /items/h HTTP/1.1\r\nHost: t\r\nX-Rep: one\r\nAccept: a/b\r\nx-rep: two\r\n\
+        b"GET /items/h HTTP/1.1\r\nHost: localhost\r\nX-Rep: one\r\nAccept: a/b\r\nx-rep: two\r\n\
           X-REP: three, four\r\nConnection: close\r\n\r\n",
     );
     let (_, head) = routed(&reply);
@@ -335,18 +336,18 @@ fn one_connection_carries_many_requests() {
     let (_project, server) = start();
     let mut connection = RawConnection::open(server.address());
     for i in 0..5 {
-        let reply =
-            connection.exchange(format!("GET /items/k{i} HTTP/1.1\r\nHost: t\r\n\r\n").as_bytes());
+        let reply = connection
+            .exchange(format!("GET /items/k{i} HTTP/1.1\r\nHost: localhost\r\n\r\n").as_bytes());
         let (_, head) = routed(&reply);
         assert_eq!(head["params"]["id"], format!("k{i}"));
         assert!(reply.header("connection").is_none_or(|c| c != "close"));
     }
     // A POST with a body, then two requests sent back to back (pipelined).
-    let reply =
-        connection.exchange(b"POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello");
+    let reply = connection
+        .exchange(b"POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello");
     assert_eq!(envelope(&reply).1, b"hello");
     connection.send(
-        b"GET /items/p1 HTTP/1.1\r\nHost: t\r\n\r\nGET /items/p2 HTTP/1.1\r\nHost: t\r\n\r\n",
+        b"GET /items/p1 HTTP/1.1\r\nHost: localhost\r\n\r\nGET /items/p2 HTTP/1.1\r\nHost: localhost\r\n\r\n",
     );
     for id in ["p1", "p2"] {
         let (_, head) = routed(&connection.read_response(false));
@@ -554,11 +555,13 @@ fn a_refused_chunked_upload_does_not_spill_into_the_next_request() {
     let (_project, server) = start();
     let mut connection = RawConnection::open(server.address());
     let mut request =
-        b"POST /small HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+        b"POST /small HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
     request.extend_from_slice(format!("{:x}\r\n", 2000).as_bytes());
     request.extend_from_slice(&[b'z'; 2000]);
     request.extend_from_slice(b"\r\n0\r\n\r\n");
-    request.extend_from_slice(b"GET /items/next HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    request.extend_from_slice(
+        b"GET /items/next HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    );
     connection.send(&request);
     let refused = connection.read_response(false);
     assert_eq!(refused.status, 413, "{}", refused.text());
@@ -594,13 +597,13 @@ fn an_upload_refused_from_its_content_length_is_not_waited_for() {
     let server = DevServer::start(&project, &["--no-watch", "--workers", "1"]);
     let mut uploader = RawConnection::open(server.address());
     // 100 MB announced, none of it sent.
-    uploader.send(b"POST /small HTTP/1.1\r\nHost: t\r\nContent-Length: 100000000\r\n\r\n");
+    uploader.send(b"POST /small HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000000\r\n\r\n");
     let refused = uploader.read_response(false);
     assert_eq!(refused.status, 413, "{}", refused.text());
 
     // The only worker must be free for others while the uploader stays connected.
     let reply = RawConnection::open(server.address())
-        .exchange(b"GET /items/1 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+        .exchange(b"GET /items/1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
     assert_eq!(reply.status, 200, "{}", reply.text());
 
     assert_eq!(refused.header("connection"), Some("close"));
@@ -642,18 +645,18 @@ fn the_413_page_tells_the_body_size_from_the_limit() {
 fn hostile_heads_and_bodies_are_refused_and_the_server_keeps_serving() {
     let (_project, server) = start();
     let huge = RawConnection::open(server.address()).exchange(
-        b"POST /cookies HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999999999\r\n\r\nabc",
+        b"POST /cookies HTTP/1.1\r\nHost: localhost\r\nContent-Length: 99999999999999\r\n\r\nabc",
     );
     assert_eq!(huge.status, 405, "{}", huge.text());
     assert_eq!(huge.header("connection"), Some("close"));
 
-    let mut long_header = b"GET /cookies HTTP/1.1\r\nHost: t\r\nX-Long: ".to_vec();
+    let mut long_header = b"GET /cookies HTTP/1.1\r\nHost: localhost\r\nX-Long: ".to_vec();
     long_header.extend_from_slice(&[b'a'; 20_000]);
     long_header.extend_from_slice(b"\r\n\r\n");
     let reply = RawConnection::open(server.address()).exchange(&long_header);
     assert_eq!(reply.status, 431);
 
-    let mut many_headers = b"GET /cookies HTTP/1.1\r\nHost: t\r\n".to_vec();
+    let mut many_headers = b"GET /cookies HTTP/1.1\r\nHost: localhost\r\n".to_vec();
     for i in 0..300 {
         many_headers.extend_from_slice(format!("X-{i}: 1\r\n").as_bytes());
     }
@@ -683,7 +686,7 @@ fn every_connection_of_a_burst_is_answered_while_all_stay_open() {
         .map(|_| RawConnection::open(server.address()))
         .collect();
     for connection in &mut connections {
-        connection.send(b"GET /cookies HTTP/1.1\r\nHost: t\r\n\r\n");
+        connection.send(b"GET /cookies HTTP/1.1\r\nHost: localhost\r\n\r\n");
     }
     for connection in &mut connections {
         let reply = connection.read_response(false);
@@ -691,7 +694,7 @@ fn every_connection_of_a_burst_is_answered_while_all_stay_open() {
     }
     // Every connection is still usable.
     for connection in &mut connections {
-        let reply = connection.exchange(b"GET /cookies HTTP/1.1\r\nHost: t\r\n\r\n");
+        let reply = connection.exchange(b"GET /cookies HTTP/1.1\r\nHost: localhost\r\n\r\n");
         assert_eq!(reply.status, 200);
     }
 }

@@ -242,7 +242,8 @@ fn project() -> TempProject {
 
 fn start() -> (TempProject, DevServer) {
     let project = project();
-    let server = DevServer::start(&project, &["--no-watch"]);
+    // The API Gateway host the events name is not a loopback name.
+    let server = DevServer::start(&project, &["--no-watch", "--allow-host", AWS_HOST]);
     (project, server)
 }
 

@@ -109,6 +109,11 @@ pub enum EnvelopeError {
     BadStatus { status: i64 },
     #[error("the response header name {name:?} is not a valid HTTP header name")]
     BadHeaderName { name: String },
+    #[error(
+        "the value of response header {name:?} contains a control character (CR, LF or \
+         another); a header value is one line of text"
+    )]
+    BadHeaderValue { name: String },
 }
 
 /// Why a call through the `http` ABI produced no response.
@@ -242,11 +247,28 @@ pub fn decode_response(stdout: &[u8]) -> Result<HttpResponse, EnvelopeError> {
     if let Some((name, _)) = head.headers.iter().find(|(name, _)| !is_token(name)) {
         return Err(EnvelopeError::BadHeaderName { name: name.clone() });
     }
+    check_header_values(&head.headers)?;
     Ok(HttpResponse {
         status: head.status as u16,
         headers: head.headers,
         body: stdout[newline + 1..].to_vec(),
     })
+}
+
+/// Refuses a response header whose value holds a control character other
+/// than tab: a CR or LF would end the header early and let the guest (or
+/// whoever chose the value) write headers of its own (response splitting).
+///
+/// # Errors
+/// [`EnvelopeError::BadHeaderValue`] naming the first such header.
+pub(crate) fn check_header_values(headers: &[(String, String)]) -> Result<(), EnvelopeError> {
+    match headers
+        .iter()
+        .find(|(_, value)| value.chars().any(|c| c.is_control() && c != '\t'))
+    {
+        Some((name, _)) => Err(EnvelopeError::BadHeaderValue { name: name.clone() }),
+        None => Ok(()),
+    }
 }
 
 /// An RFC 9110 token: what a header name may consist of.
@@ -297,6 +319,29 @@ pub fn call(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Response splitting: a guest's header value with CR LF reached the
+    /// response head as a second header.
+    #[test]
+    fn a_header_value_with_a_line_break_or_control_character_is_refused() {
+        for value in [
+            "a\\r\\nSet-Cookie: pwn=1",
+            "a\\nb",
+            "bell\\u0007",
+            "esc\\u001b[31m",
+        ] {
+            let out = format!("{{\"headers\":[[\"x-ok\",\"1\"],[\"x-bad\",\"{value}\"]]}}\n");
+            assert_eq!(
+                decode_response(out.as_bytes()).unwrap_err(),
+                EnvelopeError::BadHeaderValue {
+                    name: "x-bad".into()
+                },
+                "{value}"
+            );
+        }
+        let tab = decode_response(b"{\"headers\":[[\"x-tab\",\"a\\tb\"]]}\n").unwrap();
+        assert_eq!(tab.header("x-tab"), Some("a\tb"));
+    }
 
     #[test]
     fn a_request_envelope_is_a_json_line_then_the_raw_body() {

@@ -39,7 +39,10 @@ pub fn call(
             let event = request_event(format, request, route, context);
             let report = super::run(module, function, event, env(function), context, bindings);
             HttpOutcome::from_report(report, |stdout| {
-                apigw::response(format, &stdout).map_err(CallError::from)
+                let response = apigw::response(format, &stdout).map_err(CallError::from)?;
+                // The handler chose these headers: no control characters.
+                super::http::check_header_values(&response.headers)?;
+                Ok(response)
             })
         }
         Input::Event { payload, .. } => {

@@ -8,6 +8,7 @@
 //! one `write` per round. When a round finds nothing, it waits on the channel
 //! again, so an idle server uses no CPU and the first line shows at once.
 
+use super::console::printable;
 use crate::activity::{Activity, ActivityFeed, ActivitySink, RequestRecord};
 use crate::deployment::{Deployed, Deployment};
 use crate::{http_pool, human};
@@ -136,11 +137,13 @@ fn request_line(out: &mut impl Write, record: &RequestRecord) -> std::io::Result
         Some(name) => format!("→ {}", name.cyan()),
         None => "→ -".dimmed().to_string(),
     };
+    // The method, target, error and logs come from clients and guests:
+    // printed with control characters escaped, never raw.
     let mut line = format!(
         "{} {status} {} {} {function} {:.2} ms",
         clock(record.at).dimmed(),
-        record.method.bold(),
-        record.target,
+        printable(&record.method).bold(),
+        printable(&record.target),
         record.elapsed.as_secs_f64() * 1000.0
     );
     if let Some(usage) = &record.usage {
@@ -154,13 +157,18 @@ fn request_line(out: &mut impl Write, record: &RequestRecord) -> std::io::Result
         line.push_str(&format!(" {}", "(stale)".yellow()));
     }
     if let Some(error) = &record.error {
-        line.push_str(&format!(" {}", error.red()));
+        line.push_str(&format!(" {}", printable(error).red()));
     }
     writeln!(out, "{line}")?;
     if let Some(function) = &record.function {
         let text = String::from_utf8_lossy(&record.logs);
         for log_line in text.lines() {
-            writeln!(out, "  {} {log_line}", format!("[{function}]").dimmed())?;
+            writeln!(
+                out,
+                "  {} {}",
+                format!("[{function}]").dimmed(),
+                printable(log_line)
+            )?;
         }
     }
     Ok(())

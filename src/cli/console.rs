@@ -6,6 +6,7 @@ use crate::build::Progress;
 use crate::human;
 use crate::runtime::Usage;
 use colored::Colorize;
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 
 /// Turns colors off when stderr is not a terminal or `NO_COLOR` is set; called
@@ -54,6 +55,54 @@ pub fn function_log(function: &str, log: &[u8]) {
     let text = String::from_utf8_lossy(log);
     let mut err = std::io::stderr().lock();
     for line in text.lines() {
-        let _ = writeln!(err, "{} {line}", format!("[{function}]").dimmed());
+        let _ = writeln!(
+            err,
+            "{} {}",
+            format!("[{function}]").dimmed(),
+            printable(line)
+        );
+    }
+}
+
+/// `text` safe to print on a terminal: every control character but tab is
+/// written as an escape (`\r`, `\n`, `\x1b`, `\u{9b}`), so that text from
+/// outside (a request target, a guest's log or error) cannot move the cursor,
+/// rewrite earlier lines, ring the bell or change the terminal's settings.
+/// Applied where console lines are rendered, to every field that comes from
+/// outside.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_escaped) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\r' => out.push_str("\\r"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_ascii_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if is_escaped(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Control characters (C0, DEL and C1, where U+009B is a one-byte CSI to
+/// some terminals), tab excepted.
+fn is_escaped(c: char) -> bool {
+    c.is_control() && c != '\t'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn terminal_escape_sequences_are_printed_as_text() {
+        assert_eq!(printable("/plain?a=b\tc"), "/plain?a=b\tc");
+        assert_eq!(
+            printable("/\u{1b}[2J\u{1b}]0;pwned\u{7}\rX\n\u{7f}\u{9b}31m"),
+            "/\\x1b[2J\\x1b]0;pwned\\x07\\rX\\n\\x7f\\u{9b}31m"
+        );
     }
 }

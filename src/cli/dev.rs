@@ -9,6 +9,7 @@ use crate::config::Project;
 use crate::deployment::Live;
 use crate::dev::{self, Watching};
 use crate::gateway::Gateway;
+use crate::http_pool::{AllowedHosts, Limits, host_name_problem};
 use crate::record::Recorder;
 use crate::runtime::Context;
 use crate::s3endpoint::{self, S3Server};
@@ -46,6 +47,22 @@ pub struct DevArgs {
     /// `wasmfaas test`.
     #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "fixtures")]
     pub record: Option<std::path::PathBuf>,
+    /// Also answer requests sent to host NAME (repeatable; adds to `[dev]
+    /// allow_hosts`). The gateway and the S3 endpoint answer only loopback
+    /// names (localhost, *.localhost, 127.0.0.1, [::1]) and the address they
+    /// listen on, so that no web page can reach them through a DNS name it
+    /// controls (DNS rebinding). `*.example.test` allows its subdomains, `*`
+    /// any name.
+    #[arg(long = "allow-host", value_name = "NAME", value_parser = allowed_host)]
+    pub allow_hosts: Vec<String>,
+}
+
+/// A `--allow-host` value, checked as `[dev] allow_hosts` entries are.
+fn allowed_host(name: &str) -> Result<String, String> {
+    match host_name_problem(name) {
+        Some(problem) => Err(problem.to_string()),
+        None => Ok(name.to_string()),
+    }
 }
 
 /// Longest wait for in-flight requests at Ctrl-C, whatever the functions' timeouts.
@@ -61,10 +78,15 @@ pub fn run(
     let (activity, activity_rx) = ActivitySink::bounded(activity_log::CAPACITY);
     let console = activity_log::spawn(activity_rx, quiet);
     let interrupted = on_ctrl_c()?;
+    raise_open_file_limit();
+    let hosts = AllowedHosts::new(project.dev.allow_hosts.iter().chain(&args.allow_hosts));
+    let limits = listener_limits(&project);
 
     // Bind first: a taken port should fail before minutes of building.
-    let gateway =
-        Gateway::bind(&args.host, args.port).map_err(|e| Failure::Usage(e.to_string()))?;
+    let gateway = Gateway::bind(&args.host, args.port)
+        .map_err(|e| Failure::Usage(e.to_string()))?
+        .allow_hosts(hosts.clone())
+        .limits(limits.clone());
     // S3 endpoint: bound here with the gateway, served beside it.
     let s3_server = if args.no_s3 {
         None
@@ -72,7 +94,12 @@ pub fn run(
         let port = (args.s3_port)
             .or(project.s3_endpoint.port)
             .unwrap_or(s3endpoint::DEFAULT_PORT);
-        Some(S3Server::bind(&args.host, port).map_err(|e| Failure::Usage(e.to_string()))?)
+        Some(
+            S3Server::bind(&args.host, port)
+                .map_err(|e| Failure::Usage(e.to_string()))?
+                .allow_hosts(hosts)
+                .limits(limits),
+        )
     };
     // Watch before building: a file saved while the first builds run must
     // still be rebuilt afterwards.
@@ -216,4 +243,47 @@ fn on_ctrl_c() -> Result<mpsc::Receiver<()>, Failure> {
     })
     .map_err(|error| Failure::Failed(format!("cannot handle Ctrl-C: {error}")))?;
     Ok(rx)
+}
+
+/// The listeners' limits, with large request bodies spooled under
+/// `.wasmfaas/tmp` in the project: on disk, where the system temp folder is
+/// often RAM (tmpfs). The files are unlinked, so nothing is left behind.
+fn listener_limits(project: &Project) -> Limits {
+    let spill_dir = project.root.join(".wasmfaas").join("tmp");
+    let spill_dir = match std::fs::create_dir_all(&spill_dir) {
+        Ok(()) => spill_dir,
+        Err(_) => std::env::temp_dir(),
+    };
+    Limits {
+        spill_dir,
+        ..Limits::default()
+    }
+}
+
+/// Raises the soft limit on open files to the hard limit, as servers do: each
+/// connection costs file descriptors, and the common soft default of 1024 is
+/// a few hundred connections. Nothing is lost if it cannot be raised.
+fn raise_open_file_limit() {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `getrlimit` only writes the `rlimit` we own.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return;
+    }
+    // macOS refuses a soft limit above OPEN_MAX whatever the hard limit says.
+    #[cfg(target_os = "macos")]
+    let hard = limit.rlim_max.min(10_240);
+    #[cfg(not(target_os = "macos"))]
+    let hard = limit.rlim_max;
+    if limit.rlim_cur >= hard {
+        return;
+    }
+    let raised = libc::rlimit {
+        rlim_cur: hard,
+        rlim_max: limit.rlim_max,
+    };
+    // SAFETY: `setrlimit` only reads the `rlimit` we pass.
+    unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) };
 }

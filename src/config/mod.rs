@@ -65,6 +65,16 @@ pub struct Project {
     pub record: RecordConfig,
     /// `[test]`: what `wasmfaas test` replays and compares.
     pub test: TestConfig,
+    /// `[dev]`: how `wasmfaas dev` serves.
+    pub dev: DevConfig,
+}
+
+/// `[dev]`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DevConfig {
+    /// Host names both listeners answer besides loopback ones
+    /// (`allow_hosts`; see [`crate::http_pool::AllowedHosts`]).
+    pub allow_hosts: Vec<String>,
 }
 
 /// `[project] vendor = "..."`: the cloud the project is meant to deploy to.

@@ -26,6 +26,7 @@ type Value = Spanned<RawValue>;
 type Result<T> = std::result::Result<T, ConfigError>;
 
 mod bindings;
+mod dev;
 mod testing;
 
 const TOP_LEVEL_KEYS: &[&str] = &[
@@ -36,6 +37,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "s3_endpoint",
     "record",
     "test",
+    "dev",
 ];
 const PROJECT_KEYS: &[&str] = &["name", "vendor"];
 const FUNCTION_KEYS: &[&str] = &[
@@ -126,6 +128,7 @@ pub(super) fn project(text: &str, path: &Path) -> Result<Project> {
     let s3_endpoint = cx.s3_endpoint(document.get("s3_endpoint"))?;
     let record = cx.record(document.get("record"))?;
     let test = cx.test(document.get("test"))?;
+    let dev = cx.dev(document.get("dev"))?;
     Ok(Project {
         root: cx.root,
         config_path: path.to_path_buf(),
@@ -137,6 +140,7 @@ pub(super) fn project(text: &str, path: &Path) -> Result<Project> {
         s3_endpoint,
         record,
         test,
+        dev,
     })
 }
 

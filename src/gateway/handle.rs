@@ -47,21 +47,14 @@ pub fn handle(
         error: None,
         stale: false,
     };
-    let mut body_read = false;
     let mut changes = Vec::new();
-    let mut reply = answer(
+    let reply = answer(
         deployment,
         recorder,
         &mut request,
         &mut record,
-        &mut body_read,
         &mut changes,
     );
-    if !body_read && announces_body(&request) {
-        // Reading the rest of a body nobody wants could take forever (a
-        // client can announce gigabytes and send nothing); end the connection.
-        reply = reply.closing();
-    }
     record.status = reply.status;
     if let Err(error) = request.respond(reply.into_response()) {
         // The client went away; the log line says so instead of the status.
@@ -77,7 +70,6 @@ fn answer(
     recorder: &Recorder,
     request: &mut tiny_http::Request,
     record: &mut RequestRecord,
-    body_read: &mut bool,
     changes: &mut Vec<ObjectChange>,
 ) -> Reply {
     let Some((path, query)) = split_target(&record.target) else {
@@ -111,10 +103,7 @@ fn answer(
     };
     let limit = function.limits.max_body_bytes;
     let body = match read_body(request, limit) {
-        Ok(body) => {
-            *body_read = true;
-            body
-        }
+        Ok(body) => body,
         Err(BodyError::TooLarge { size }) => {
             let reply = match function.abi {
                 Abi::Lambda { event } => reply::api_gateway_failure(
@@ -173,13 +162,21 @@ fn answer(
     stale_marked(deployed, reply)
 }
 
-/// Whether the request comes with a body (chunked, or a non-zero length).
-fn announces_body(request: &tiny_http::Request) -> bool {
-    request.body_length().is_some_and(|n| n > 0)
-        || request
-            .headers()
-            .iter()
-            .any(|h| h.field.equiv("transfer-encoding"))
+/// The largest body the listener reads for `request`, judged from its head:
+/// the routed function's `limits.max_body_bytes`, so an upload over it gets
+/// its 413 before a byte is read. A request no function will run (unknown
+/// route, wrong method, never built) has its body left unread; its answer
+/// ends the connection.
+pub fn body_limit(deployment: &Deployment, request: &tiny_http::Request) -> u64 {
+    let Some((path, _)) = split_target(request.url()) else {
+        return 0;
+    };
+    match deployment.route(request.method().as_str(), path) {
+        RouteMatch::Found { deployed, .. } if deployed.module.is_some() => {
+            deployed.function.limits.max_body_bytes
+        }
+        _ => 0,
+    }
 }
 
 /// Adds the stale-code header when the function's latest build failed.
@@ -228,7 +225,8 @@ enum BodyError {
 }
 
 /// Reads the body, refusing more than `limit` bytes: up front from
-/// `Content-Length`, or while reading a chunked body.
+/// `Content-Length`, or when the listener refused a chunked body over the
+/// limit it was given (see [`body_limit`]).
 fn read_body(request: &mut tiny_http::Request, limit: u64) -> Result<Vec<u8>, BodyError> {
     let declared = request.body_length().map(|n| n as u64);
     if let Some(size) = declared
@@ -241,7 +239,12 @@ fn read_body(request: &mut tiny_http::Request, limit: u64) -> Result<Vec<u8>, Bo
         .as_reader()
         .take(limit + 1)
         .read_to_end(&mut body)
-        .map_err(BodyError::Read)?;
+        .map_err(|error| match tiny_http::BodyTooLarge::in_error(&error) {
+            Some(refused) => BodyError::TooLarge {
+                size: declared.unwrap_or(refused.limit.saturating_add(1)),
+            },
+            None => BodyError::Read(error),
+        })?;
     if body.len() as u64 > limit {
         return Err(BodyError::TooLarge {
             size: body.len() as u64,

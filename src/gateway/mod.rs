@@ -11,7 +11,7 @@ mod reply;
 
 use crate::activity::ActivitySink;
 use crate::deployment::Live;
-use crate::http_pool::{Listener, Running};
+use crate::http_pool::{AllowedHosts, Limits, Listener, Running};
 use crate::record::Recorder;
 use crate::triggers::EventSink;
 use std::net::SocketAddr;
@@ -52,6 +52,20 @@ impl Gateway {
         self.listener.address()
     }
 
+    /// Answers requests for `hosts` besides loopback names.
+    pub fn allow_hosts(self, hosts: AllowedHosts) -> Gateway {
+        Gateway {
+            listener: self.listener.allow_hosts(hosts),
+        }
+    }
+
+    /// Serves under `limits` instead of the defaults.
+    pub fn limits(self, limits: Limits) -> Gateway {
+        Gateway {
+            listener: self.listener.limits(limits),
+        }
+    }
+
     /// Starts `workers` threads answering requests from the deployment that
     /// `live` holds when each request arrives.
     pub fn serve(
@@ -62,8 +76,12 @@ impl Gateway {
         recorder: Recorder,
         workers: usize,
     ) -> Running {
-        self.listener.serve("gateway", workers, move |request| {
-            handle(&live.snapshot(), request, &activity, &events, &recorder);
-        })
+        let routes = Arc::clone(&live);
+        self.listener.report_to(activity.clone()).serve(
+            "gateway",
+            workers,
+            move |request| handle::body_limit(&routes.snapshot(), request),
+            move |request| handle(&live.snapshot(), request, &activity, &events, &recorder),
+        )
     }
 }

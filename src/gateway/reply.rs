@@ -71,19 +71,6 @@ impl Reply {
         self
     }
 
-    /// Ends the connection after this reply (the gateway-side meaning of
-    /// `connection: close`, which tiny_http honours with our patch).
-    pub fn closing(self) -> Reply {
-        if self
-            .headers
-            .iter()
-            .any(|(name, _)| name.eq_ignore_ascii_case("connection"))
-        {
-            return self;
-        }
-        self.with_header("connection", "close".to_string())
-    }
-
     /// Marks the reply as coming from code older than the latest (failed) build.
     pub fn stale(self, failure: &BuildFailure) -> Reply {
         self.with_header(

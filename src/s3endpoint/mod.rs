@@ -15,7 +15,7 @@ mod handle;
 
 use crate::activity::ActivitySink;
 use crate::config::Credential;
-use crate::http_pool::Listener;
+use crate::http_pool::{AllowedHosts, Limits, Listener};
 use crate::state::State;
 use crate::triggers::EventSink;
 use std::net::SocketAddr;
@@ -26,6 +26,11 @@ pub use crate::http_pool::Running;
 /// The port the endpoint listens on unless told otherwise (MinIO's, which
 /// S3 tooling often assumes for a local endpoint).
 pub const DEFAULT_PORT: u16 = 9000;
+
+/// The largest request body the listener reads: AWS's 5 GiB object limit,
+/// plus room for the framing of an `aws-chunked` upload of that size. A
+/// larger body is refused from its head (see [`crate::http_pool`]).
+pub const MAX_REQUEST_BODY: u64 = 5 * 1024 * 1024 * 1024 + 64 * 1024 * 1024;
 
 /// The endpoint could not start.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +76,20 @@ impl S3Server {
         self.listener.address()
     }
 
+    /// Answers requests for `hosts` besides loopback names.
+    pub fn allow_hosts(self, hosts: AllowedHosts) -> S3Server {
+        S3Server {
+            listener: self.listener.allow_hosts(hosts),
+        }
+    }
+
+    /// Serves under `limits` instead of the defaults.
+    pub fn limits(self, limits: Limits) -> S3Server {
+        S3Server {
+            listener: self.listener.limits(limits),
+        }
+    }
+
     /// Starts `workers` threads answering requests from `state`. With
     /// `credentials`, every request must be signed by one of them.
     pub fn serve(
@@ -81,6 +100,7 @@ impl S3Server {
         events: EventSink,
         workers: usize,
     ) -> Running {
+        let listener = self.listener.report_to(activity.clone());
         let service = Service {
             state,
             credentials,
@@ -88,8 +108,11 @@ impl S3Server {
             events,
             requests: AtomicU64::new(0),
         };
-        self.listener.serve("s3", workers, move |request| {
-            handle::handle(&service, request)
-        })
+        listener.serve(
+            "s3",
+            workers,
+            |_| MAX_REQUEST_BODY,
+            move |request| handle::handle(&service, request),
+        )
     }
 }

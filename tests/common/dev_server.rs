@@ -170,8 +170,29 @@ impl DevServer {
         server
     }
 
+    /// Starts `wasmfaas dev --port 0 <args>` in `project` with the limit on
+    /// open files set to `soft` and `hard` (as `ulimit -S -n` and `-H -n`
+    /// do; `hard` at most the current hard limit), and waits until it serves.
+    pub fn start_with_open_files(
+        project: &TempProject,
+        soft: u64,
+        hard: u64,
+        args: &[&str],
+    ) -> DevServer {
+        let script = format!("ulimit -S -n {soft} && ulimit -H -n {hard} && exec \"$0\" \"$@\"");
+        let mut command = Command::new("sh");
+        command.args(["-c", &script, env!("CARGO_BIN_EXE_wasmfaas")]);
+        let mut server = DevServer::spawn_command(command, project.root(), args);
+        server.wait_until_serving();
+        server
+    }
+
     fn spawn_in(root: &Path, args: &[&str]) -> DevServer {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_wasmfaas"))
+        DevServer::spawn_command(Command::new(env!("CARGO_BIN_EXE_wasmfaas")), root, args)
+    }
+
+    fn spawn_command(mut command: Command, root: &Path, args: &[&str]) -> DevServer {
+        let mut child = command
             .args(["dev", "--port", "0", "--s3-port", "0"])
             .args(args)
             .current_dir(root)

@@ -10,7 +10,9 @@ use std::str::FromStr;
 use crate::common::{HTTPVersion, Method};
 use crate::util::RefinedTcpStream;
 use crate::util::{SequentialReader, SequentialReaderBuilder, SequentialWriterBuilder};
-use crate::Request;
+use crate::util::read_ahead::{spool, ReadClock, RefusedBody, SpoolError};
+use crate::{Request, ServerOptions};
+use std::sync::Arc;
 
 /// Longest request or header line accepted (wasmfaas patch).
 const MAX_LINE_BYTES: usize = 16 * 1024;
@@ -42,6 +44,24 @@ pub struct ClientConnection {
 
     // wasmfaas patch: lets a request end the connection (see Request::set_closer)
     closer: Option<std::sync::Arc<crate::connection::Connection>>,
+
+    // wasmfaas patch: timeouts, body limit and spooling (see ServerOptions)
+    options: Arc<ServerOptions>,
+    // wasmfaas patch: bounds each read from the socket
+    clock: Arc<ReadClock>,
+    // wasmfaas patch: bytes of the current head read so far (0: the
+    // connection is idle, and closing it needs no 408)
+    head_bytes: usize,
+}
+
+/// wasmfaas patch: what reading a request's body ahead came to.
+enum ReadAhead {
+    /// The request can be handed over: its body is complete, or refused.
+    Ready,
+    /// Answer with this status and end the connection.
+    Answer(u16),
+    /// The client went away mid-body.
+    Gone,
 }
 
 /// Error that can happen when reading a request.
@@ -59,18 +79,22 @@ enum ReadError {
 
 impl ClientConnection {
     /// Creates a new `ClientConnection` that takes ownership of the `TcpStream`.
+    /// wasmfaas patch: fails when out of file descriptors.
     pub fn new(
         write_socket: RefinedTcpStream,
         mut read_socket: RefinedTcpStream,
-    ) -> ClientConnection {
+        options: Arc<ServerOptions>,
+    ) -> IoResult<ClientConnection> {
         let remote_addr = read_socket.peer_addr();
         let secure = read_socket.secure();
-        let closer = write_socket.shutdown_handle().map(std::sync::Arc::new);
+        let closer = write_socket.shutdown_handle()?.map(Arc::new);
+        let clock = Arc::new(ReadClock::default());
+        read_socket.set_clock(Arc::clone(&clock));
 
         let mut source = SequentialReaderBuilder::new(BufReader::with_capacity(1024, read_socket));
         let first_header = source.next().unwrap();
 
-        ClientConnection {
+        Ok(ClientConnection {
             source,
             sink: SequentialWriterBuilder::new(BufWriter::with_capacity(1024, write_socket)),
             remote_addr,
@@ -78,7 +102,10 @@ impl ClientConnection {
             no_more_requests: false,
             secure,
             closer,
-        }
+            options,
+            clock,
+            head_bytes: 0,
+        })
     }
 
     /// true if the connection is HTTPS
@@ -109,6 +136,7 @@ impl ClientConnection {
             }
 
             prev_byte_was_cr = byte == b'\r';
+            self.head_bytes += 1;
 
             // wasmfaas patch: a line without end must not grow without bound.
             if buf.len() >= MAX_LINE_BYTES {
@@ -121,6 +149,9 @@ impl ClientConnection {
     /// Reads a request from the stream.
     /// Blocks until the header has been read.
     fn read(&mut self) -> Result<Request, ReadError> {
+        // wasmfaas patch: the whole head must arrive in time.
+        self.clock.await_head(self.options.head_timeout);
+        self.head_bytes = 0;
         let (method, path, version, headers) = {
             // reading the request line
             let (method, path, version) = {
@@ -193,6 +224,7 @@ impl ClientConnection {
                 request::RequestCreationError::ExpectationFailed => {
                     ReadError::ExpectationFailed(version)
                 }
+                request::RequestCreationError::BadContentLength => ReadError::WrongHeader(version),
             }
         })?;
         let mut request = request;
@@ -235,6 +267,14 @@ impl Iterator for ClientConnection {
                     response.raw_print(writer, ver, &[], false, None).ok();
                     return None; // we don't know where the next request would start,
                                  // se we have to close
+                }
+
+                // wasmfaas patch: an idle connection timing out is closed
+                // without a word; a client may be about to reuse it.
+                Err(ReadError::ReadIoError(ref err))
+                    if err.kind() == ErrorKind::TimedOut && self.head_bytes == 0 =>
+                {
+                    return None
                 }
 
                 Err(ReadError::ReadIoError(ref err)) if err.kind() == ErrorKind::TimedOut => {
@@ -300,8 +340,126 @@ impl Iterator for ClientConnection {
                 _ => (),
             };
 
-            // returning the request
-            return Some(rq);
+            // wasmfaas patch: the body is read here, on the connection's
+            // thread, before the request is handed to the application.
+            let mut rq = rq;
+            return match self.read_ahead(&mut rq) {
+                ReadAhead::Ready => Some(rq),
+                ReadAhead::Answer(status) => {
+                    self.no_more_requests = true;
+                    rq.close_after_response();
+                    rq.continue_sent();
+                    rq.respond(Response::empty(status)).ok();
+                    None
+                }
+                ReadAhead::Gone => {
+                    self.no_more_requests = true;
+                    None
+                }
+            };
+        }
+    }
+}
+
+impl ClientConnection {
+    /// wasmfaas patch: reads `rq`'s body completely, up to the limit the
+    /// options give for it, into memory or an unlinked temporary file, and
+    /// puts it in place of the body on the socket. A body over the limit is
+    /// not read (see [`ClientConnection::refuse_body`]).
+    fn read_ahead(&mut self, rq: &mut Request) -> ReadAhead {
+        let declared = rq.body_length();
+        let chunked = rq
+            .headers()
+            .iter()
+            .any(|h| h.field.equiv("Transfer-Encoding"));
+        let upgrade = rq.headers().iter().any(|h| {
+            h.field.equiv("Connection") && h.value.as_str().to_ascii_lowercase().contains("upgrade")
+        });
+        if upgrade {
+            // Upgrades are not supported: the request has no body, and the
+            // rest of the socket is not the next request either.
+            rq.close_after_response();
+            self.no_more_requests = true;
+            self.stop_reading();
+            drop(rq.replace_body(Box::new(std::io::empty())));
+            return ReadAhead::Ready;
+        }
+        if !chunked && declared.unwrap_or(0) == 0 {
+            return ReadAhead::Ready;
+        }
+        let limit = (self.options.body_limit)(rq);
+        if declared.is_some_and(|size| size as u64 > limit) {
+            self.refuse_body(rq, limit);
+            return ReadAhead::Ready;
+        }
+        // Sends `100 Continue` if the client waits for it.
+        let _ = rq.as_reader();
+        self.clock.await_body(self.options.io_timeout);
+        let mut source = match rq.replace_body(Box::new(std::io::empty())) {
+            Some(source) => source,
+            None => return ReadAhead::Ready,
+        };
+        let options = Arc::clone(&self.options);
+        let spooled = spool(
+            &mut source,
+            limit,
+            options.body_in_memory,
+            &options.spill_dir,
+            declared,
+        );
+        if !matches!(spooled, Ok(_) | Err(SpoolError::TooLarge)) {
+            // The rest of the body is not wanted: dropping its reader must not
+            // wait to drain it from a client that stalled.
+            self.stop_reading();
+        }
+        match spooled {
+            Ok((_, size)) if declared.is_some_and(|declared| size < declared as u64) => {
+                ReadAhead::Gone
+            }
+            Ok((body, _)) => {
+                // Dropping the socket's reader hands the socket to the next head.
+                drop(source);
+                rq.replace_body(Box::new(body));
+                ReadAhead::Ready
+            }
+            Err(SpoolError::TooLarge) => {
+                rq.replace_body(source);
+                self.refuse_body(rq, limit);
+                ReadAhead::Ready
+            }
+            Err(SpoolError::Source(e)) if e.kind() == ErrorKind::TimedOut => ReadAhead::Answer(408),
+            Err(SpoolError::Source(e))
+                if matches!(e.kind(), ErrorKind::InvalidInput | ErrorKind::InvalidData) =>
+            {
+                // A malformed chunked body.
+                ReadAhead::Answer(400)
+            }
+            Err(SpoolError::Source(_)) => ReadAhead::Gone,
+            Err(SpoolError::Spill(e)) => {
+                log::error!("cannot spool a request body: {}", e);
+                ReadAhead::Answer(503)
+            }
+        }
+    }
+
+    /// wasmfaas patch: hands `rq` over without reading its body (over
+    /// `limit`): reads of it fail with [`crate::BodyTooLarge`], and since the
+    /// rest of the connection is that body, the connection ends after the
+    /// response. Reading is shut down first, so that dropping the body's
+    /// reader does not drain what the client sends.
+    fn refuse_body(&mut self, rq: &mut Request, limit: u64) {
+        rq.continue_sent();
+        rq.close_after_response();
+        self.no_more_requests = true;
+        self.stop_reading();
+        drop(rq.replace_body(Box::new(RefusedBody { limit })));
+    }
+
+    /// wasmfaas patch: reads from the client end at once (they return
+    /// end-of-file), so nothing waits on what the client still sends.
+    fn stop_reading(&mut self) {
+        if let Some(closer) = &self.closer {
+            closer.shutdown(std::net::Shutdown::Read).ok();
         }
     }
 }

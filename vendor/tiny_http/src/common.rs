@@ -170,12 +170,39 @@ impl Header {
     {
         let header = HeaderField::from_bytes(header).or(Err(()))?;
         let value = AsciiString::from_ascii(value).or(Err(()))?;
-
-        Ok(Header {
+        let header = Header {
             field: header,
             value,
-        })
+        };
+        // wasmfaas patch: a CR or LF in a header would end it early and let
+        // whoever chose the value write headers of their own (response
+        // splitting); no control character belongs in a header.
+        if !header.is_writable() {
+            return Err(());
+        }
+        Ok(header)
     }
+
+    /// wasmfaas patch: whether the header can be written as it is: its name an
+    /// RFC 9110 token, its value free of control characters other than
+    /// horizontal tab. Checked when a header is made and again, as the last
+    /// line, when a response head is written (the fields are public).
+    pub fn is_writable(&self) -> bool {
+        is_token(self.field.as_str().as_str()) && is_field_value(self.value.as_str())
+    }
+}
+
+/// wasmfaas patch: an RFC 9110 token, what a header name consists of.
+fn is_token(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// wasmfaas patch: an RFC 9110 field value: no control character but tab.
+fn is_field_value(value: &str) -> bool {
+    value.bytes().all(|b| b == b'\t' || !b.is_ascii_control())
 }
 
 impl FromStr for Header {
@@ -190,7 +217,12 @@ impl FromStr for Header {
             .and_then(|v| AsciiString::from_ascii(v.trim()).ok())
             .ok_or(())?;
 
-        Ok(Header { field, value })
+        let header = Header { field, value };
+        // wasmfaas patch: as in `from_bytes`.
+        if !header.is_writable() {
+            return Err(());
+        }
+        Ok(header)
     }
 }
 

@@ -190,6 +190,85 @@ pub struct SslConfig {
     pub private_key: Vec<u8>,
 }
 
+/// wasmfaas patch: how the server protects itself from slow, stalled,
+/// oversized and too many clients. See `vendor/README.md`.
+#[derive(Clone)]
+pub struct ServerOptions {
+    /// Longest wait for the whole head of a request, from when the server
+    /// starts waiting for it (on a new connection, or after the previous
+    /// response). An idle keep-alive connection is closed without a word after
+    /// it; a head that started but did not finish gets 408. `None`: no limit.
+    pub head_timeout: Option<Duration>,
+    /// Longest wait for any one read of a body or write of a response.
+    pub io_timeout: Option<Duration>,
+    /// Most connections served at once (each has a thread); one more is
+    /// answered 503 with `Connection: close`.
+    pub max_connections: usize,
+    /// Bodies up to this many bytes are kept in memory; larger ones are read
+    /// into an unlinked temporary file in `spill_dir`.
+    pub body_in_memory: usize,
+    /// Where large bodies are spooled.
+    pub spill_dir: std::path::PathBuf,
+    /// The largest body accepted for a request, judged from its head before a
+    /// byte of the body is read. A larger body is not read: the request is
+    /// handed over with a body whose reads fail with [`BodyTooLarge`], and the
+    /// connection ends after its response.
+    pub body_limit: Arc<dyn Fn(&Request) -> u64 + Send + Sync>,
+}
+
+impl Default for ServerOptions {
+    fn default() -> ServerOptions {
+        ServerOptions {
+            head_timeout: None,
+            io_timeout: None,
+            max_connections: usize::MAX,
+            body_in_memory: 1024 * 1024,
+            spill_dir: std::env::temp_dir(),
+            body_limit: Arc::new(|_| u64::MAX),
+        }
+    }
+}
+
+impl std::fmt::Debug for ServerOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerOptions")
+            .field("head_timeout", &self.head_timeout)
+            .field("io_timeout", &self.io_timeout)
+            .field("max_connections", &self.max_connections)
+            .field("body_in_memory", &self.body_in_memory)
+            .field("spill_dir", &self.spill_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+/// wasmfaas patch: the error a request body's reads fail with when the body
+/// is over the limit `ServerOptions::body_limit` gave for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyTooLarge {
+    /// The limit, in bytes.
+    pub limit: u64,
+}
+
+impl std::fmt::Display for BodyTooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the request body is over the limit of {} bytes", self.limit)
+    }
+}
+
+impl Error for BodyTooLarge {}
+
+impl BodyTooLarge {
+    /// The limit, if `error` is a body refused for its size.
+    pub fn in_error(error: &IoError) -> Option<BodyTooLarge> {
+        error.get_ref()?.downcast_ref::<BodyTooLarge>().copied()
+    }
+}
+
+/// wasmfaas patch: first and longest pause after `accept` fails (out of file
+/// descriptors, say) before trying again.
+const ACCEPT_BACKOFF: (Duration, Duration) =
+    (Duration::from_millis(5), Duration::from_millis(500));
+
 impl Server {
     /// Shortcut for a simple server on a specific address.
     #[inline]
@@ -245,6 +324,16 @@ impl Server {
         listener: L,
         ssl_config: Option<SslConfig>,
     ) -> Result<Server, Box<dyn Error + Send + Sync + 'static>> {
+        Self::from_listener_with_options(listener, ssl_config, ServerOptions::default())
+    }
+
+    /// wasmfaas patch: `from_listener` with [`ServerOptions`].
+    pub fn from_listener_with_options<L: Into<Listener>>(
+        listener: L,
+        ssl_config: Option<SslConfig>,
+        options: ServerOptions,
+    ) -> Result<Server, Box<dyn Error + Send + Sync + 'static>> {
+        let options = Arc::new(options);
         let listener = listener.into();
         // building the "close" variable
         let close_trigger = Arc::new(AtomicBool::new(false));
@@ -290,62 +379,64 @@ impl Server {
         thread::spawn(move || {
             // a tasks pool is used to dispatch the connections into threads
             let tasks_pool = util::TaskPool::new();
+            // wasmfaas patch: connections being served, for the cap.
+            let open = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let mut backoff = ACCEPT_BACKOFF.0;
 
             log::debug!("Running accept thread");
             while !inside_close_trigger.load(Relaxed) {
-                let new_client = match server.accept() {
+                // wasmfaas patch: a failed accept (EMFILE, ENFILE, ENOBUFS,
+                // ECONNABORTED) is waited out and retried, never the end of
+                // the server: upstream stopped accepting for good on the first.
+                let sock = match server.accept() {
                     Ok((sock, _)) => {
-                        use util::RefinedTcpStream;
-                        let (read_closable, write_closable) = match ssl {
-                            None => RefinedTcpStream::new(sock),
-                            #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
-                            Some(ref ssl) => {
-                                // trying to apply SSL over the connection
-                                // if an error occurs, we just close the socket and resume listening
-                                let sock = match ssl.accept(sock) {
-                                    Ok(s) => s,
-                                    Err(_) => continue,
-                                };
-
-                                RefinedTcpStream::new(sock)
-                            }
-                            #[cfg(not(any(feature = "ssl-openssl", feature = "ssl-rustls")))]
-                            Some(ref _ssl) => unreachable!(),
-                        };
-
-                        Ok(ClientConnection::new(write_closable, read_closable))
+                        backoff = ACCEPT_BACKOFF.0;
+                        sock
                     }
-                    Err(e) => Err(e),
-                };
-
-                match new_client {
-                    Ok(client) => {
-                        let messages = inside_messages.clone();
-                        let mut client = Some(client);
-                        tasks_pool.spawn(Box::new(move || {
-                            if let Some(client) = client.take() {
-                                // Synchronization is needed for HTTPS requests to avoid a deadlock
-                                if client.secure() {
-                                    let (sender, receiver) = mpsc::channel();
-                                    for rq in client {
-                                        messages.push(rq.with_notify_sender(sender.clone()).into());
-                                        receiver.recv().unwrap();
-                                    }
-                                } else {
-                                    for rq in client {
-                                        messages.push(rq.into());
-                                    }
-                                }
-                            }
-                        }));
-                    }
-
                     Err(e) => {
-                        log::error!("Error accepting new client: {}", e);
-                        inside_messages.push(e.into());
-                        break;
+                        log::warn!("Error accepting new client: {}", e);
+                        thread::sleep(backoff);
+                        backoff = (backoff * 2).min(ACCEPT_BACKOFF.1);
+                        continue;
                     }
+                };
+                if inside_close_trigger.load(Relaxed) {
+                    break;
                 }
+                // wasmfaas patch: a connection over the cap gets 503.
+                if open.load(Relaxed) >= options.max_connections {
+                    refuse_busy(sock);
+                    continue;
+                }
+                let client = match accept_client(sock, &options, &ssl) {
+                    Ok(client) => client,
+                    Err(e) => {
+                        // Out of descriptors for the connection's handles:
+                        // dropping it freed what it had; pause as above.
+                        log::warn!("Error setting up a new client: {}", e);
+                        thread::sleep(backoff);
+                        backoff = (backoff * 2).min(ACCEPT_BACKOFF.1);
+                        continue;
+                    }
+                };
+                let slot = ConnectionSlot::take(&open);
+                let messages = inside_messages.clone();
+                let mut client = Some(client);
+                tasks_pool.spawn(Box::new(move || {
+                    let _slot = &slot;
+                    if let Some(client) = client.take() {
+                        // wasmfaas patch: the next request is read only once
+                        // this one is answered (upstream did so for HTTPS
+                        // only), so a connection holds at most one body.
+                        let (sender, receiver) = mpsc::channel();
+                        for rq in client {
+                            messages.push(rq.with_notify_sender(sender.clone()).into());
+                            if receiver.recv().is_err() {
+                                break;
+                            }
+                        }
+                    }
+                }));
             }
             log::debug!("Terminating accept thread");
         });
@@ -444,4 +535,68 @@ impl Drop for Server {
             }
         }
     }
+}
+
+/// wasmfaas patch: counts a connection as open while it lives.
+struct ConnectionSlot(Arc<std::sync::atomic::AtomicUsize>);
+
+impl ConnectionSlot {
+    fn take(open: &Arc<std::sync::atomic::AtomicUsize>) -> ConnectionSlot {
+        open.fetch_add(1, Relaxed);
+        ConnectionSlot(Arc::clone(open))
+    }
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Relaxed);
+    }
+}
+
+/// wasmfaas patch: the handles and timeouts of a new connection, or why it
+/// cannot have them (out of file descriptors: then it is closed).
+#[cfg(not(any(feature = "ssl-openssl", feature = "ssl-rustls")))]
+fn accept_client(
+    sock: Connection,
+    options: &Arc<ServerOptions>,
+    _ssl: &Option<()>,
+) -> IoResult<ClientConnection> {
+    sock.set_write_timeout(options.io_timeout)?;
+    let (read, write) = util::RefinedTcpStream::new(sock)?;
+    ClientConnection::new(write, read, Arc::clone(options))
+}
+
+#[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
+fn accept_client(
+    sock: Connection,
+    options: &Arc<ServerOptions>,
+    ssl: &Option<crate::ssl::SslContextImpl>,
+) -> IoResult<ClientConnection> {
+    sock.set_write_timeout(options.io_timeout)?;
+    let (read, write) = match ssl {
+        None => util::RefinedTcpStream::new(sock)?,
+        Some(ssl) => util::RefinedTcpStream::new(
+            ssl.accept(sock)
+                .map_err(|e| IoError::new(IoErrorKind::Other, e.to_string()))?,
+        )?,
+    };
+    ClientConnection::new(write, read, Arc::clone(options))
+}
+
+/// wasmfaas patch: answers a connection over the cap with 503 and closes it,
+/// without a thread: the socket is new, so its send buffer takes the answer
+/// at once, and whatever the client already sent is read first so that the
+/// close does not reset the connection before the answer is read.
+fn refuse_busy(sock: Connection) {
+    use std::io::{Read, Write};
+    const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\
+        Retry-After: 1\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 80\r\n\r\n\
+        the server has as many connections open as it serves at once; retry in a moment\n";
+    let mut sock = sock;
+    if sock.set_nonblocking(true).is_ok() {
+        let mut scratch = [0u8; 16 * 1024];
+        let _ = sock.read(&mut scratch);
+        let _ = sock.write_all(BUSY);
+    }
+    let _ = sock.shutdown(Shutdown::Write);
 }

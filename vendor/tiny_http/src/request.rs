@@ -78,6 +78,10 @@ pub struct Request {
     // wasmfaas patch: a handle on the socket, to end the connection after a
     // response that says `Connection: close`.
     closer: Option<std::sync::Arc<crate::connection::Connection>>,
+
+    // wasmfaas patch: the body was not read (over the limit), so the rest of
+    // the connection cannot be parsed: end it after the response.
+    close_after_response: bool,
 }
 
 struct NotifyOnDrop<R> {
@@ -100,7 +104,7 @@ impl<R: Write> Write for NotifyOnDrop<R> {
 }
 impl<R> Drop for NotifyOnDrop<R> {
     fn drop(&mut self) {
-        self.sender.send(()).unwrap();
+        self.sender.send(()).ok();
     }
 }
 
@@ -112,6 +116,9 @@ pub enum RequestCreationError {
 
     /// Error while reading data from the socket during the creation of the `Request`.
     CreationIoError(IoError),
+
+    /// wasmfaas patch: `Content-Length` is not a number, or given twice differently.
+    BadContentLength,
 }
 
 impl From<IoError> for RequestCreationError {
@@ -156,10 +163,29 @@ where
         // header must be ignored (RFC2616 #4.4)
         None
     } else {
-        headers
+        // wasmfaas patch: a `Content-Length` that is not a number, or two that
+        // disagree, is refused (400): upstream read such a request as having
+        // no body, and its body as the next request.
+        let mut lengths = headers
             .iter()
-            .find(|h: &&Header| h.field.equiv("Content-Length"))
-            .and_then(|h| FromStr::from_str(h.value.as_str()).ok())
+            .filter(|h: &&Header| h.field.equiv("Content-Length"))
+            .map(|h| {
+                let digits = h.value.as_str().trim();
+                match digits.bytes().all(|b| b.is_ascii_digit()) {
+                    true => usize::from_str(digits).map_err(|_| ()),
+                    false => Err(()),
+                }
+            });
+        match lengths.next() {
+            None => None,
+            Some(Ok(first)) => {
+                if lengths.any(|other| other != Ok(first)) {
+                    return Err(RequestCreationError::BadContentLength);
+                }
+                Some(first)
+            }
+            Some(Err(_)) => return Err(RequestCreationError::BadContentLength),
+        }
     };
 
     // true if the client sent a `Expect: 100-continue` header
@@ -243,6 +269,7 @@ where
         must_send_continue: expects_continue,
         notify_when_responded: None,
         closer: None,
+        close_after_response: false,
     })
 }
 
@@ -440,7 +467,7 @@ impl Request {
     {
         let res = self.respond_impl(response);
         if let Some(sender) = self.notify_when_responded.take() {
-            sender.send(()).unwrap();
+            sender.send(()).ok();
         }
         res
     }
@@ -452,15 +479,27 @@ impl Request {
         let mut writer = self.extract_writer_impl();
 
         let do_not_send_body = self.method == Method::Head;
+        let mut response = response;
+        if self.close_after_response && !response.closes_connection() {
+            response.add_header(Header::from_bytes(&b"Connection"[..], &b"close"[..]).unwrap());
+        }
         let closes = response.closes_connection();
 
-        Self::ignore_client_closing_errors(response.raw_print(
+        let printed = Self::ignore_client_closing_errors(response.raw_print(
             writer.by_ref(),
             self.http_version.clone(),
             &self.headers,
             do_not_send_body,
             None,
-        ))?;
+        ));
+        if printed.is_err() {
+            // wasmfaas patch: a response cut off (the client stopped reading
+            // and the write timed out) leaves the connection unusable.
+            if let Some(closer) = self.closer.take() {
+                closer.shutdown(std::net::Shutdown::Both).ok();
+            }
+            return printed;
+        }
 
         let flushed = Self::ignore_client_closing_errors(writer.flush());
         // wasmfaas patch: after `Connection: close`, end the connection now
@@ -472,6 +511,31 @@ impl Request {
             }
         }
         flushed
+    }
+
+    /// wasmfaas patch: puts `body` in place of the body on the socket and
+    /// returns the latter.
+    pub(crate) fn replace_body(
+        &mut self,
+        body: Box<dyn Read + Send + 'static>,
+    ) -> Option<Box<dyn Read + Send + 'static>> {
+        self.data_reader.replace(body)
+    }
+
+    /// wasmfaas patch: the connection ends after this request's response.
+    pub(crate) fn close_after_response(&mut self) {
+        self.close_after_response = true;
+    }
+
+    /// wasmfaas patch: whether the client waits for `100 Continue`.
+    pub(crate) fn expects_continue(&self) -> bool {
+        self.must_send_continue
+    }
+
+    /// wasmfaas patch: the client will get no `100 Continue` (its body was
+    /// read already, or refused).
+    pub(crate) fn continue_sent(&mut self) {
+        self.must_send_continue = false;
     }
 
     /// wasmfaas patch: the socket to shut down after a `Connection: close`
@@ -515,7 +579,7 @@ impl Drop for Request {
             let response = Response::empty(500);
             let _ = self.respond_impl(response); // ignoring any potential error
             if let Some(sender) = self.notify_when_responded.take() {
-                sender.send(()).unwrap();
+                sender.send(()).ok();
             }
         }
     }

@@ -346,6 +346,22 @@ where
         do_not_send_body: bool,
         upgrade: Option<&str>,
     ) -> IoResult<()> {
+        // wasmfaas patch: the last line against response splitting. A header
+        // with a CR, LF or other control character is never written, whoever
+        // made it: the client gets a 500 saying which header was refused.
+        if let Some(refused) = self.headers.iter().find(|h| !h.is_writable()) {
+            let name: String = (refused.field.as_str().as_str().chars())
+                .map(|c| if c.is_ascii_graphic() { c } else { '?' })
+                .collect();
+            let text = format!(
+                "the server refused to send its response: the response header `{name}` \
+                 holds a control character (CR, LF or another), which would corrupt the \
+                 response head\n"
+            );
+            return Response::from_string(text)
+                .with_status_code(500)
+                .raw_print(writer, http_version, request_headers, do_not_send_body, None);
+        }
         let mut transfer_encoding = Some(choose_transfer_encoding(
             self.status_code,
             request_headers,
@@ -605,5 +621,38 @@ fn copy_in_large_writes<R: Read + ?Sized, W: Write>(
             Err(e) => return Err(e),
         };
         writer.write_all(&buffer[..read])?;
+    }
+}
+
+/// wasmfaas patch: response splitting.
+#[cfg(test)]
+mod splitting_tests {
+    use crate::{HTTPVersion, Header, HeaderField, Response};
+    use ascii::AsciiString;
+
+    #[test]
+    fn a_header_with_a_line_break_is_refused_when_made() {
+        assert!(Header::from_bytes("x-a", "1\r\nSet-Cookie: pwn=1").is_err());
+        assert!(Header::from_bytes("x-a", "bell\x07").is_err());
+        assert!(Header::from_bytes("x a", "1").is_err());
+        assert!(Header::from_bytes("x-a", "tab\tok").is_ok());
+        assert!("x-a: 1\r2".parse::<Header>().is_err());
+    }
+
+    #[test]
+    fn a_header_made_by_hand_with_a_line_break_is_never_written() {
+        let forged = Header {
+            field: HeaderField::from_bytes("x-forged").unwrap(),
+            value: AsciiString::from_ascii("1\r\nSet-Cookie: pwn=1").unwrap(),
+        };
+        let mut out = Vec::new();
+        Response::from_string("body")
+            .with_header(forged)
+            .raw_print(&mut out, HTTPVersion(1, 1), &[], false, None)
+            .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("HTTP/1.1 500 "), "{text}");
+        assert!(!text.to_ascii_lowercase().contains("set-cookie"), "{text}");
+        assert!(text.contains("`x-forged`"), "{text}");
     }
 }

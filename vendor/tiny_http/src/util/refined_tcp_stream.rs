@@ -3,6 +3,7 @@ use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr};
 
 use crate::connection::Connection;
+use crate::util::read_ahead::ReadClock;
 #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
 use crate::ssl::SslStream;
 
@@ -12,12 +13,15 @@ pub(crate) enum Stream {
     Https(SslStream),
 }
 
-impl Clone for Stream {
-    fn clone(&self) -> Self {
+impl Stream {
+    /// wasmfaas patch: a second handle, or why there is none. Upstream's
+    /// `Clone` unwrapped `try_clone`, so running out of file descriptors
+    /// panicked the accept thread and the server stopped accepting for good.
+    fn try_clone(&self) -> IoResult<Self> {
         match self {
-            Stream::Http(tcp_stream) => Stream::Http(tcp_stream.try_clone().unwrap()),
+            Stream::Http(tcp_stream) => tcp_stream.try_clone().map(Stream::Http),
             #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
-            Stream::Https(ssl_stream) => Stream::Https(ssl_stream.clone()),
+            Stream::Https(ssl_stream) => Ok(Stream::Https(ssl_stream.clone())),
         }
     }
 }
@@ -42,6 +46,15 @@ impl Stream {
             Stream::Http(tcp_stream) => tcp_stream.peer_addr(),
             #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
             Stream::Https(ssl_stream) => ssl_stream.peer_addr(),
+        }
+    }
+
+    /// wasmfaas patch: see `ReadClock`; TLS streams keep no timeout.
+    fn set_read_timeout(&self, timeout: Option<std::time::Duration>) -> IoResult<()> {
+        match self {
+            Stream::Http(connection) => connection.set_read_timeout(timeout),
+            #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
+            Stream::Https(_) => Ok(()),
         }
     }
 
@@ -86,30 +99,35 @@ pub struct RefinedTcpStream {
     stream: Stream,
     close_read: bool,
     close_write: bool,
+    /// wasmfaas patch: bounds each read (see `ReadClock`).
+    clock: Option<std::sync::Arc<ReadClock>>,
 }
 
 impl RefinedTcpStream {
-    pub(crate) fn new<S>(stream: S) -> (RefinedTcpStream, RefinedTcpStream)
+    /// wasmfaas patch: fallible, see `Stream::try_clone`.
+    pub(crate) fn new<S>(stream: S) -> IoResult<(RefinedTcpStream, RefinedTcpStream)>
     where
         S: Into<Stream>,
     {
         let stream: Stream = stream.into();
 
-        let (read, write) = (stream.clone(), stream);
+        let (read, write) = (stream.try_clone()?, stream);
 
         let read = RefinedTcpStream {
             stream: read,
             close_read: true,
             close_write: false,
+            clock: None,
         };
 
         let write = RefinedTcpStream {
             stream: write,
             close_read: false,
             close_write: true,
+            clock: None,
         };
 
-        (read, write)
+        Ok((read, write))
     }
 
     /// Returns true if this struct wraps around a secure connection.
@@ -122,12 +140,18 @@ impl RefinedTcpStream {
         self.stream.peer_addr()
     }
 
+    /// wasmfaas patch: reads wait no longer than `clock` says.
+    pub(crate) fn set_clock(&mut self, clock: std::sync::Arc<ReadClock>) {
+        self.clock = Some(clock);
+    }
+
     /// wasmfaas patch: a second handle on a plain socket, only to shut it down.
-    pub(crate) fn shutdown_handle(&self) -> Option<Connection> {
+    /// Fails when out of file descriptors.
+    pub(crate) fn shutdown_handle(&self) -> IoResult<Option<Connection>> {
         match &self.stream {
-            Stream::Http(connection) => connection.try_clone().ok(),
+            Stream::Http(connection) => connection.try_clone().map(Some),
             #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
-            Stream::Https(_) => None,
+            Stream::Https(_) => Ok(None),
         }
     }
 }
@@ -146,7 +170,20 @@ impl Drop for RefinedTcpStream {
 
 impl Read for RefinedTcpStream {
     fn read(&mut self, buf: &mut [u8]) -> IoResult<usize> {
-        self.stream.read(buf)
+        // wasmfaas patch: bounded waits. A timed-out read is `WouldBlock` on
+        // Unix; it is reported as `TimedOut`, which the reader answers 408.
+        if let Some(clock) = &self.clock {
+            if let Some(timeout) = clock.before_read()? {
+                self.stream.set_read_timeout(timeout)?;
+            }
+        }
+        self.stream.read(buf).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::WouldBlock {
+                std::io::Error::new(std::io::ErrorKind::TimedOut, "the client sent nothing in time")
+            } else {
+                e
+            }
+        })
     }
 }
 
