@@ -265,3 +265,33 @@ fn kv_and_s3_commands_read_and_change_the_projects_state() {
     assert_eq!(text(&ephemeral.stdout), "");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Regression: `wasmfaas test | head` and `wasmfaas replay … | head` panicked
+/// with "failed printing to stdout: Broken pipe" once `head` had left. A
+/// command whose reader is gone ends quietly, as `cat` does (by SIGPIPE).
+#[test]
+fn a_closed_stdout_ends_a_command_quietly() {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    // The reader has left before the first line is written.
+    drop(reader);
+    let output = Command::new(env!("CARGO_BIN_EXE_wasmfaas"))
+        .args(["event", "generate", "aws:s3-put"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = text(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(output.status.code(), Some(101), "{stderr}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(output.status.signal(), Some(libc_sigpipe()), "{stderr}");
+    }
+}
+
+/// SIGPIPE's number on Linux and the BSDs.
+#[cfg(unix)]
+fn libc_sigpipe() -> i32 {
+    13
+}

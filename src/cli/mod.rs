@@ -123,6 +123,9 @@ pub fn main() -> ExitCode {
             };
         }
     };
+    if !matches!(cli.command, Command::Dev(_)) {
+        end_quietly_on_a_closed_pipe();
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(message)) => {
@@ -134,6 +137,19 @@ pub fn main() -> ExitCode {
             ExitCode::from(1)
         }
         Err(Failure::Reported) => ExitCode::from(1),
+    }
+}
+
+/// Lets a closed stdout end the process as it ends `cat` or ripgrep: quietly,
+/// by SIGPIPE, when the reader (`wasmfaas test | head`) has read enough. Rust
+/// ignores SIGPIPE, so each `println!` after the reader left panicked instead.
+/// Not for `dev`: a server keeps serving when its console goes away.
+fn end_quietly_on_a_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of one signal, before any
+    // thread is started, touches no Rust state.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
