@@ -295,3 +295,49 @@ fn a_closed_stdout_ends_a_command_quietly() {
 fn libc_sigpipe() -> i32 {
     13
 }
+
+/// A custom build command runs again only when a file in its folder changed
+/// (content, a new file, a deleted one) or its output is gone; before, it ran
+/// on every `build` and every `dev` start (clang each time for the demo).
+#[test]
+fn a_custom_build_command_runs_only_when_its_folder_changed() {
+    let wat = printing_wat(1, "{\"status\":200}\nok", "");
+    let config = "[project]\nname = \"t\"\n[functions.c]\nsource = \"c/out.wasm\"\n\
+                  build = \"echo ran >> ../runs.log; cp main.wasm out.wasm\"\n";
+    let dir = project("tracked", &[("wasmfaas.toml", config), ("c/.keep", "")]);
+    std::fs::write(dir.join("c/main.wasm"), wat::parse_str(&wat).unwrap()).unwrap();
+    let runs =
+        || std::fs::read_to_string(dir.join("runs.log")).map_or(0, |log| log.lines().count());
+    let build = |args: &[&str]| {
+        let out = wasmfaas(&dir, args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    };
+    build(&["build"]);
+    assert_eq!(runs(), 1);
+    build(&["build"]);
+    assert_eq!(runs(), 1, "nothing changed");
+    // Rewritten with the same bytes: not a change.
+    std::fs::copy(dir.join("c/main.wasm"), dir.join("c/copy")).unwrap();
+    std::fs::rename(dir.join("c/copy"), dir.join("c/main.wasm")).unwrap();
+    build(&["build"]);
+    assert_eq!(runs(), 1, "same contents");
+    std::fs::write(dir.join("c/notes.txt"), "a new file").unwrap();
+    build(&["build"]);
+    assert_eq!(runs(), 2, "a file was added");
+    std::fs::write(dir.join("c/notes.txt"), "edited").unwrap();
+    build(&["build"]);
+    assert_eq!(runs(), 3, "a file was edited");
+    std::fs::remove_file(dir.join("c/notes.txt")).unwrap();
+    build(&["build"]);
+    assert_eq!(runs(), 4, "a file was deleted");
+    std::fs::remove_file(dir.join("c/out.wasm")).unwrap();
+    build(&["build"]);
+    assert_eq!(runs(), 5, "the output was gone");
+    build(&["build", "--force"]);
+    assert_eq!(runs(), 6, "--force");
+    // `invoke` builds the same way: nothing changed, so the command stays idle.
+    let out = wasmfaas(&dir, &["invoke", "c"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(runs(), 6);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

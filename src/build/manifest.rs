@@ -66,14 +66,21 @@ fn content_hash(path: &Path) -> Option<String> {
 
 /// Whether `artifact` exists and nothing it was built from changed since.
 pub(super) fn is_fresh(artifact: &Path, fingerprint: &str) -> bool {
-    let Ok(text) = std::fs::read(manifest_path(artifact)) else {
+    is_fresh_record(&manifest_path(artifact), artifact, fingerprint)
+}
+
+/// Whether `output` exists and the record at `manifest` says nothing it was
+/// built from changed since: the check for what a custom command writes,
+/// whose record lives apart from it (in wasmfaas's build folder).
+pub(super) fn is_fresh_record(manifest: &Path, output: &Path, fingerprint: &str) -> bool {
+    let Ok(text) = std::fs::read(manifest) else {
         return false;
     };
     let Ok(manifest) = serde_json::from_slice::<Manifest>(&text) else {
         return false;
     };
     manifest.fingerprint == fingerprint
-        && artifact.is_file()
+        && output.is_file()
         && manifest
             .inputs
             .iter()
@@ -119,6 +126,24 @@ pub(super) fn write_artifact(
         std::fs::create_dir_all(dir).map_err(io_error("creating", dir))?;
     }
     write_atomically(artifact, wasm).map_err(io_error("writing", artifact))?;
+    write_record(
+        function,
+        &manifest_path(artifact),
+        fingerprint,
+        stamp,
+        inputs,
+    )
+}
+
+/// Writes the record at `path` of a build that began at `stamp` from
+/// `inputs`, atomically.
+pub(super) fn write_record(
+    function: &str,
+    path: &Path,
+    fingerprint: &str,
+    stamp: BuildStamp,
+    inputs: &[PathBuf],
+) -> Result<(), BuildError> {
     let manifest = Manifest {
         fingerprint: fingerprint.to_string(),
         inputs: inputs
@@ -132,8 +157,20 @@ pub(super) fn write_artifact(
             .collect(),
     };
     let json = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
-    let path = manifest_path(artifact);
-    write_atomically(&path, &json).map_err(io_error("writing", &path))
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|source| BuildError::Io {
+            function: function.to_string(),
+            action: "creating",
+            path: dir.display().to_string(),
+            source,
+        })?;
+    }
+    write_atomically(path, &json).map_err(|source| BuildError::Io {
+        function: function.to_string(),
+        action: "writing",
+        path: path.display().to_string(),
+        source,
+    })
 }
 
 /// Whether `path` was last modified strictly before the build began. An mtime in

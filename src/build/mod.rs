@@ -11,6 +11,7 @@
 //! a module.
 
 mod cargo;
+mod command;
 mod manifest;
 mod process;
 
@@ -117,7 +118,7 @@ pub fn build(
     cancel: &Cancel,
 ) -> Result<Artifact, BuildError> {
     if let Some(output) = &function.build.output {
-        return build_external(function, output, progress, cancel);
+        return build_external(project, function, output, force, progress, cancel);
     }
     let managed = artifact_path(project, &function.name);
     let fingerprint = fingerprint(function);
@@ -129,7 +130,9 @@ pub fn build(
                 cargo::build_crate(project, function, &managed, &fingerprint, progress, cancel)?;
             }
             // Config gives every `.wasm` source an `output` (the file itself).
-            Source::Wasm(path) => return build_external(function, path, progress, cancel),
+            Source::Wasm(path) => {
+                return build_external(project, function, path, force, progress, cancel);
+            }
         }
     }
     Ok(Artifact {
@@ -140,9 +143,8 @@ pub fn build(
 }
 
 /// The artifact to load for `function`, building it first only if it is missing
-/// or out of date. An `output` wasmfaas does not manage (a `.wasm` source, or
-/// what a custom command writes) is used as it is once it exists: only the
-/// command itself (make, …) knows what its inputs are.
+/// or out of date (for a custom command: if a file in its folder changed). A
+/// `.wasm` source without a command is used as it is.
 ///
 /// # Errors
 /// As [`build`].
@@ -152,14 +154,7 @@ pub fn ensure_built(
     progress: &mut dyn FnMut(Progress),
     cancel: &Cancel,
 ) -> Result<Artifact, BuildError> {
-    match &function.build.output {
-        Some(path) if path.is_file() => Ok(Artifact {
-            function: function.name.clone(),
-            path: path.clone(),
-            rebuilt: false,
-        }),
-        _ => build(project, function, false, progress, cancel),
-    }
+    build(project, function, false, progress, cancel)
 }
 
 /// Every file whose change should rebuild `function`: its source (the crate
@@ -173,11 +168,7 @@ pub fn ensure_built(
 pub fn inputs(project: &Project, function: &Function) -> Vec<PathBuf> {
     let source = function.source.path();
     if function.build.command.is_some() {
-        let folder = match &function.source {
-            Source::RustCrate(dir) => dir.as_path(),
-            Source::Wasm(file) | Source::Wat(file) => file.parent().unwrap_or(source),
-        };
-        return vec![folder.to_path_buf()];
+        return vec![command::folder(function).to_path_buf()];
     }
     let mut inputs = vec![source.to_path_buf()];
     if function.build.output.is_none() {
@@ -187,6 +178,29 @@ pub fn inputs(project: &Project, function: &Function) -> Vec<PathBuf> {
         )));
     }
     inputs
+}
+
+/// Folder names no build reads (build output, wasmfaas's state, VCS
+/// metadata, node packages): never watched, never tracked as inputs.
+const IGNORED_DIRS: &[&str] = &["target", ".wasmfaas", ".git", ".hg", ".svn", "node_modules"];
+
+/// Whether a change to `path` can never matter to a build: it lies in such
+/// a folder, or is an editor's temporary file.
+pub fn is_ignored(path: &Path) -> bool {
+    let in_ignored_dir = path.components().any(|component| {
+        component
+            .as_os_str()
+            .to_str()
+            .is_some_and(|name| IGNORED_DIRS.contains(&name))
+    });
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    // Editor droppings: vim swap and probe files, emacs locks and backups.
+    let editor_temp = name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.starts_with(".#")
+        || name == "4913";
+    in_ignored_dir || editor_temp
 }
 
 /// `.wasmfaas/build/<function>.wasm` under the project root.
@@ -209,34 +223,39 @@ fn fingerprint(function: &Function) -> String {
     )
 }
 
-/// An artifact wasmfaas does not manage: runs the custom command, if any, in the
-/// function's folder, then checks that `output` exists.
+/// An artifact wasmfaas does not manage: runs the custom command, if any and
+/// if its inputs changed, in the function's folder, then checks that `output`
+/// exists.
 fn build_external(
+    project: &Project,
     function: &Function,
     output: &Path,
+    force: bool,
     progress: &mut dyn FnMut(Progress),
     cancel: &Cancel,
 ) -> Result<Artifact, BuildError> {
     if let Some(command) = &function.build.command {
-        let dir = match &function.source {
-            Source::RustCrate(dir) => dir.as_path(),
-            Source::Wasm(file) | Source::Wat(file) => file.parent().unwrap_or(Path::new(".")),
-        };
-        run_command(function, dir, command, progress, cancel)?;
+        return command::build(project, function, command, output, force, progress, cancel);
     }
-    if !output.is_file() {
-        return Err(BuildError::MissingOutput {
-            function: function.name.clone(),
-            path: output.display().to_string(),
-            hint: "make the build command write it, or fix `source` / `build.output` in \
-                   wasmfaas.toml"
-                .into(),
-        });
-    }
+    check_output(function, output)?;
     Ok(Artifact {
         function: function.name.clone(),
         path: output.to_path_buf(),
-        rebuilt: function.build.command.is_some(),
+        rebuilt: false,
+    })
+}
+
+/// Fails unless the module a build should have written exists.
+fn check_output(function: &Function, output: &Path) -> Result<(), BuildError> {
+    if output.is_file() {
+        return Ok(());
+    }
+    Err(BuildError::MissingOutput {
+        function: function.name.clone(),
+        path: output.display().to_string(),
+        hint: "make the build command write it, or fix `source` / `build.output` in \
+               wasmfaas.toml"
+            .into(),
     })
 }
 
@@ -306,5 +325,23 @@ fn run_command(
             function: function.name.clone(),
             output: format!("{}{}", output.stdout, output.stderr),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_output_state_and_editor_files_are_ignored() {
+        assert!(is_ignored(Path::new(
+            "/p/functions/hello/target/debug/x.rs"
+        )));
+        assert!(is_ignored(Path::new("/p/.wasmfaas/build/hello.wasm")));
+        assert!(is_ignored(Path::new("/p/.git/index")));
+        assert!(is_ignored(Path::new("/p/src/.main.rs.swp")));
+        assert!(is_ignored(Path::new("/p/src/main.rs~")));
+        assert!(!is_ignored(Path::new("/p/functions/hello/src/main.rs")));
+        assert!(!is_ignored(Path::new("/p/wasmfaas.toml")));
     }
 }

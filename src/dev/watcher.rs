@@ -7,6 +7,7 @@
 
 use super::Event;
 use super::interest::Interest;
+use crate::build::is_ignored;
 use notify::event::{AccessKind, AccessMode, CreateKind};
 use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use std::collections::BTreeSet;
@@ -27,27 +28,6 @@ const MAX_BATCH: Duration = Duration::from_millis(500);
 
 /// How often the watcher checks whether it should stop while idle.
 const STOP_POLL: Duration = Duration::from_millis(100);
-
-/// Folder names never watched: build output, wasmfaas's state, VCS metadata.
-const IGNORED_DIRS: &[&str] = &["target", ".wasmfaas", ".git", ".hg", ".svn", "node_modules"];
-
-/// Whether a change to `path` can never matter to a build.
-pub(super) fn is_ignored(path: &Path) -> bool {
-    let in_ignored_dir = path.components().any(|component| {
-        component
-            .as_os_str()
-            .to_str()
-            .is_some_and(|name| IGNORED_DIRS.contains(&name))
-    });
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    // Editor droppings: vim swap and probe files, emacs locks and backups.
-    let editor_temp = name.ends_with('~')
-        || name.ends_with(".swp")
-        || name.ends_with(".swx")
-        || name.starts_with(".#")
-        || name == "4913";
-    in_ignored_dir || editor_temp
-}
 
 /// Starts watching `roots` (folders, watched with their subfolders, and files)
 /// and spawns the actor that sends [`Event::Changed`] batches to `out` until
@@ -170,22 +150,4 @@ fn watch_tree(watcher: &mut RecommendedWatcher, dir: &Path) -> notify::Result<()
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn build_output_state_and_editor_files_are_ignored() {
-        assert!(is_ignored(Path::new(
-            "/p/functions/hello/target/debug/x.rs"
-        )));
-        assert!(is_ignored(Path::new("/p/.wasmfaas/build/hello.wasm")));
-        assert!(is_ignored(Path::new("/p/.git/index")));
-        assert!(is_ignored(Path::new("/p/src/.main.rs.swp")));
-        assert!(is_ignored(Path::new("/p/src/main.rs~")));
-        assert!(!is_ignored(Path::new("/p/functions/hello/src/main.rs")));
-        assert!(!is_ignored(Path::new("/p/wasmfaas.toml")));
-    }
 }
