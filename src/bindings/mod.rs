@@ -74,7 +74,7 @@ pub struct Access {
     capture: bool,
     /// The most linear memory the function may have: a result larger than
     /// this could never be read by it, so it is refused before being loaded.
-    pub(crate) memory_limit: u64,
+    memory_limit: u64,
 }
 
 /// A wasm32 guest's largest possible memory: 65536 pages of 64 KiB.
@@ -108,6 +108,15 @@ impl Access {
             s3: s3.into_iter().collect(),
             capture: false,
             memory_limit: WASM32_MEMORY_MAX,
+        }
+    }
+
+    /// The same grants for a function whose memory limit is `bytes` (set
+    /// from the function's `memory_mb` by [`Access::for_function`]).
+    pub fn with_memory_limit(self, bytes: u64) -> Access {
+        Access {
+            memory_limit: bytes,
+            ..self
         }
     }
 

@@ -35,6 +35,14 @@ pub struct StagedBody {
     staged: Staged,
 }
 
+impl std::fmt::Debug for StagedBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StagedBody")
+            .field("size", &self.staged.size)
+            .finish_non_exhaustive()
+    }
+}
+
 impl StagedBody {
     /// The body's length in bytes.
     pub fn size(&self) -> u64 {

@@ -101,7 +101,7 @@ impl Cx<'_> {
                     return Err(self.error(
                         span,
                         &key,
-                        format!("invalid origin `{origin}`"),
+                        format!("invalid origin `{origin}` in `{key}`"),
                         problem,
                     ));
                 }
