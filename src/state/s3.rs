@@ -327,6 +327,10 @@ pub(super) struct NewObject<'a> {
 }
 
 /// Writes (or replaces) an object inside a write transaction; the bucket must exist.
+///
+/// This is the one place an object's row is written (PutObject, CopyObject,
+/// CompleteMultipartUpload, the bindings' `s3_put` and `s3_copy`): whatever
+/// must commit atomically with an object write belongs here, in `tx`.
 pub(super) fn store_object(
     tx: &mut Tx,
     object: NewObject,
