@@ -108,7 +108,13 @@ pub(super) fn handle(service: &Service, mut request: tiny_http::Request) {
     let allowed = service.cors.get(bucket).map_or(&[][..], Vec::as_slice);
     let announced = request.body_length().map(|n| n as u64);
     let mut body = RequestBody::new(&mut request, &headers, None);
-    let outcome = answer(service, &mut body, &method, path, query, announced);
+    let outcome = answer(
+        service,
+        &mut body,
+        (&method, path, query),
+        allowed,
+        announced,
+    );
     let keep_alive = body.settle();
     let (mut reply, changes) =
         outcome.unwrap_or_else(|error| (error_reply(&error, path, &id), Vec::new()));
@@ -202,18 +208,17 @@ fn is_header_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
+/// CORS, authentication and routing, then the operation. `allowed`: the
+/// origins the bucket named in the path allows.
 fn answer(
     service: &Service,
     body: &mut RequestBody,
-    method: &str,
-    path: &str,
-    query: &str,
+    (method, path, query): (&str, &str, &str),
+    allowed: &[String],
     announced: Option<u64>,
 ) -> Outcome {
     let headers = body.headers();
     let origin = headers.get("origin");
-    let bucket = path.trim_start_matches('/').split('/').next().unwrap_or("");
-    let allowed = service.cors.get(bucket).map_or(&[][..], Vec::as_slice);
     if method == "OPTIONS" {
         // A preflight is never signed (a browser cannot sign it), as in S3.
         let answer = cors::preflight(

@@ -7,7 +7,8 @@ use super::body::RequestBody;
 use super::handle::{Outcome, Reply, change, done, from_state as s, now_ns, owner};
 use super::objects::{check_write, existing, put_options};
 use crate::s3api::request::{self, ByteRange, Conditions, CopySource, ObjectMeta as RequestMeta};
-use crate::s3api::{S3Error, xml};
+use crate::s3api::{ErrorCode, S3Error, xml};
+use crate::state::StageError;
 
 /// Which upload a request is about: bucket, key, upload id.
 type UploadRef<'a> = (&'a str, &'a str, &'a str);
@@ -72,8 +73,11 @@ pub(super) fn upload_part_copy(
     };
     let mut reader = body.span(first, len).map_err(s)?;
     let staged = state.stage_object_body(&mut reader).map_err(|e| match e {
-        crate::state::StageError::Refused(e) => s(e),
-        crate::state::StageError::Read(_) => S3Error::new(crate::s3api::ErrorCode::InternalError),
+        StageError::Refused(e) => s(e),
+        StageError::Read(e) => S3Error::with_message(
+            ErrorCode::InternalError,
+            format!("reading the copy source failed: {e}"),
+        ),
     })?;
     let part = state
         .upload_staged_part(bucket, key, upload_id, part_number, staged, now_ns())
