@@ -412,3 +412,29 @@ fn upload_part_copy_streams_ranges_of_a_stored_object_into_a_completed_upload() 
     assert!(got.body == expected, "the parts hold the copied ranges");
     server.stop();
 }
+
+#[test]
+fn an_upload_refused_before_its_body_is_answered_without_inviting_or_reading_it() {
+    // The body used to be read whole before anything was checked: a 5 GiB
+    // PUT to a bucket that does not exist was invited (100 Continue) and
+    // read to the end before its 404.
+    let project = project("s3early", "");
+    let server = DevServer::start(&project, &[]);
+    let s3 = s3_address(&server);
+    let mut connection = RawConnection::open(s3);
+    let size = 5u64 * 1024 * 1024 * 1024;
+    connection.send(
+        format!(
+            "PUT /missing/huge.bin HTTP/1.1\r\nhost: 127.0.0.1\r\nexpect: 100-continue\r\n\
+             content-length: {size}\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    let answer = connection.read_response(false);
+    assert_eq!(
+        (answer.status, code(&answer).as_str()),
+        (404, "NoSuchBucket")
+    );
+    assert_eq!(answer.header("connection"), Some("close"));
+    server.stop();
+}
