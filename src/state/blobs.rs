@@ -208,10 +208,10 @@ impl Blobs {
     /// Opens a stored body for reading: the bytes of an inline one, or a
     /// handle on its file (which keeps reading the same bytes even if a
     /// later write replaces and removes the file).
-    pub(super) fn open_stored(&self, stored: &Stored) -> Result<Opened, ReadError> {
+    pub(super) fn open_stored(&self, stored: Stored) -> Result<Opened, ReadError> {
         match stored {
-            Stored::Inline(bytes) => Ok(Opened::Inline(bytes.clone())),
-            Stored::File(name) => Ok(Opened::File(self.open(name)?, self.path(name))),
+            Stored::Inline(bytes) => Ok(Opened::Inline(bytes)),
+            Stored::File(name) => Ok(Opened::File(self.open(&name)?, self.path(&name))),
         }
     }
 

@@ -300,7 +300,7 @@ impl State {
             Ok(self
                 .inner
                 .blobs
-                .open_stored(&stored)
+                .open_stored(stored)
                 .map(|opened| (meta, ObjectBody { opened })))
         })
     }
@@ -323,7 +323,7 @@ impl State {
             Ok(self
                 .inner
                 .blobs
-                .open_stored(&found.stored)
+                .open_stored(found.stored)
                 .map(|opened| (found.meta, part, ObjectBody { opened })))
         })
     }
