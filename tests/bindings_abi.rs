@@ -250,3 +250,38 @@ fn hostile_s3_keys_are_data_and_ranges_cut_the_body() {
         .unwrap();
     assert_eq!((meta.size, body.as_slice()), (10, &b"0123456789"[..]));
 }
+
+#[test]
+fn s3_get_of_more_than_the_guest_could_hold_is_too_large_and_loads_nothing() {
+    // Bug pinned: s3_get loaded the whole object into the host's memory
+    // whatever its size; the guest's memory limit bounded nothing.
+    let state = State::in_memory().unwrap();
+    state.ensure_bucket("photos", 0).unwrap();
+    let big = vec![7u8; 2 * 1024 * 1024];
+    let options = wasmfaas::state::PutOptions::default();
+    state
+        .put_object("photos", "big", &big, &options, 0)
+        .unwrap();
+    let mut g = Guest::new();
+    let (bucket, key) = (g.s("photos"), g.s("big"));
+    let small_range = g.s("bytes=0-9");
+    g.call(&format!(
+        "(call $s3_get {bucket} {key} (i32.const 0) (i32.const 0))"
+    ));
+    g.call(&format!("(call $s3_get {bucket} {key} {small_range})"));
+    let limited = access(&state).with_memory_limit(1024 * 1024);
+    let (outcomes, _) = run(&g, limited);
+    assert_eq!(
+        outcomes[0].result,
+        -3,
+        "TOO_LARGE: {:?}",
+        text(&outcomes[0].bytes)
+    );
+    let message = text(&outcomes[0].bytes);
+    assert!(
+        message.contains("2097152 bytes") && message.contains("range"),
+        "{message}"
+    );
+    assert!(outcomes[1].result > 0, "a range that fits is read");
+    assert!(outcomes[1].bytes.ends_with(&[7u8; 10]));
+}

@@ -141,6 +141,13 @@ fn md5_hex(data: &[u8]) -> String {
     hex(&Md5::digest(data))
 }
 
+/// `Content-MD5`: the base64 of the body's MD5, as DeleteObjects requires.
+fn content_md5(data: &[u8]) -> String {
+    use base64::Engine as _;
+    use md5::Md5;
+    base64::engine::general_purpose::STANDARD.encode(Md5::digest(data))
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -345,7 +352,13 @@ fn writes_and_deletes_fire_object_changes() {
     s3.send("DELETE", "/bkt/k", &[], b"");
     s3.put("/bkt/k2", b"y");
     let delete = "<Delete><Object><Key>k2</Key></Object><Object><Key>none</Key></Object></Delete>";
-    let result = s3.send("POST", "/bkt?delete", &[], delete.as_bytes());
+    let md5 = content_md5(delete.as_bytes());
+    let result = s3.send(
+        "POST",
+        "/bkt?delete",
+        &[("content-md5", &md5)],
+        delete.as_bytes(),
+    );
     assert_eq!(result.status, 200, "{}", result.text());
     assert!(result.text().contains("<Deleted><Key>none</Key></Deleted>"));
     let wait = Duration::from_secs(5);

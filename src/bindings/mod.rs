@@ -72,17 +72,26 @@ pub struct Access {
     s3: BTreeSet<String>,
     /// Capture the initial state of what each invocation touches (recording).
     capture: bool,
+    /// The most linear memory the function may have: a result larger than
+    /// this could never be read by it, so it is refused before being loaded.
+    memory_limit: u64,
 }
+
+/// A wasm32 guest's largest possible memory: 65536 pages of 64 KiB.
+const WASM32_MEMORY_MAX: u64 = 4 * 1024 * 1024 * 1024;
 
 impl Access {
     /// The grants of `function`'s config over `state`.
     pub fn for_function(state: State, function: &Function) -> Access {
-        Access::new(
-            state,
-            &function.name,
-            function.kv.iter().cloned(),
-            function.s3.iter().cloned(),
-        )
+        Access {
+            memory_limit: function.limits.memory_bytes,
+            ..Access::new(
+                state,
+                &function.name,
+                function.kv.iter().cloned(),
+                function.s3.iter().cloned(),
+            )
+        }
     }
 
     /// Grants of the KV namespaces `kv` and the buckets `s3` to `function`.
@@ -98,6 +107,16 @@ impl Access {
             kv: kv.into_iter().collect(),
             s3: s3.into_iter().collect(),
             capture: false,
+            memory_limit: WASM32_MEMORY_MAX,
+        }
+    }
+
+    /// The same grants for a function whose memory limit is `bytes` (set
+    /// from the function's `memory_mb` by [`Access::for_function`]).
+    pub fn with_memory_limit(self, bytes: u64) -> Access {
+        Access {
+            memory_limit: bytes,
+            ..self
         }
     }
 

@@ -99,14 +99,43 @@ fn s3_get<T: BindingsView>(
         } else {
             None
         };
-        let (meta, body) = access
-            .state
-            .get_object(bucket, key, range)
-            .map_err(failure)?;
+        let (meta, body) = access.state.open_object(bucket, key).map_err(failure)?;
+        let (first, len) = match range {
+            Some(range) => {
+                let (first, last) = range.resolve(meta.size).map_err(failure)?;
+                (first, last - first + 1)
+            }
+            None => (0, meta.size),
+        };
         let mut record = Record::default();
         object(&mut record, &meta);
-        Ok(record.bytes(&body).done())
+        let mut result = record.done();
+        // Sized before anything is read: an object the guest could never
+        // hold is refused, not loaded into the host's memory.
+        let total = (result.len() as u64).saturating_add(len);
+        if total > access.memory_limit {
+            return Err(too_large_for_guest(&meta, len, access.memory_limit));
+        }
+        result.reserve_exact(len as usize);
+        let mut reader = body.span(first, len).map_err(failure)?;
+        std::io::Read::read_to_end(&mut reader, &mut result).map_err(|e| {
+            HostCallError::new(Status::Storage, format!("reading {:?}: {e}", meta.key))
+        })?;
+        Ok(result)
     })
+}
+
+/// `s3_get` of more bytes than the function's memory limit.
+fn too_large_for_guest(meta: &ObjectMeta, len: u64, limit: u64) -> HostCallError {
+    HostCallError::new(
+        Status::TooLarge,
+        format!(
+            "{:?} is {} bytes and {len} were asked for, more than the function's memory limit of \
+             {limit} bytes could hold; read it in ranges (the `range` argument, e.g. \
+             `bytes=0-1048575`), or raise `memory_mb` in the function's [limits]",
+            meta.key, meta.size
+        ),
+    )
 }
 
 fn s3_head<T: BindingsView>(

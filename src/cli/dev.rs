@@ -178,7 +178,11 @@ pub fn run(
     // S3 endpoint: its writes trigger functions as the functions' own do.
     let s3 = s3_server.map(|server| {
         let credentials = project.s3_endpoint.credentials.clone();
-        server.serve(
+        let cors = project
+            .s3
+            .values()
+            .map(|b| (b.name.clone(), b.cors.clone()));
+        server.allow_origins(cors.collect()).serve(
             state.clone(),
             credentials,
             activity.clone(),

@@ -157,6 +157,9 @@ pub struct Bucket {
     /// A folder whose files become the initial objects (keys are their paths
     /// relative to it, with `/`), loaded into an empty bucket.
     pub seed: Option<PathBuf>,
+    /// `cors = [...]`: browser origins allowed to write to the bucket through
+    /// the S3 endpoint (and to read its answers), as an S3 CORS rule allows.
+    pub cors: Vec<String>,
 }
 
 /// `[s3_endpoint]`.

@@ -15,9 +15,13 @@ use std::fmt;
 #[allow(clippy::enum_variant_names)] // the names are AWS's, matched by clients
 pub enum ErrorCode {
     AccessDenied,
+    /// A CORS request the bucket's CORS rules do not allow.
+    AccessForbidden,
     AuthorizationHeaderMalformed,
     AuthorizationQueryParametersError,
     BadDigest,
+    /// S3's code for a preflight without `Origin` or a requested method.
+    BadRequest,
     BucketAlreadyExists,
     BucketAlreadyOwnedByYou,
     BucketNotEmpty,
@@ -38,6 +42,7 @@ pub enum ErrorCode {
     KeyTooLongError,
     MalformedTrailerError,
     MalformedXML,
+    MaxMessageLengthExceeded,
     MetadataTooLarge,
     MethodNotAllowed,
     MissingContentLength,
@@ -57,9 +62,11 @@ impl ErrorCode {
         use ErrorCode::*;
         match self {
             AccessDenied => "AccessDenied",
+            AccessForbidden => "AccessForbidden",
             AuthorizationHeaderMalformed => "AuthorizationHeaderMalformed",
             AuthorizationQueryParametersError => "AuthorizationQueryParametersError",
             BadDigest => "BadDigest",
+            BadRequest => "BadRequest",
             BucketAlreadyExists => "BucketAlreadyExists",
             BucketAlreadyOwnedByYou => "BucketAlreadyOwnedByYou",
             BucketNotEmpty => "BucketNotEmpty",
@@ -80,6 +87,7 @@ impl ErrorCode {
             KeyTooLongError => "KeyTooLongError",
             MalformedTrailerError => "MalformedTrailerError",
             MalformedXML => "MalformedXML",
+            MaxMessageLengthExceeded => "MaxMessageLengthExceeded",
             MetadataTooLarge => "MetadataTooLarge",
             MethodNotAllowed => "MethodNotAllowed",
             MissingContentLength => "MissingContentLength",
@@ -98,7 +106,11 @@ impl ErrorCode {
     pub fn status(self) -> u16 {
         use ErrorCode::*;
         match self {
-            AccessDenied | InvalidAccessKeyId | RequestTimeTooSkewed | SignatureDoesNotMatch => 403,
+            AccessDenied
+            | AccessForbidden
+            | InvalidAccessKeyId
+            | RequestTimeTooSkewed
+            | SignatureDoesNotMatch => 403,
             NoSuchBucket | NoSuchKey | NoSuchUpload => 404,
             MethodNotAllowed => 405,
             BucketAlreadyExists | BucketAlreadyOwnedByYou | BucketNotEmpty => 409,
@@ -110,6 +122,7 @@ impl ErrorCode {
             AuthorizationHeaderMalformed
             | AuthorizationQueryParametersError
             | BadDigest
+            | BadRequest
             | EntityTooLarge
             | EntityTooSmall
             | IncompleteBody
@@ -123,6 +136,7 @@ impl ErrorCode {
             | KeyTooLongError
             | MalformedTrailerError
             | MalformedXML
+            | MaxMessageLengthExceeded
             | MetadataTooLarge
             | XAmzContentSHA256Mismatch => 400,
         }
@@ -133,9 +147,11 @@ impl ErrorCode {
         use ErrorCode::*;
         match self {
             AccessDenied => "Access Denied",
+            AccessForbidden => "CORSResponse: This CORS request is not allowed.",
             AuthorizationHeaderMalformed => "The authorization header is malformed.",
             AuthorizationQueryParametersError => "Error parsing the X-Amz-Credential parameter.",
             BadDigest => "The Content-MD5 you specified did not match what we received.",
+            BadRequest => "Insufficient information. Origin request header needed.",
             BucketAlreadyExists => {
                 "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again."
             }
@@ -174,6 +190,7 @@ impl ErrorCode {
             MalformedXML => {
                 "The XML you provided was not well-formed or did not validate against our published schema"
             }
+            MaxMessageLengthExceeded => "Your request was too big.",
             MetadataTooLarge => "Your metadata headers exceed the maximum allowed metadata size",
             MethodNotAllowed => "The specified method is not allowed against this resource.",
             MissingContentLength => "You must provide the Content-Length HTTP header.",

@@ -14,6 +14,8 @@
 //! 5. [`xml`] writes the response document, or the error document for an
 //!    [`S3Error`].
 //!
+//! [`cors`] decides which browser origins may use a bucket.
+//!
 //! Every failure is an [`S3Error`] carrying the AWS error code and HTTP
 //! status that clients expect. The modules are tested against requests
 //! recorded from real boto3 (tests/s3_clients/captured) and against the
@@ -52,6 +54,7 @@
 
 pub mod checksum;
 pub mod chunked;
+pub mod cors;
 pub mod error;
 pub mod headers;
 mod percent;

@@ -522,6 +522,15 @@ impl Query {
         self.get(name).filter(|v| !v.is_empty()).map(str::to_string)
     }
 
+    /// A `response-*` parameter: a header to answer with, which must be
+    /// safe to put in a response head.
+    fn header_override(&self, name: &str) -> Result<Option<String>, S3Error> {
+        match self.non_empty(name) {
+            Some(value) if !is_safe_header_value(&value) => Err(unsafe_header_value(name, &value)),
+            value => Ok(value),
+        }
+    }
+
     fn number(&self, name: &str, default: u32) -> Result<u32, S3Error> {
         match self.get(name) {
             None => Ok(default),
@@ -611,7 +620,7 @@ pub fn route(request: &RawRequest<'_>) -> Result<Operation, S3Error> {
         };
     };
     match key {
-        None => route_bucket(method, bucket, &query),
+        None => route_bucket(method, bucket, &query, request.headers),
         Some(key) => {
             if let Some(version) = query.get("versionId").filter(|v| *v != "null") {
                 return Err(not_implemented(&format!(
@@ -623,7 +632,12 @@ pub fn route(request: &RawRequest<'_>) -> Result<Operation, S3Error> {
     }
 }
 
-fn route_bucket(method: &str, bucket: String, query: &Query) -> Result<Operation, S3Error> {
+fn route_bucket(
+    method: &str,
+    bucket: String,
+    query: &Query,
+    headers: &Headers,
+) -> Result<Operation, S3Error> {
     match method {
         "GET" if query.has("location") => Ok(Operation::GetBucketLocation { bucket }),
         "GET" if query.has("uploads") => Ok(Operation::ListMultipartUploads {
@@ -671,7 +685,10 @@ fn route_bucket(method: &str, bucket: String, query: &Query) -> Result<Operation
         }
         "DELETE" => Ok(Operation::DeleteBucket { bucket }),
         "HEAD" => Ok(Operation::HeadBucket { bucket }),
-        "POST" if query.has("delete") => Ok(Operation::DeleteObjects { bucket }),
+        "POST" if query.has("delete") => {
+            require_integrity_header(headers)?;
+            Ok(Operation::DeleteObjects { bucket })
+        }
         "POST" => Err(not_implemented("POST object (browser form upload)")),
         _ => Err(method_not_allowed(method)),
     }
@@ -783,12 +800,12 @@ fn route_object(
                 },
                 checksum_mode: checksum_mode(headers)?,
                 overrides: ResponseOverrides {
-                    content_type: query.non_empty("response-content-type"),
-                    content_language: query.non_empty("response-content-language"),
-                    expires: query.non_empty("response-expires"),
-                    cache_control: query.non_empty("response-cache-control"),
-                    content_disposition: query.non_empty("response-content-disposition"),
-                    content_encoding: query.non_empty("response-content-encoding"),
+                    content_type: query.header_override("response-content-type")?,
+                    content_language: query.header_override("response-content-language")?,
+                    expires: query.header_override("response-expires")?,
+                    cache_control: query.header_override("response-cache-control")?,
+                    content_disposition: query.header_override("response-content-disposition")?,
+                    content_encoding: query.header_override("response-content-encoding")?,
                 },
             };
             Ok(if method == "GET" {
@@ -945,6 +962,12 @@ fn object_meta(headers: &Headers) -> Result<ObjectMeta, S3Error> {
                 .or_insert_with(|| value.trim().to_string());
         }
     }
+    for (name, value) in headers.iter() {
+        let stored = name.starts_with("x-amz-meta-") || STORED_HEADERS.contains(&name);
+        if stored && !is_safe_header_value(value) {
+            return Err(unsafe_header_value(name, value));
+        }
+    }
     if size > MAX_USER_METADATA_BYTES {
         return Err(S3Error::new(ErrorCode::MetadataTooLarge)
             .detail("Size", size.to_string())
@@ -963,6 +986,57 @@ fn object_meta(headers: &Headers) -> Result<ObjectMeta, S3Error> {
             .get("x-amz-sdk-checksum-algorithm")
             .and_then(ChecksumAlgorithm::from_name),
     })
+}
+
+/// Headers of an upload that S3 stores and sends back with the object.
+const STORED_HEADERS: &[&str] = &[
+    "content-type",
+    "content-encoding",
+    "content-disposition",
+    "content-language",
+    "cache-control",
+    "expires",
+];
+
+/// True if `value` can be sent in a response head as it is: no control
+/// character but tab. CR or LF would end the header and let the rest write
+/// headers (or a body) of its own: response splitting.
+pub fn is_safe_header_value(value: &str) -> bool {
+    !value.chars().any(|c| c.is_control() && c != '\t')
+}
+
+/// The answer to a header value that could not be sent back safely: S3's
+/// 400 `InvalidArgument` naming the argument. The value is shown escaped,
+/// so the error document itself carries no control character.
+fn unsafe_header_value(name: &str, value: &str) -> S3Error {
+    S3Error::with_message(
+        ErrorCode::InvalidArgument,
+        format!(
+            "{name} contains a control character (CR, LF or another), which cannot be sent in \
+             an HTTP header; remove it or percent-encode it"
+        ),
+    )
+    .detail("ArgumentName", name)
+    .detail("ArgumentValue", value.escape_debug().to_string())
+}
+
+/// DeleteObjects must carry `Content-MD5` or an `x-amz-checksum-*` of its
+/// body, as AWS requires. Besides integrity, this makes it a request a web
+/// page cannot send without a CORS preflight: a plain `text/plain` form POST
+/// from any site must not delete objects.
+fn require_integrity_header(headers: &Headers) -> Result<(), S3Error> {
+    let has_checksum = headers.iter().any(|(name, _)| {
+        name == "content-md5"
+            || name == "x-amz-sdk-checksum-algorithm"
+            || (name.starts_with("x-amz-checksum-") && name != "x-amz-checksum-type")
+    });
+    if has_checksum {
+        return Ok(());
+    }
+    Err(S3Error::with_message(
+        ErrorCode::InvalidRequest,
+        "Missing required header for this request: Content-MD5",
+    ))
 }
 
 /// `Content-Encoding` without `aws-chunked`, which describes the upload's
@@ -1073,8 +1147,12 @@ mod tests {
             Operation::GetBucketLocation { bucket: b("b") }
         );
         assert_eq!(
-            op("POST", "/b?delete"),
-            Operation::DeleteObjects { bucket: b("b") }
+            route_with(
+                "POST",
+                "/b?delete",
+                &[("content-md5", "1B2M2Y8AsgTpgAmY7PhCfg==")]
+            ),
+            Ok(Operation::DeleteObjects { bucket: b("b") })
         );
         assert_eq!(op("GET", "/b?uploads").name(), "ListMultipartUploads");
         assert_eq!(op("GET", "/b").name(), "ListObjects");
@@ -1367,6 +1445,48 @@ mod tests {
             ),
             ErrorCode::InvalidRequest
         );
+    }
+
+    #[test]
+    fn delete_objects_without_content_md5_or_a_checksum_is_refused_as_aws_does() {
+        // Bug pinned: any web page could POST /bucket?delete as a "simple"
+        // text/plain request, with no header a browser would preflight.
+        let plain = [("content-type", "text/plain")];
+        let error = route_with("POST", "/b?delete", &plain).unwrap_err();
+        assert_eq!(error.code, ErrorCode::InvalidRequest);
+        assert_eq!(
+            error.message,
+            "Missing required header for this request: Content-MD5"
+        );
+        for header in ["x-amz-checksum-crc32", "x-amz-sdk-checksum-algorithm"] {
+            assert!(route_with("POST", "/b?delete", &[(header, "x")]).is_ok());
+        }
+    }
+
+    #[test]
+    fn response_overrides_and_stored_headers_with_control_characters_are_refused() {
+        // Bug pinned: `?response-content-type=a%0d%0aSet-Cookie:...` split
+        // the response and set a cookie.
+        for target in [
+            "/b/k?response-content-type=a%0d%0aSet-Cookie:%20pwn=1",
+            "/b/k?response-content-disposition=x%0aLocation:%20/evil",
+            "/b/k?response-cache-control=a%00b",
+        ] {
+            let error = route_with("GET", target, &[]).unwrap_err();
+            assert_eq!(error.code, ErrorCode::InvalidArgument, "{target}");
+            assert!(error.details.iter().all(|(_, v)| is_safe_header_value(v)));
+        }
+        assert!(route_with("GET", "/b/k?response-content-type=text%2Fplain%3B%09x", &[]).is_ok());
+        for header in [
+            "x-amz-meta-a",
+            "content-type",
+            "content-disposition",
+            "cache-control",
+        ] {
+            let error = route_with("PUT", "/b/k", &[(header, "a\u{1}b")]).unwrap_err();
+            assert_eq!(error.code, ErrorCode::InvalidArgument, "{header}");
+            assert_eq!(error.details[0], ("ArgumentName", header.to_string()));
+        }
     }
 
     #[test]

@@ -11,13 +11,18 @@
 //! gateway. A handler never panics on input: every failure is an S3 error
 //! document.
 
+mod body;
+mod buckets;
 mod handle;
+mod multipart;
+mod objects;
 
 use crate::activity::ActivitySink;
 use crate::config::Credential;
 use crate::http_pool::{AllowedHosts, Limits, Listener};
 use crate::state::State;
 use crate::triggers::EventSink;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicU64;
 
@@ -45,6 +50,7 @@ pub enum S3EndpointError {
 /// A bound, not yet serving, endpoint.
 pub struct S3Server {
     listener: Listener,
+    cors: BTreeMap<String, Vec<String>>,
 }
 
 /// What the workers share.
@@ -56,6 +62,8 @@ struct Service {
     events: EventSink,
     /// The last `x-amz-request-id` given out.
     requests: AtomicU64,
+    /// Per bucket, the browser origins allowed to use it (`cors`).
+    cors: BTreeMap<String, Vec<String>>,
 }
 
 impl S3Server {
@@ -68,7 +76,19 @@ impl S3Server {
             address: format!("{host}:{port}"),
             reason,
         })?;
-        Ok(S3Server { listener })
+        Ok(S3Server {
+            listener,
+            cors: BTreeMap::new(),
+        })
+    }
+
+    /// Allows browser pages of these origins, per bucket, to use it (the
+    /// buckets' `cors` config). Without it, a request that changes state
+    /// and carries an `Origin` is refused, and preflights are answered 403.
+    #[must_use]
+    pub fn allow_origins(mut self, cors: BTreeMap<String, Vec<String>>) -> S3Server {
+        self.cors = cors;
+        self
     }
 
     /// The address actually bound.
@@ -107,6 +127,7 @@ impl S3Server {
             activity,
             events,
             requests: AtomicU64::new(0),
+            cors: self.cors,
         };
         listener.serve(
             "s3",

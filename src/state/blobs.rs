@@ -25,6 +25,10 @@ use super::limits::INLINE_BODY_BYTES as INLINE_LIMIT;
 
 const TEMP_SUFFIX: &str = ".tmp";
 
+/// How much of a streamed body is in memory at once: a body is copied from
+/// its reader to its file in pieces of this size, whatever its length.
+pub(super) const STREAM_CHUNK: usize = 64 * 1024;
+
 /// Where bodies go: a `blobs/` folder, or nowhere (in-memory state keeps every body inline).
 pub(super) struct Blobs {
     dir: Option<PathBuf>,
@@ -43,6 +47,32 @@ pub(super) struct TempBlob {
     temp_path: PathBuf,
     name: String,
     size: u64,
+}
+
+/// A body read to its end and ready to be placed, with what was learnt on
+/// the way.
+pub(super) struct Staged {
+    pub(super) body: Prepared<'static>,
+    pub(super) size: u64,
+    pub(super) md5: [u8; 16],
+}
+
+/// Why [`Blobs::stage`] stopped.
+pub(super) enum StageFailure {
+    /// The caller's reader failed (for the S3 endpoint: the client's body
+    /// was cut short, misframed, or failed a checksum).
+    Read(std::io::Error),
+    /// More than the limit.
+    TooLarge { size: u64 },
+    /// Writing the temp file failed.
+    Store(StateError),
+}
+
+/// A stored body opened for reading.
+pub(super) enum Opened {
+    Inline(Vec<u8>),
+    /// The open file and its path (for messages).
+    File(File, PathBuf),
 }
 
 /// How a row stores its body: exactly one of the two columns is set.
@@ -117,6 +147,71 @@ impl Blobs {
                 Ok(Prepared::File(temp))
             }
             _ => Ok(Prepared::Inline(Cow::Borrowed(body))),
+        }
+    }
+
+    /// Reads `body` to its end into a prepared body, hashing it on the way:
+    /// inline if it ends within the inline limit (or the state is in
+    /// memory), else streamed to a temp file [`STREAM_CHUNK`] bytes at a
+    /// time, so memory stays bounded whatever the body's length. More than
+    /// `max` bytes is refused as soon as it is seen.
+    pub(super) fn stage(&self, body: &mut dyn Read, max: u64) -> Result<Staged, StageFailure> {
+        let mut md5 = Md5::new();
+        let mut inline = Vec::new();
+        let limit = match self.dir {
+            Some(_) => INLINE_LIMIT as u64 + 1,
+            None => max.saturating_add(1),
+        };
+        let read = body
+            .take(limit)
+            .read_to_end(&mut inline)
+            .map_err(StageFailure::Read)?;
+        let Some(dir) = self.dir.as_deref().filter(|_| read as u64 == limit) else {
+            if read as u64 > max {
+                return Err(StageFailure::TooLarge { size: read as u64 });
+            }
+            md5.update(&inline);
+            return Ok(Staged {
+                size: read as u64,
+                md5: md5.finalize().into(),
+                body: Prepared::Inline(Cow::Owned(inline)),
+            });
+        };
+        let mut temp = TempBlob::create(dir).map_err(StageFailure::Store)?;
+        md5.update(&inline);
+        temp.write(&inline).map_err(StageFailure::Store)?;
+        drop(inline);
+        let mut buffer = vec![0; STREAM_CHUNK];
+        loop {
+            let n = match body.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(StageFailure::Read(e)),
+            };
+            if temp.size + n as u64 > max {
+                return Err(StageFailure::TooLarge {
+                    size: temp.size + n as u64,
+                });
+            }
+            md5.update(&buffer[..n]);
+            temp.write(&buffer[..n]).map_err(StageFailure::Store)?;
+        }
+        temp.finish().map_err(StageFailure::Store)?;
+        Ok(Staged {
+            size: temp.size,
+            md5: md5.finalize().into(),
+            body: Prepared::File(temp),
+        })
+    }
+
+    /// Opens a stored body for reading: the bytes of an inline one, or a
+    /// handle on its file (which keeps reading the same bytes even if a
+    /// later write replaces and removes the file).
+    pub(super) fn open_stored(&self, stored: Stored) -> Result<Opened, ReadError> {
+        match stored {
+            Stored::Inline(bytes) => Ok(Opened::Inline(bytes)),
+            Stored::File(name) => Ok(Opened::File(self.open(&name)?, self.path(&name))),
         }
     }
 

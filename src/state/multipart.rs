@@ -5,9 +5,10 @@
 use super::blobs::{Stored, md5};
 use super::error::S3Error;
 use super::limits::{S3_MAX_PART_NUMBER as MAX_PART_NUMBER, S3_MIN_PART_BYTES as MIN_PART_BYTES};
+use super::object_io::StagedBody;
 use super::s3::{
-    NewObject, ObjectMeta, PartInfo, PutOptions, check_body_size, next_sequencer, quote,
-    require_bucket, resolve_put_options, store_object, validate_key,
+    NewObject, ObjectMeta, PartInfo, PutOptions, next_sequencer, quote, require_bucket,
+    resolve_put_options, store_object, validate_key,
 };
 use super::{State, Tx, from_sql, to_sql};
 use crate::hex::hex;
@@ -124,6 +125,18 @@ fn multipart_etag(parts: &[Part]) -> Result<String, S3Error> {
     Ok(format!("{}-{}", hex(&md5(&digests)), parts.len()))
 }
 
+fn check_part_number(part_number: u32) -> Result<(), S3Error> {
+    if (1..=MAX_PART_NUMBER).contains(&part_number) {
+        return Ok(());
+    }
+    Err(S3Error::InvalidArgument {
+        message: format!(
+            "part number {part_number} is out of range: it must be an integer between 1 and \
+             {MAX_PART_NUMBER}, inclusive"
+        ),
+    })
+}
+
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
     if !s.len().is_multiple_of(2) {
         return None;
@@ -187,18 +200,49 @@ impl State {
         body: &[u8],
         now_ns: u64,
     ) -> Result<PartInfo, S3Error> {
+        check_part_number(part_number)?;
+        let staged = self.stage_slice(body)?;
+        self.upload_staged_part(bucket, key, upload_id, part_number, staged, now_ns)
+    }
+
+    /// Checks that the upload exists, before a caller streams a part's body.
+    ///
+    /// # Errors
+    /// [`S3Error::NoSuchBucket`], [`S3Error::NoSuchUpload`],
+    /// [`S3Error::InvalidArgument`] for a part number outside 1..=10000.
+    pub fn check_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+    ) -> Result<(), S3Error> {
         validate_key(key)?;
-        if !(1..=MAX_PART_NUMBER).contains(&part_number) {
-            return Err(S3Error::InvalidArgument {
-                message: format!(
-                    "part number {part_number} is out of range: it must be an integer between 1 and \
-                     {MAX_PART_NUMBER}, inclusive"
-                ),
-            });
-        }
-        check_body_size(body.len() as u64)?;
-        let etag = hex(&md5(body));
-        let prepared = self.inner.blobs.prepare(body)?;
+        check_part_number(part_number)?;
+        self.inner
+            .db
+            .read(|conn| find_upload(conn, bucket, key, upload_id).map(|_| ()))
+    }
+
+    /// Commits a staged body (see [`State::stage_object_body`]) as part
+    /// `part_number`, replacing an earlier part of that number.
+    ///
+    /// # Errors
+    /// As [`State::upload_part`].
+    pub fn upload_staged_part(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+        body: StagedBody,
+        now_ns: u64,
+    ) -> Result<PartInfo, S3Error> {
+        validate_key(key)?;
+        check_part_number(part_number)?;
+        let size = body.size();
+        let etag = body.md5_hex();
+        let prepared = body.into_prepared();
         self.write(|tx| {
             find_upload(tx, bucket, key, upload_id)?;
             let old: Option<Option<String>> = tx
@@ -218,7 +262,7 @@ impl State {
             .execute(params![
                 upload_id,
                 part_number,
-                to_sql(body.len() as u64),
+                to_sql(size),
                 etag,
                 to_sql(now_ns),
                 inline,
@@ -227,7 +271,7 @@ impl State {
             Ok(PartInfo {
                 part_number,
                 etag: quote(&etag),
-                size: body.len() as u64,
+                size,
                 last_modified_ns: now_ns,
             })
         })

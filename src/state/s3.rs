@@ -2,16 +2,14 @@
 //! copy, ranges, ETags, user metadata, `If-None-Match: *`, and
 //! ListObjects (V1 and V2) with prefix, delimiter and continuation.
 
-use super::blobs::{ReadError, Stored, md5};
+use super::blobs::{ReadError, Stored};
 use super::error::{S3Error, StateError};
 use super::limits::{
     S3_DEFAULT_CONTENT_TYPE as DEFAULT_CONTENT_TYPE, S3_MAX_KEY_BYTES as MAX_KEY_BYTES,
     S3_MAX_LIST_KEYS as MAX_LIST_KEYS, S3_MAX_PART_NUMBER as MAX_PART_NUMBER,
-    S3_MAX_PUT_BYTES as MAX_PUT_BYTES, S3_MAX_USER_METADATA_BYTES as MAX_USER_METADATA_BYTES,
+    S3_MAX_USER_METADATA_BYTES as MAX_USER_METADATA_BYTES,
 };
-use super::range::ByteRange;
 use super::{State, Tx, decode_token, encode_token, from_sql, to_sql};
-use crate::hex::hex;
 use crate::s3api::checksum::{Checksum, ChecksumAlgorithm};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::collections::BTreeMap;
@@ -167,6 +165,42 @@ pub(super) fn validate_bucket_name(bucket: &str) -> Result<(), S3Error> {
     Ok(())
 }
 
+/// True for a byte that must never reach a response head: a control
+/// character other than tab (CR and LF would end the header and let the
+/// rest of the value write headers or a body of its own).
+pub fn is_forbidden_in_head(c: char) -> bool {
+    c.is_control() && c != '\t'
+}
+
+/// Refuses a value stored to be sent back as a response header if it holds
+/// a control character: what is stored must never produce a bad head.
+fn check_head_value(header: &str, value: &str) -> Result<(), S3Error> {
+    if value.chars().any(is_forbidden_in_head) {
+        return Err(S3Error::InvalidArgument {
+            message: format!(
+                "the value of {header} contains a control character (CR, LF or another): it \
+                 could not be sent back in a response header; remove it or encode it"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// A user metadata name becomes the header name `x-amz-meta-<name>`: only
+/// HTTP token characters may appear in it.
+fn check_metadata_name(name: &str) -> Result<(), S3Error> {
+    let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    if name.is_empty() || !name.bytes().all(token) {
+        return Err(S3Error::InvalidArgument {
+            message: format!(
+                "the user metadata name {name:?} is not an HTTP header name: use letters, \
+                 digits and `-`"
+            ),
+        });
+    }
+    Ok(())
+}
+
 pub(super) fn validate_key(key: &str) -> Result<(), S3Error> {
     if key.is_empty() {
         return Err(S3Error::InvalidArgument {
@@ -190,6 +224,11 @@ pub(super) fn resolve_put_options(options: &PutOptions) -> Result<(String, Strin
         .iter()
         .map(|(k, v)| (k.to_ascii_lowercase(), v))
         .collect();
+    check_head_value("Content-Type", &content_type)?;
+    for (name, value) in &metadata {
+        check_metadata_name(name)?;
+        check_head_value(&format!("x-amz-meta-{name}"), value)?;
+    }
     let size: usize = metadata.iter().map(|(k, v)| k.len() + v.len()).sum();
     if size > MAX_USER_METADATA_BYTES {
         return Err(S3Error::MetadataTooLarge {
@@ -201,16 +240,6 @@ pub(super) fn resolve_put_options(options: &PutOptions) -> Result<(String, Strin
         detail: format!("user metadata does not serialise: {e}"),
     })?;
     Ok((content_type, json))
-}
-
-pub(super) fn check_body_size(size: u64) -> Result<(), S3Error> {
-    if size > MAX_PUT_BYTES {
-        return Err(S3Error::EntityTooLarge {
-            size,
-            max: MAX_PUT_BYTES,
-        });
-    }
-    Ok(())
 }
 
 /// The columns [`meta_from_row`] reads, in order.
@@ -298,6 +327,10 @@ pub(super) struct NewObject<'a> {
 }
 
 /// Writes (or replaces) an object inside a write transaction; the bucket must exist.
+///
+/// This is the one place an object's row is written (PutObject, CopyObject,
+/// CompleteMultipartUpload, the bindings' `s3_put` and `s3_copy`): whatever
+/// must commit atomically with an object write belongs here, in `tx`.
 pub(super) fn store_object(
     tx: &mut Tx,
     object: NewObject,
@@ -463,129 +496,6 @@ impl State {
         })
     }
 
-    /// Stores `body` as `key` in `bucket`, replacing any object of that key.
-    ///
-    /// # Errors
-    /// [`S3Error::NoSuchBucket`], [`S3Error::KeyTooLongError`] (or
-    /// [`S3Error::InvalidArgument`] for an empty key), [`S3Error::EntityTooLarge`],
-    /// [`S3Error::MetadataTooLarge`], [`S3Error::PreconditionFailed`].
-    pub fn put_object(
-        &self,
-        bucket: &str,
-        key: &str,
-        body: &[u8],
-        options: &PutOptions,
-        now_ns: u64,
-    ) -> Result<ObjectMeta, S3Error> {
-        self.put_object_with_checksum(bucket, key, body, options, None, now_ns)
-    }
-
-    /// As [`State::put_object`], and keeps `checksum` (the `x-amz-checksum-*`
-    /// of an upload) with the object, for reads to return as S3 does.
-    ///
-    /// # Errors
-    /// As [`State::put_object`]; [`S3Error::BadDigest`] when `checksum` is
-    /// not the checksum of `body`: the store never keeps a wrong one.
-    pub fn put_object_with_checksum(
-        &self,
-        bucket: &str,
-        key: &str,
-        body: &[u8],
-        options: &PutOptions,
-        checksum: Option<&Checksum>,
-        now_ns: u64,
-    ) -> Result<ObjectMeta, S3Error> {
-        validate_key(key)?;
-        check_body_size(body.len() as u64)?;
-        let (content_type, user_metadata) = resolve_put_options(options)?;
-        // Kept as computed here, so the stored value is the canonical base64
-        // of the digest whatever spelling the client used.
-        let checksum = match checksum {
-            Some(given) => {
-                let computed = Checksum::of(given.algorithm, body);
-                given.verify(&computed).map_err(|_| S3Error::BadDigest {
-                    algorithm: given.algorithm.name(),
-                })?;
-                Some(computed)
-            }
-            None => None,
-        };
-        let etag = hex(&md5(body));
-        let prepared = self.inner.blobs.prepare(body)?;
-        self.write(|tx| {
-            require_bucket(tx, bucket)?;
-            let object = NewObject {
-                bucket,
-                key,
-                size: body.len() as u64,
-                etag,
-                content_type,
-                user_metadata,
-                checksum: checksum.as_ref(),
-                part_sizes: None,
-                if_none_match_any: options.if_none_match_any,
-                now_ns,
-            };
-            store_object(tx, object, &prepared)
-        })
-    }
-
-    /// The object's metadata and its body, or only the bytes of `range`.
-    ///
-    /// # Errors
-    /// [`S3Error::NoSuchBucket`], [`S3Error::NoSuchKey`], [`S3Error::InvalidRange`].
-    pub fn get_object(
-        &self,
-        bucket: &str,
-        key: &str,
-        range: Option<ByteRange>,
-    ) -> Result<(ObjectMeta, Vec<u8>), S3Error> {
-        validate_key(key)?;
-        self.read_retrying(|conn| {
-            let Found { meta, stored, .. } = find_object(conn, bucket, key)?;
-            let span = match range {
-                Some(range) => Some(range.resolve(meta.size)?),
-                None => None,
-            };
-            Ok(self
-                .inner
-                .blobs
-                .read(&stored, span)
-                .map(|bytes| (meta, bytes)))
-        })
-    }
-
-    /// The object's metadata and the bytes of its part `part_number` (S3's
-    /// `GetObject?partNumber=N`). An object put whole has one part: itself.
-    ///
-    /// # Errors
-    /// [`S3Error::NoSuchBucket`], [`S3Error::NoSuchKey`],
-    /// [`S3Error::InvalidPartNumber`] past the last part,
-    /// [`S3Error::InvalidArgument`] outside 1..=10000, and
-    /// [`S3Error::InvalidRequest`] for a multipart object whose part sizes
-    /// were not recorded (completed before state schema version 2).
-    pub fn get_object_part(
-        &self,
-        bucket: &str,
-        key: &str,
-        part_number: u32,
-    ) -> Result<(ObjectMeta, PartRange, Vec<u8>), S3Error> {
-        validate_key(key)?;
-        self.read_retrying(|conn| {
-            let found = find_object(conn, bucket, key)?;
-            let part = locate_part(&found.meta, found.part_sizes.as_deref(), part_number)?;
-            if part.size == 0 {
-                return Ok(Ok((found.meta, part, Vec::new())));
-            }
-            let span = (part.offset, part.offset + part.size - 1);
-            Ok(self
-                .inner
-                .blobs
-                .read(&found.stored, Some(span))
-                .map(|bytes| (found.meta, part, bytes)))
-        })
-    }
-
     /// The object's metadata and where its part `part_number` lies (S3's
     /// `HeadObject?partNumber=N`).
     ///
@@ -656,70 +566,6 @@ impl State {
             tx.discard(file);
             meta.sequencer = sequencer(next_sequencer(tx)?);
             Ok(Some(meta))
-        })
-    }
-
-    /// Copies an object (server-side). The copy keeps the source's ETag,
-    /// checksum and part layout: its bytes are the same.
-    ///
-    /// # Errors
-    /// [`S3Error::NoSuchBucket`] (either bucket), [`S3Error::NoSuchKey`] (the
-    /// source), [`S3Error::InvalidRequest`] when copying an object onto itself
-    /// without replacing its metadata, and the errors of [`State::put_object`].
-    pub fn copy_object(
-        &self,
-        src_bucket: &str,
-        src_key: &str,
-        dst_bucket: &str,
-        dst_key: &str,
-        options: &CopyOptions,
-        now_ns: u64,
-    ) -> Result<ObjectMeta, S3Error> {
-        validate_key(src_key)?;
-        validate_key(dst_key)?;
-        if src_bucket == dst_bucket && src_key == dst_key && options.replace_metadata.is_none() {
-            return Err(S3Error::InvalidRequest {
-                message: "this copy request is illegal because it is trying to copy an object to \
-                          itself without changing the object's metadata"
-                    .into(),
-            });
-        }
-        let (src, part_sizes, body) = self.read_retrying(|conn| -> Result<_, S3Error> {
-            let found = find_object(conn, src_bucket, src_key)?;
-            Ok(self
-                .inner
-                .blobs
-                .prepare_copy(&found.stored, found.meta.size)
-                .map(|body| (found.meta, found.part_sizes, body)))
-        })?;
-        let (content_type, user_metadata, if_none_match_any) = match &options.replace_metadata {
-            Some(replace) => {
-                let (content_type, metadata) = resolve_put_options(replace)?;
-                (content_type, metadata, replace.if_none_match_any)
-            }
-            None => {
-                let metadata =
-                    serde_json::to_string(&src.user_metadata).map_err(|e| StateError::Corrupt {
-                        detail: format!("user metadata does not serialise: {e}"),
-                    })?;
-                (src.content_type.clone(), metadata, false)
-            }
-        };
-        self.write(|tx| {
-            require_bucket(tx, dst_bucket)?;
-            let object = NewObject {
-                bucket: dst_bucket,
-                key: dst_key,
-                size: src.size,
-                etag: src.etag.trim_matches('"').to_owned(),
-                content_type,
-                user_metadata,
-                checksum: src.checksum.as_ref(),
-                part_sizes: part_sizes.clone(),
-                if_none_match_any,
-                now_ns,
-            };
-            store_object(tx, object, &body)
         })
     }
 
@@ -812,15 +658,15 @@ impl State {
 }
 
 /// An object as read for its body.
-struct Found {
-    meta: ObjectMeta,
+pub(super) struct Found {
+    pub(super) meta: ObjectMeta,
     /// The `part_sizes` column: JSON array of part sizes, for a multipart object.
-    part_sizes: Option<String>,
-    stored: Stored,
+    pub(super) part_sizes: Option<String>,
+    pub(super) stored: Stored,
 }
 
 /// The object's row, or why there is none.
-fn find_object(conn: &Connection, bucket: &str, key: &str) -> Result<Found, S3Error> {
+pub(super) fn find_object(conn: &Connection, bucket: &str, key: &str) -> Result<Found, S3Error> {
     let found = conn
         .prepare_cached(&format!(
             "SELECT {META_COLUMNS}, part_sizes, body, body_file FROM objects
@@ -850,7 +696,7 @@ fn find_object(conn: &Connection, bucket: &str, key: &str) -> Result<Found, S3Er
 /// Parts are counted in the object's order, 1 to `parts_count`, whatever
 /// numbers they were uploaded under (MinIO does the same; S3 documents no
 /// rule for completed uploads that skipped numbers).
-fn locate_part(
+pub(super) fn locate_part(
     meta: &ObjectMeta,
     part_sizes: Option<&str>,
     part_number: u32,

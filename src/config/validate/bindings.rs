@@ -13,7 +13,8 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 const KV_TABLE_KEYS: &[&str] = &["seed"];
-const S3_TABLE_KEYS: &[&str] = &["seed"];
+const S3_TABLE_KEYS: &[&str] = &["seed", "cors"];
+const CORS_EXAMPLE: &str = "cors = [\"http://localhost:5173\"]";
 const ENDPOINT_KEYS: &[&str] = &["port", "credentials"];
 const CREDENTIAL_KEYS: &[&str] = &["access_key_id", "secret_access_key"];
 const TRIGGER_KEYS: &[&str] = &["s3", "schedule", "name", "input"];
@@ -61,8 +62,10 @@ impl Cx<'_> {
     ) -> Result<BTreeMap<String, Bucket>> {
         let mut buckets = BTreeMap::new();
         let tables = self.binding_tables(value, "s3", "[s3.uploads]", &S3, S3_TABLE_KEYS)?;
+        let mut cors = self.bucket_cors(value)?;
         for (name, seed) in tables {
-            buckets.insert(name.clone(), Bucket { name, seed });
+            let cors = cors.remove(&name).unwrap_or_default();
+            buckets.insert(name.clone(), Bucket { name, seed, cors });
         }
         let used = functions.values().flat_map(|f| {
             f.s3.iter().chain(f.triggers.iter().filter_map(|t| match t {
@@ -74,9 +77,39 @@ impl Cx<'_> {
             buckets.entry(name.clone()).or_insert_with(|| Bucket {
                 name: name.clone(),
                 seed: None,
+                cors: Vec::new(),
             });
         }
         Ok(buckets)
+    }
+
+    /// `[s3.<name>] cors = ["http://localhost:5173"]`: the browser origins
+    /// allowed to use each bucket (the tables are already checked).
+    fn bucket_cors(&self, value: Option<&Value>) -> Result<HashMap<String, Vec<String>>> {
+        let mut cors = HashMap::new();
+        let Some(RawValue::Table(table)) = value.map(|v| v.get_ref()) else {
+            return Ok(cors);
+        };
+        for (name, inner) in table {
+            let RawValue::Table(inner) = inner.get_ref() else {
+                continue;
+            };
+            let key = format!("s3.{}.cors", name.get_ref());
+            let mut origins = Vec::new();
+            for (origin, span) in self.string_list(inner.get("cors"), &key, CORS_EXAMPLE)? {
+                if let Some(problem) = origin_problem(origin) {
+                    return Err(self.error(
+                        span,
+                        &key,
+                        format!("invalid origin `{origin}` in `{key}`"),
+                        problem,
+                    ));
+                }
+                origins.push(origin.to_string());
+            }
+            cors.insert(name.get_ref().clone(), origins);
+        }
+        Ok(cors)
     }
 
     /// The `[kv]` or `[s3]` table of `<name> = { seed = "..." }` tables.
@@ -537,6 +570,35 @@ fn json_error_offset(text: &str, line: usize, column: usize) -> usize {
         offset -= 1;
     }
     offset
+}
+
+/// Why `origin` is not a CORS origin S3 would accept, if it is not: a
+/// scheme and a host (and port), no path, at most one `*`; or `*` alone.
+fn origin_problem(origin: &str) -> Option<String> {
+    if origin == "*" {
+        return None;
+    }
+    let rest = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"));
+    let fix = format!(
+        "write the origin as the browser sends it, scheme and host (and port) without a path, \
+         e.g. `{CORS_EXAMPLE}`; one `*` may stand for any part, `\"*\"` alone for any origin"
+    );
+    match rest {
+        None => Some(format!(
+            "an origin starts with `http://` or `https://`; {fix}"
+        )),
+        Some("") => Some(format!("the origin has no host; {fix}")),
+        Some(host) if host.contains('/') => Some(format!("an origin has no path; {fix}")),
+        Some(host) if host.matches('*').count() > 1 => {
+            Some(format!("an origin has at most one `*`; {fix}"))
+        }
+        Some(host) if host.chars().any(|c| c.is_whitespace() || c.is_control()) => Some(format!(
+            "an origin has no spaces or control characters; {fix}"
+        )),
+        Some(_) => None,
+    }
 }
 
 #[cfg(test)]

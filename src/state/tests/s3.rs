@@ -743,3 +743,117 @@ fn a_copy_keeps_the_sources_checksum_whatever_its_metadata_directive() {
         Some(checksum)
     );
 }
+
+#[test]
+fn metadata_or_content_types_that_would_split_a_response_head_are_refused() {
+    // Bug pinned: a guest's `s3_put` stored `x-amz-meta-*` values with CR LF,
+    // and every later GET of the object wrote them into its response head.
+    let state = State::in_memory().unwrap();
+    bucket(&state);
+    let refused = [
+        PutOptions {
+            user_metadata: BTreeMap::from([("a".into(), "x\r\nSet-Cookie: pwn=1".into())]),
+            ..Default::default()
+        },
+        PutOptions {
+            user_metadata: BTreeMap::from([("a\r\nSet-Cookie".into(), "x".into())]),
+            ..Default::default()
+        },
+        PutOptions {
+            content_type: Some("text/html\nX-Evil: 1".into()),
+            ..Default::default()
+        },
+        PutOptions {
+            user_metadata: BTreeMap::from([("nul".into(), "a\0b".into())]),
+            ..Default::default()
+        },
+    ];
+    for options in &refused {
+        let err = state
+            .put_object("bucket", "k", b"x", options, T0)
+            .unwrap_err();
+        assert_eq!(err.code(), "InvalidArgument", "{options:?}: {err}");
+        let upload = state.create_multipart_upload("bucket", "k", options, T0);
+        assert!(upload.is_err(), "{options:?}");
+    }
+    assert!(
+        state.head_object("bucket", "k").is_err(),
+        "nothing was stored"
+    );
+    let tab = PutOptions {
+        content_type: Some("text/plain;\tcharset=utf-8".into()),
+        ..Default::default()
+    };
+    state.put_object("bucket", "k", b"x", &tab, T0).unwrap();
+}
+
+/// A body of `len` bytes made on the fly, `pattern(i)` at offset `i`.
+struct Generated {
+    at: u64,
+    len: u64,
+}
+
+fn generated_byte(i: u64) -> u8 {
+    (i % 251) as u8
+}
+
+impl std::io::Read for Generated {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min((self.len - self.at) as usize);
+        for (k, byte) in buf[..n].iter_mut().enumerate() {
+            *byte = generated_byte(self.at + k as u64);
+        }
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_streamed_body_is_staged_to_a_file_and_read_back_by_span() {
+    let dir = TempDir::new("stream");
+    let state = open(&dir);
+    bucket(&state);
+    let len = 3 * 1024 * 1024 + 17;
+    let mut body = Generated { at: 0, len };
+    let staged = state.stage_object_body(&mut body).unwrap();
+    assert_eq!(staged.size(), len);
+    let mut all = Generated { at: 0, len };
+    let mut expected = Vec::new();
+    std::io::Read::read_to_end(&mut all, &mut expected).unwrap();
+    assert_eq!(staged.md5_hex(), md5_hex(&expected));
+    let meta = state
+        .put_staged_object("bucket", "big", staged, &PutOptions::default(), None, T0)
+        .unwrap();
+    assert_eq!(meta.etag, format!("\"{}\"", md5_hex(&expected)));
+    let (_, opened) = state.open_object("bucket", "big").unwrap();
+    let span = opened.span(2_000_000, 1000).unwrap();
+    assert_eq!(span.len(), 1000);
+    assert_eq!(span.into_vec().unwrap(), &expected[2_000_000..2_001_000]);
+}
+
+#[test]
+fn a_body_whose_reader_fails_midway_stores_nothing_and_leaves_no_file() {
+    struct Broken(Generated);
+    impl std::io::Read for Broken {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.at >= 1024 * 1024 {
+                return Err(std::io::ErrorKind::ConnectionReset.into());
+            }
+            self.0.read(buf)
+        }
+    }
+    let dir = TempDir::new("broken");
+    let state = open(&dir);
+    bucket(&state);
+    let mut body = Broken(Generated {
+        at: 0,
+        len: 4 << 20,
+    });
+    let err = state.stage_object_body(&mut body).unwrap_err();
+    assert!(matches!(err, StageError::Read(_)), "{err}");
+    assert_eq!(
+        dir.blob_files(),
+        Vec::<String>::new(),
+        "the temp file is removed"
+    );
+}
