@@ -75,7 +75,10 @@ fn metadata_with_a_control_character_is_refused_at_write_time() {
         "PUT /files/m.txt HTTP/1.1\r\nx-amz-meta-note: a\x01b",
         b"x",
     );
-    assert_eq!((put.status, code(&put).as_str()), (400, "InvalidArgument"));
+    // The listener refuses a control character in any request header before
+    // S3 sees it (a bare 400); the S3 check (InvalidArgument) guards the
+    // bindings' writes, tested in src/state/tests/s3.rs.
+    assert_eq!(put.status, 400, "{}", put.text());
     let got = raw(s3, "GET /files/m.txt HTTP/1.1", b"");
     assert_eq!(got.status, 404, "nothing was stored");
     server.stop();
@@ -435,6 +438,31 @@ fn an_upload_refused_before_its_body_is_answered_without_inviting_or_reading_it(
         (answer.status, code(&answer).as_str()),
         (404, "NoSuchBucket")
     );
+    assert_eq!(answer.header("connection"), Some("close"));
+    server.stop();
+}
+
+#[test]
+fn an_unsigned_upload_is_refused_before_its_body_when_requests_must_be_signed() {
+    // With credentials configured, the listener read (and spooled to disk)
+    // a whole unsigned body, after inviting it with 100 Continue, before the
+    // handler answered 403; S3 refuses first.
+    let config = "[project]\nname = \"s3signed\"\n\n[s3.files]\n\n[s3_endpoint]\n\
+                  credentials = [{ access_key_id = \"AKIDTEST\", secret_access_key = \"s\" }]\n";
+    let project = TempProject::new("s3signed", &[("wasmfaas.toml", config)]);
+    let server = DevServer::start(&project, &[]);
+    let s3 = s3_address(&server);
+    let mut connection = RawConnection::open(s3);
+    let size = 5u64 * 1024 * 1024 * 1024;
+    connection.send(
+        format!(
+            "PUT /files/huge.bin HTTP/1.1\r\nhost: 127.0.0.1\r\nexpect: 100-continue\r\n\
+             content-length: {size}\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    let answer = connection.read_response(false);
+    assert_eq!(answer.status, 403, "{}", answer.text());
     assert_eq!(answer.header("connection"), Some("close"));
     server.stop();
 }

@@ -100,6 +100,7 @@ impl S3Server {
     pub fn allow_hosts(self, hosts: AllowedHosts) -> S3Server {
         S3Server {
             listener: self.listener.allow_hosts(hosts),
+            ..self
         }
     }
 
@@ -107,6 +108,7 @@ impl S3Server {
     pub fn limits(self, limits: Limits) -> S3Server {
         S3Server {
             listener: self.listener.limits(limits),
+            ..self
         }
     }
 
@@ -129,11 +131,39 @@ impl S3Server {
             requests: AtomicU64::new(0),
             cors: self.cors,
         };
+        let (state, signed) = (service.state.clone(), !service.credentials.is_empty());
         listener.serve(
             "s3",
             workers,
-            |_| MAX_REQUEST_BODY,
+            move |request| body_limit(&state, signed, request),
             move |request| handle::handle(&service, request),
         )
+    }
+}
+
+/// How much of `request`'s body is worth reading, judged from its head on the
+/// connection's thread before any worker sees it. An upload whose answer is
+/// already known to be an error gets 0: its body is neither invited (no
+/// `100 Continue`) nor read, as S3 refuses first. That is an object write to
+/// a bucket that does not exist, or, when requests must be signed, one that
+/// carries no signature at all; the handler then gives the error itself.
+fn body_limit(state: &State, signed: bool, request: &tiny_http::Request) -> u64 {
+    let url = request.url();
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut segments = path.trim_start_matches('/').splitn(2, '/');
+    let bucket = segments.next().unwrap_or_default();
+    let has_key = segments.next().is_some_and(|key| !key.is_empty());
+    let unsigned = signed
+        && !request
+            .headers()
+            .iter()
+            .any(|h| h.field.equiv("Authorization"))
+        && !query.contains("X-Amz-Signature=")
+        && !query.contains("Signature=");
+    let missing_bucket = has_key && state.head_bucket(bucket).is_err();
+    if unsigned || missing_bucket {
+        0
+    } else {
+        MAX_REQUEST_BODY
     }
 }
