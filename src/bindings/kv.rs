@@ -51,8 +51,8 @@ fn kv_get<T: BindingsView>(
     ns_len: i32,
     key: i32,
     key_len: i32,
-) -> i64 {
-    host_call(&mut caller, |call, access, effects| {
+) -> Result<i64, Error> {
+    host_call(&mut caller, &[ns_len, key_len], |call, access, effects| {
         let (namespace, key) = touched_entry(call, access, effects, (ns, ns_len), (key, key_len))?;
         match access
             .state
@@ -85,22 +85,27 @@ fn kv_put<T: BindingsView>(
     metadata_len: i32,
     expiration_ns: i64,
     ttl_ms: i64,
-) -> i64 {
-    host_call(&mut caller, |call, access, effects| {
-        let (namespace, key) = touched_entry(call, access, effects, (ns, ns_len), (key, key_len))?;
-        let value = call.bytes(value, value_len)?;
-        let metadata = call.opt_str(metadata, metadata_len, "metadata")?;
-        let options = KvPutOptions {
-            expiration_ttl: (ttl_ms > 0).then(|| Duration::from_millis(ttl_ms as u64)),
-            expiration_ns: (expiration_ns > 0).then_some(expiration_ns as u64),
-            metadata,
-        };
-        access
-            .state
-            .kv_put(namespace, key, value, &options, call.now_ns)
-            .map_err(failure)?;
-        Ok(Vec::new())
-    })
+) -> Result<i64, Error> {
+    host_call(
+        &mut caller,
+        &[ns_len, key_len, value_len, metadata_len],
+        |call, access, effects| {
+            let (namespace, key) =
+                touched_entry(call, access, effects, (ns, ns_len), (key, key_len))?;
+            let value = call.bytes(value, value_len)?;
+            let metadata = call.opt_str(metadata, metadata_len, "metadata")?;
+            let options = KvPutOptions {
+                expiration_ttl: (ttl_ms > 0).then(|| Duration::from_millis(ttl_ms as u64)),
+                expiration_ns: (expiration_ns > 0).then_some(expiration_ns as u64),
+                metadata,
+            };
+            access
+                .state
+                .kv_put(namespace, key, value, &options, call.now_ns)
+                .map_err(failure)?;
+            Ok(Vec::new())
+        },
+    )
 }
 
 fn kv_delete<T: BindingsView>(
@@ -109,8 +114,8 @@ fn kv_delete<T: BindingsView>(
     ns_len: i32,
     key: i32,
     key_len: i32,
-) -> i64 {
-    host_call(&mut caller, |call, access, effects| {
+) -> Result<i64, Error> {
+    host_call(&mut caller, &[ns_len, key_len], |call, access, effects| {
         let (namespace, key) = touched_entry(call, access, effects, (ns, ns_len), (key, key_len))?;
         access.state.kv_delete(namespace, key).map_err(failure)?;
         Ok(Vec::new())
@@ -127,38 +132,42 @@ fn kv_list<T: BindingsView>(
     cursor: i32,
     cursor_len: i32,
     limit: i64,
-) -> i64 {
-    host_call(&mut caller, |call, access, effects| {
-        let namespace = namespace(call, access, ns, ns_len)?;
-        let request = KvListRequest {
-            prefix: call.str(prefix, prefix_len, "prefix")?.to_string(),
-            limit: if limit <= 0 {
-                1000
-            } else {
-                u32::try_from(limit).unwrap_or(u32::MAX)
-            },
-            cursor: call.opt_str(cursor, cursor_len, "cursor")?,
-        };
-        if let Some(capture) = &mut effects.capture {
-            capture.kv_listing(&access.state, namespace, &request, call.now_ns);
-        }
-        let page = access
-            .state
-            .kv_list(namespace, &request, call.now_ns)
-            .map_err(failure)?;
-        let mut record = Record::default();
-        record
-            .u32(u32::from(page.list_complete))
-            .str(page.cursor.as_deref().unwrap_or(""))
-            .count(page.keys.len());
-        for key in &page.keys {
+) -> Result<i64, Error> {
+    host_call(
+        &mut caller,
+        &[ns_len, prefix_len, cursor_len],
+        |call, access, effects| {
+            let namespace = namespace(call, access, ns, ns_len)?;
+            let request = KvListRequest {
+                prefix: call.str(prefix, prefix_len, "prefix")?.to_string(),
+                limit: if limit <= 0 {
+                    1000
+                } else {
+                    u32::try_from(limit).unwrap_or(u32::MAX)
+                },
+                cursor: call.opt_str(cursor, cursor_len, "cursor")?,
+            };
+            if let Some(capture) = &mut effects.capture {
+                capture.kv_listing(&access.state, namespace, &request, call.now_ns);
+            }
+            let page = access
+                .state
+                .kv_list(namespace, &request, call.now_ns)
+                .map_err(failure)?;
+            let mut record = Record::default();
             record
-                .str(&key.name)
-                .u64(key.expiration_ns.unwrap_or(0))
-                .str(key.metadata.as_deref().unwrap_or(""));
-        }
-        Ok(record.done())
-    })
+                .u32(u32::from(page.list_complete))
+                .str(page.cursor.as_deref().unwrap_or(""))
+                .count(page.keys.len());
+            for key in &page.keys {
+                record
+                    .str(&key.name)
+                    .u64(key.expiration_ns.unwrap_or(0))
+                    .str(key.metadata.as_deref().unwrap_or(""));
+            }
+            Ok(record.done())
+        },
+    )
 }
 
 /// The ABI status for a store error.
