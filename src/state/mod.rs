@@ -28,6 +28,7 @@ mod error;
 mod kv;
 pub mod limits;
 mod multipart;
+mod outbox;
 mod range;
 mod s3;
 #[cfg(test)]
@@ -36,6 +37,7 @@ mod tests;
 pub use error::{KvError, S3Error, StateError};
 pub use kv::{KvEntry, KvKey, KvListRequest, KvPage, KvPutOptions};
 pub use multipart::UploadInfo;
+pub use outbox::PendingEvent;
 pub use range::ByteRange;
 pub use s3::{
     BucketInfo, CopyOptions, ListPage, ListRequest, ObjectMeta, PartInfo, PartRange, PutOptions,

@@ -526,7 +526,9 @@ impl State {
                 if_none_match_any: options.if_none_match_any,
                 now_ns,
             };
-            store_object(tx, object, &prepared)
+            let meta = store_object(tx, object, &prepared)?;
+            super::outbox::record(tx, "ObjectCreated:Put", &meta, now_ns)?;
+            Ok(meta)
         })
     }
 
@@ -655,6 +657,7 @@ impl State {
             };
             tx.discard(file);
             meta.sequencer = sequencer(next_sequencer(tx)?);
+            super::outbox::record(tx, "ObjectRemoved:Delete", &meta, meta.last_modified_ns)?;
             Ok(Some(meta))
         })
     }
@@ -719,7 +722,9 @@ impl State {
                 if_none_match_any,
                 now_ns,
             };
-            store_object(tx, object, &body)
+            let meta = store_object(tx, object, &body)?;
+            super::outbox::record(tx, "ObjectCreated:Copy", &meta, now_ns)?;
+            Ok(meta)
         })
     }
 
