@@ -311,3 +311,34 @@ fn a_kv_put_loop_with_fuel_to_spare_times_out_inside_its_host_calls() {
         report.result
     );
 }
+
+/// The issue's report, end to end: `wasmfaas dev` answers the request of a
+/// guest looping on `random_get` into 128 MiB with a 504 (before the fix it
+/// was still unanswered after 20 s).
+#[test]
+fn the_gateway_answers_a_random_get_loop_with_a_504() {
+    use common::dev_server::{DevServer, TempProject};
+    let guest = format!(
+        r#"(module
+  (import "wasi_snapshot_preview1" "random_get" (func $random_get (param i32 i32) (result i32)))
+  (memory (export "memory") 2048)
+  (func (export "_start")
+    (loop $again
+      (drop (call $random_get (i32.const 0) (i32.const {len})))
+      (br $again))))"#,
+        len = 128 * 1024 * 1024
+    );
+    let config = "[project]\nname = \"hostile\"\n\n[functions.rand]\nsource = \"rand.wat\"\n\
+                  routes = [\"GET /rand\"]\n\
+                  limits = { timeout_ms = 1000, fuel = 1000000000000000 }\n";
+    let project = TempProject::new(
+        "hostile",
+        &[("wasmfaas.toml", config), ("rand.wat", &guest)],
+    );
+    let server = DevServer::start(&project, &["--no-watch", "--ephemeral"]);
+    let reply = server.get("/rand");
+    assert_eq!(reply.status, 504, "{}", reply.text());
+    assert!(reply.text().contains("timed out"), "{}", reply.text());
+    let stopped = server.stop();
+    assert!(stopped.status.success(), "{}", stopped.stderr);
+}
