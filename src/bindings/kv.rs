@@ -52,7 +52,8 @@ fn kv_get<T: BindingsView>(
     key: i32,
     key_len: i32,
 ) -> Result<i64, Error> {
-    host_call(&mut caller, &[ns_len, key_len], |call, access, effects| {
+    let paid_for = [ns_len, key_len];
+    host_call(&mut caller, &paid_for, |call, access, effects| {
         let (namespace, key) = touched_entry(call, access, effects, (ns, ns_len), (key, key_len))?;
         match access
             .state
@@ -86,26 +87,22 @@ fn kv_put<T: BindingsView>(
     expiration_ns: i64,
     ttl_ms: i64,
 ) -> Result<i64, Error> {
-    host_call(
-        &mut caller,
-        &[ns_len, key_len, value_len, metadata_len],
-        |call, access, effects| {
-            let (namespace, key) =
-                touched_entry(call, access, effects, (ns, ns_len), (key, key_len))?;
-            let value = call.bytes(value, value_len)?;
-            let metadata = call.opt_str(metadata, metadata_len, "metadata")?;
-            let options = KvPutOptions {
-                expiration_ttl: (ttl_ms > 0).then(|| Duration::from_millis(ttl_ms as u64)),
-                expiration_ns: (expiration_ns > 0).then_some(expiration_ns as u64),
-                metadata,
-            };
-            access
-                .state
-                .kv_put(namespace, key, value, &options, call.now_ns)
-                .map_err(failure)?;
-            Ok(Vec::new())
-        },
-    )
+    let paid_for = [ns_len, key_len, value_len, metadata_len];
+    host_call(&mut caller, &paid_for, |call, access, effects| {
+        let (namespace, key) = touched_entry(call, access, effects, (ns, ns_len), (key, key_len))?;
+        let value = call.bytes(value, value_len)?;
+        let metadata = call.opt_str(metadata, metadata_len, "metadata")?;
+        let options = KvPutOptions {
+            expiration_ttl: (ttl_ms > 0).then(|| Duration::from_millis(ttl_ms as u64)),
+            expiration_ns: (expiration_ns > 0).then_some(expiration_ns as u64),
+            metadata,
+        };
+        access
+            .state
+            .kv_put(namespace, key, value, &options, call.now_ns)
+            .map_err(failure)?;
+        Ok(Vec::new())
+    })
 }
 
 fn kv_delete<T: BindingsView>(
@@ -115,7 +112,8 @@ fn kv_delete<T: BindingsView>(
     key: i32,
     key_len: i32,
 ) -> Result<i64, Error> {
-    host_call(&mut caller, &[ns_len, key_len], |call, access, effects| {
+    let paid_for = [ns_len, key_len];
+    host_call(&mut caller, &paid_for, |call, access, effects| {
         let (namespace, key) = touched_entry(call, access, effects, (ns, ns_len), (key, key_len))?;
         access.state.kv_delete(namespace, key).map_err(failure)?;
         Ok(Vec::new())
@@ -133,41 +131,38 @@ fn kv_list<T: BindingsView>(
     cursor_len: i32,
     limit: i64,
 ) -> Result<i64, Error> {
-    host_call(
-        &mut caller,
-        &[ns_len, prefix_len, cursor_len],
-        |call, access, effects| {
-            let namespace = namespace(call, access, ns, ns_len)?;
-            let request = KvListRequest {
-                prefix: call.str(prefix, prefix_len, "prefix")?.to_string(),
-                limit: if limit <= 0 {
-                    1000
-                } else {
-                    u32::try_from(limit).unwrap_or(u32::MAX)
-                },
-                cursor: call.opt_str(cursor, cursor_len, "cursor")?,
-            };
-            if let Some(capture) = &mut effects.capture {
-                capture.kv_listing(&access.state, namespace, &request, call.now_ns);
-            }
-            let page = access
-                .state
-                .kv_list(namespace, &request, call.now_ns)
-                .map_err(failure)?;
-            let mut record = Record::default();
+    let paid_for = [ns_len, prefix_len, cursor_len];
+    host_call(&mut caller, &paid_for, |call, access, effects| {
+        let namespace = namespace(call, access, ns, ns_len)?;
+        let request = KvListRequest {
+            prefix: call.str(prefix, prefix_len, "prefix")?.to_string(),
+            limit: if limit <= 0 {
+                1000
+            } else {
+                u32::try_from(limit).unwrap_or(u32::MAX)
+            },
+            cursor: call.opt_str(cursor, cursor_len, "cursor")?,
+        };
+        if let Some(capture) = &mut effects.capture {
+            capture.kv_listing(&access.state, namespace, &request, call.now_ns);
+        }
+        let page = access
+            .state
+            .kv_list(namespace, &request, call.now_ns)
+            .map_err(failure)?;
+        let mut record = Record::default();
+        record
+            .u32(u32::from(page.list_complete))
+            .str(page.cursor.as_deref().unwrap_or(""))
+            .count(page.keys.len());
+        for key in &page.keys {
             record
-                .u32(u32::from(page.list_complete))
-                .str(page.cursor.as_deref().unwrap_or(""))
-                .count(page.keys.len());
-            for key in &page.keys {
-                record
-                    .str(&key.name)
-                    .u64(key.expiration_ns.unwrap_or(0))
-                    .str(key.metadata.as_deref().unwrap_or(""));
-            }
-            Ok(record.done())
-        },
-    )
+                .str(&key.name)
+                .u64(key.expiration_ns.unwrap_or(0))
+                .str(key.metadata.as_deref().unwrap_or(""));
+        }
+        Ok(record.done())
+    })
 }
 
 /// The ABI status for a store error.

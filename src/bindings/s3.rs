@@ -79,38 +79,35 @@ fn s3_get<T: BindingsView>(
     range: i32,
     range_len: i32,
 ) -> Result<i64, Error> {
-    host_call(
-        &mut caller,
-        &[bucket_len, key_len, range_len],
-        |call, access, effects| {
-            let (bucket, key) = touched_object(
-                call,
-                access,
-                effects,
-                (bucket_ptr, bucket_len),
-                (key, key_len),
-                "key",
-            )?;
-            let range = if range_len > 0 {
-                let text = call.str(range, range_len, "range")?;
-                Some(ByteRange::parse(text).ok_or_else(|| {
+    let paid_for = [bucket_len, key_len, range_len];
+    host_call(&mut caller, &paid_for, |call, access, effects| {
+        let (bucket, key) = touched_object(
+            call,
+            access,
+            effects,
+            (bucket_ptr, bucket_len),
+            (key, key_len),
+            "key",
+        )?;
+        let range = if range_len > 0 {
+            let text = call.str(range, range_len, "range")?;
+            Some(ByteRange::parse(text).ok_or_else(|| {
                 HostCallError::new(
                     Status::InvalidArgument,
                     format!("{text:?} is not a byte range; write `bytes=0-99`, `bytes=100-` or `bytes=-10`"),
                 )
             })?)
-            } else {
-                None
-            };
-            let (meta, body) = access
-                .state
-                .get_object(bucket, key, range)
-                .map_err(failure)?;
-            let mut record = Record::default();
-            object(&mut record, &meta);
-            Ok(record.bytes(&body).done())
-        },
-    )
+        } else {
+            None
+        };
+        let (meta, body) = access
+            .state
+            .get_object(bucket, key, range)
+            .map_err(failure)?;
+        let mut record = Record::default();
+        object(&mut record, &meta);
+        Ok(record.bytes(&body).done())
+    })
 }
 
 fn s3_head<T: BindingsView>(
@@ -120,22 +117,19 @@ fn s3_head<T: BindingsView>(
     key: i32,
     key_len: i32,
 ) -> Result<i64, Error> {
-    host_call(
-        &mut caller,
-        &[bucket_len, key_len],
-        |call, access, effects| {
-            let (bucket, key) = touched_object(
-                call,
-                access,
-                effects,
-                (bucket_ptr, bucket_len),
-                (key, key_len),
-                "key",
-            )?;
-            let meta = access.state.head_object(bucket, key).map_err(failure)?;
-            Ok(object_only(&meta))
-        },
-    )
+    let paid_for = [bucket_len, key_len];
+    host_call(&mut caller, &paid_for, |call, access, effects| {
+        let (bucket, key) = touched_object(
+            call,
+            access,
+            effects,
+            (bucket_ptr, bucket_len),
+            (key, key_len),
+            "key",
+        )?;
+        let meta = access.state.head_object(bucket, key).map_err(failure)?;
+        Ok(object_only(&meta))
+    })
 }
 
 #[allow(clippy::too_many_arguments)] // the ABI's flat argument list
@@ -152,43 +146,40 @@ fn s3_put<T: BindingsView>(
     metadata: i32,
     metadata_len: i32,
 ) -> Result<i64, Error> {
-    host_call(
-        &mut caller,
-        &[
-            bucket_len,
-            key_len,
-            body_len,
-            content_type_len,
-            metadata_len,
-        ],
-        |call, access, effects| {
-            let (bucket, key) = touched_object(
-                call,
-                access,
-                effects,
-                (bucket_ptr, bucket_len),
-                (key, key_len),
-                "key",
-            )?;
-            let body = call.bytes(body, body_len)?;
-            let options = PutOptions {
-                content_type: call.opt_str(content_type, content_type_len, "content type")?,
-                user_metadata: metadata_pairs(call.bytes(metadata, metadata_len.max(0))?)?,
-                if_none_match_any: false,
-            };
-            let meta = access
-                .state
-                .put_object(bucket, key, body, &options, call.now_ns)
-                .map_err(failure)?;
-            let result = object_only(&meta);
-            effects.changes.push(ObjectChange {
-                event_name: "ObjectCreated:Put",
-                object: meta,
-                at_ns: call.now_ns,
-            });
-            Ok(result)
-        },
-    )
+    let paid_for = [
+        bucket_len,
+        key_len,
+        body_len,
+        content_type_len,
+        metadata_len,
+    ];
+    host_call(&mut caller, &paid_for, |call, access, effects| {
+        let (bucket, key) = touched_object(
+            call,
+            access,
+            effects,
+            (bucket_ptr, bucket_len),
+            (key, key_len),
+            "key",
+        )?;
+        let body = call.bytes(body, body_len)?;
+        let options = PutOptions {
+            content_type: call.opt_str(content_type, content_type_len, "content type")?,
+            user_metadata: metadata_pairs(call.bytes(metadata, metadata_len.max(0))?)?,
+            if_none_match_any: false,
+        };
+        let meta = access
+            .state
+            .put_object(bucket, key, body, &options, call.now_ns)
+            .map_err(failure)?;
+        let result = object_only(&meta);
+        effects.changes.push(ObjectChange {
+            event_name: "ObjectCreated:Put",
+            object: meta,
+            at_ns: call.now_ns,
+        });
+        Ok(result)
+    })
 }
 
 fn s3_delete<T: BindingsView>(
@@ -198,28 +189,25 @@ fn s3_delete<T: BindingsView>(
     key: i32,
     key_len: i32,
 ) -> Result<i64, Error> {
-    host_call(
-        &mut caller,
-        &[bucket_len, key_len],
-        |call, access, effects| {
-            let (bucket, key) = touched_object(
-                call,
-                access,
-                effects,
-                (bucket_ptr, bucket_len),
-                (key, key_len),
-                "key",
-            )?;
-            if let Some(meta) = access.state.delete_object(bucket, key).map_err(failure)? {
-                effects.changes.push(ObjectChange {
-                    event_name: "ObjectRemoved:Delete",
-                    object: meta,
-                    at_ns: call.now_ns,
-                });
-            }
-            Ok(Vec::new())
-        },
-    )
+    let paid_for = [bucket_len, key_len];
+    host_call(&mut caller, &paid_for, |call, access, effects| {
+        let (bucket, key) = touched_object(
+            call,
+            access,
+            effects,
+            (bucket_ptr, bucket_len),
+            (key, key_len),
+            "key",
+        )?;
+        if let Some(meta) = access.state.delete_object(bucket, key).map_err(failure)? {
+            effects.changes.push(ObjectChange {
+                event_name: "ObjectRemoved:Delete",
+                object: meta,
+                at_ns: call.now_ns,
+            });
+        }
+        Ok(Vec::new())
+    })
 }
 
 #[allow(clippy::too_many_arguments)] // the ABI's flat argument list
@@ -235,46 +223,43 @@ fn s3_list<T: BindingsView>(
     token_len: i32,
     max_keys: i64,
 ) -> Result<i64, Error> {
-    host_call(
-        &mut caller,
-        &[bucket_len, prefix_len, delimiter_len, token_len],
-        |call, access, effects| {
-            let bucket = bucket(call, access, bucket_ptr, bucket_len)?;
-            let request = ListRequest {
-                prefix: call
-                    .opt_str(prefix, prefix_len, "prefix")?
-                    .unwrap_or_default(),
-                delimiter: call.opt_str(delimiter, delimiter_len, "delimiter")?,
-                max_keys: if max_keys <= 0 {
-                    1000
-                } else {
-                    u32::try_from(max_keys).unwrap_or(1000).min(1000)
-                },
-                continuation_token: call.opt_str(token, token_len, "continuation token")?,
-                ..ListRequest::default()
-            };
-            if let Some(capture) = &mut effects.capture {
-                capture.s3_listing(&access.state, bucket, &request);
-            }
-            let page = access
-                .state
-                .list_objects(bucket, &request)
-                .map_err(failure)?;
-            let mut record = Record::default();
-            record
-                .u32(u32::from(page.is_truncated))
-                .str(page.next_continuation_token.as_deref().unwrap_or(""))
-                .count(page.objects.len());
-            for meta in &page.objects {
-                object(&mut record, meta);
-            }
-            record.count(page.common_prefixes.len());
-            for prefix in &page.common_prefixes {
-                record.str(prefix);
-            }
-            Ok(record.done())
-        },
-    )
+    let paid_for = [bucket_len, prefix_len, delimiter_len, token_len];
+    host_call(&mut caller, &paid_for, |call, access, effects| {
+        let bucket = bucket(call, access, bucket_ptr, bucket_len)?;
+        let request = ListRequest {
+            prefix: call
+                .opt_str(prefix, prefix_len, "prefix")?
+                .unwrap_or_default(),
+            delimiter: call.opt_str(delimiter, delimiter_len, "delimiter")?,
+            max_keys: if max_keys <= 0 {
+                1000
+            } else {
+                u32::try_from(max_keys).unwrap_or(1000).min(1000)
+            },
+            continuation_token: call.opt_str(token, token_len, "continuation token")?,
+            ..ListRequest::default()
+        };
+        if let Some(capture) = &mut effects.capture {
+            capture.s3_listing(&access.state, bucket, &request);
+        }
+        let page = access
+            .state
+            .list_objects(bucket, &request)
+            .map_err(failure)?;
+        let mut record = Record::default();
+        record
+            .u32(u32::from(page.is_truncated))
+            .str(page.next_continuation_token.as_deref().unwrap_or(""))
+            .count(page.objects.len());
+        for meta in &page.objects {
+            object(&mut record, meta);
+        }
+        record.count(page.common_prefixes.len());
+        for prefix in &page.common_prefixes {
+            record.str(prefix);
+        }
+        Ok(record.done())
+    })
 }
 
 #[allow(clippy::too_many_arguments)] // the ABI's flat argument list
@@ -289,46 +274,43 @@ fn s3_copy<T: BindingsView>(
     dst_key: i32,
     dst_key_len: i32,
 ) -> Result<i64, Error> {
-    host_call(
-        &mut caller,
-        &[src_bucket_len, src_key_len, dst_bucket_len, dst_key_len],
-        |call, access, effects| {
-            let (source_bucket, source_key) = touched_object(
-                call,
-                access,
-                effects,
-                (src_bucket, src_bucket_len),
-                (src_key, src_key_len),
-                "source key",
-            )?;
-            let (target_bucket, target_key) = touched_object(
-                call,
-                access,
-                effects,
-                (dst_bucket, dst_bucket_len),
-                (dst_key, dst_key_len),
-                "key",
-            )?;
-            let meta = access
-                .state
-                .copy_object(
-                    source_bucket,
-                    source_key,
-                    target_bucket,
-                    target_key,
-                    &CopyOptions::default(),
-                    call.now_ns,
-                )
-                .map_err(failure)?;
-            let result = object_only(&meta);
-            effects.changes.push(ObjectChange {
-                event_name: "ObjectCreated:Copy",
-                object: meta,
-                at_ns: call.now_ns,
-            });
-            Ok(result)
-        },
-    )
+    let paid_for = [src_bucket_len, src_key_len, dst_bucket_len, dst_key_len];
+    host_call(&mut caller, &paid_for, |call, access, effects| {
+        let (source_bucket, source_key) = touched_object(
+            call,
+            access,
+            effects,
+            (src_bucket, src_bucket_len),
+            (src_key, src_key_len),
+            "source key",
+        )?;
+        let (target_bucket, target_key) = touched_object(
+            call,
+            access,
+            effects,
+            (dst_bucket, dst_bucket_len),
+            (dst_key, dst_key_len),
+            "key",
+        )?;
+        let meta = access
+            .state
+            .copy_object(
+                source_bucket,
+                source_key,
+                target_bucket,
+                target_key,
+                &CopyOptions::default(),
+                call.now_ns,
+            )
+            .map_err(failure)?;
+        let result = object_only(&meta);
+        effects.changes.push(ObjectChange {
+            event_name: "ObjectCreated:Copy",
+            object: meta,
+            at_ns: call.now_ns,
+        });
+        Ok(result)
+    })
 }
 
 /// Decodes `s3_put`'s metadata argument: `count: u32`, then `count × (name: str, value: str)`.
