@@ -22,6 +22,15 @@ use wasmfaas::wasi::cost::{CALL_FUEL, STORAGE_CALL_FUEL, bytes_fuel};
 /// (the bug) gets near it.
 const HANG_BOUND: Duration = Duration::from_secs(120);
 
+/// [`small_limits`] with a wall-clock limit no machine reaches, for tests of
+/// fuel: they must not turn into timeouts on a slow or loaded machine.
+fn fuel_limits() -> Limits {
+    Limits {
+        timeout: Duration::from_secs(3600),
+        ..small_limits()
+    }
+}
+
 /// Runs `module` on another thread, failing the test if it never answers.
 fn run_bounded(module: LoadedModule, limits: Limits, access: Option<Arc<Access>>) -> Report {
     let (done, answer) = mpsc::channel();
@@ -65,7 +74,7 @@ fn random_get_costs_fuel_in_proportion_to_the_bytes_it_fills() {
     let mib = 1024 * 1024;
     let limits = Limits {
         memory_bytes: 8 * mib as u64,
-        ..small_limits()
+        ..fuel_limits()
     };
     let empty = run(&random_get_loop(17, 0, 10), b"", &limits);
     let full = run(&random_get_loop(17, mib, 10), b"", &limits);
@@ -147,7 +156,7 @@ fn fd_write_costs_fuel_in_proportion_to_the_bytes_written() {
     let limits = Limits {
         memory_bytes: 4 * 1024 * 1024,
         max_response_bytes: 64 * 1024 * 1024,
-        ..small_limits()
+        ..fuel_limits()
     };
     let len = 1024 * 1024;
     let empty = run(&fd_write_loop(1, 0, 20), b"", &limits);
@@ -163,7 +172,7 @@ fn fd_write_costs_fuel_in_proportion_to_the_bytes_written() {
 fn an_fd_write_loop_of_huge_buffers_runs_out_of_fuel() {
     // fd 3 is not open: each call fails with EBADF, yet pays for the 2 MiB
     // it asked to move (the price depends only on the arguments).
-    let limits = small_limits();
+    let limits = fuel_limits();
     let report = run_bounded(fd_write_loop(3, 2 * 1024 * 1024, -1), limits, None);
     assert_eq!(
         report.result,
@@ -211,7 +220,7 @@ fn a_start_function_that_loops_forever_times_out() {
 
 #[test]
 fn a_start_function_that_loops_runs_out_of_fuel() {
-    let limits = small_limits();
+    let limits = fuel_limits();
     let report = run_bounded(with_start("(loop (br 0))"), limits, None);
     assert_eq!(
         report.result,
@@ -225,9 +234,9 @@ fn a_start_function_that_loops_runs_out_of_fuel() {
 fn a_start_function_still_runs_first_and_its_fuel_counts() {
     // `start` stores the length `_start` prints: 11 bytes, "from start;".
     let store_len = "(i32.store8 (i32.const 200) (i32.const 11))";
-    let report = run(&with_start(store_len), b"", &small_limits());
+    let report = run(&with_start(store_len), b"", &fuel_limits());
     assert_eq!(report.result.as_deref(), Ok(&b"from start;"[..]));
-    let idle = run(&with_start("(nop)"), b"", &small_limits());
+    let idle = run(&with_start("(nop)"), b"", &fuel_limits());
     // i32.const, i32.const, i32.store8: the start's own instructions are billed.
     assert!(report.usage.fuel > idle.usage.fuel);
 }
@@ -261,7 +270,7 @@ fn kv_access() -> Arc<Access> {
 
 #[test]
 fn kv_put_costs_a_storage_call_plus_its_bytes() {
-    let limits = small_limits();
+    let limits = fuel_limits();
     let report = |len, times| run_bounded(kv_put_loop(len, times), limits, Some(kv_access()));
     let one_empty = report(0, 1);
     let ten_empty = report(0, 10);
