@@ -35,15 +35,18 @@ const DOUBLER: &str = r#"(module
     (i32.store (i32.const 4) (i32.const 3))
     (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"#;
 
-#[test]
-fn a_function_writing_two_objects_into_its_own_trigger_bucket_runs_a_bounded_number_of_times() {
-    let dir = std::env::temp_dir().join(format!("wasmfaas-budget-{}", std::process::id()));
+/// What a chain started by one PUT did: invocations, console notices, and
+/// the events left in the outbox afterwards. `extra` is appended to the config.
+fn run_chain(tag: &str, extra: &str) -> (u32, Vec<String>, usize) {
+    let dir = std::env::temp_dir().join(format!("wasmfaas-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("doubler.wat"), DOUBLER).unwrap();
-    let config = "[project]\nname = \"t\"\n[functions.doubler]\nsource = \"doubler.wat\"\n\
-                  s3 = [\"fan\"]\n[[functions.doubler.triggers]]\n\
-                  s3 = { bucket = \"fan\", events = [\"ObjectCreated:*\"] }\n";
-    let project = Arc::new(Project::parse(config, &dir.join("wasmfaas.toml")).unwrap());
+    let config = format!(
+        "[project]\nname = \"t\"\n[functions.doubler]\nsource = \"doubler.wat\"\n\
+         s3 = [\"fan\"]\n[[functions.doubler.triggers]]\n\
+         s3 = {{ bucket = \"fan\", events = [\"ObjectCreated:*\"] }}\n{extra}"
+    );
+    let project = Arc::new(Project::parse(&config, &dir.join("wasmfaas.toml")).unwrap());
     let state = State::in_memory().unwrap();
     state.ensure_bucket("fan", 0).unwrap();
     let function = project.functions["doubler"].clone();
@@ -81,6 +84,15 @@ fn a_function_writing_two_objects_into_its_own_trigger_bucket_runs_a_bounded_num
             other => panic!("unexpected {other:?}"),
         }
     }
+    let left = state.pending_events(1000).unwrap().len();
+    drop(events);
+    let _ = std::fs::remove_dir_all(&dir);
+    (invocations, notices, left)
+}
+
+#[test]
+fn a_function_writing_two_objects_into_its_own_trigger_bucket_runs_a_bounded_number_of_times() {
+    let (invocations, notices, left) = run_chain("budget", "");
     assert_eq!(invocations, MAX_INVOCATIONS_PER_EVENT);
     assert_eq!(
         notices.len(),
@@ -93,7 +105,28 @@ fn a_function_writing_two_objects_into_its_own_trigger_bucket_runs_a_bounded_num
         "the line names the function and the bucket: {line}"
     );
     // The dropped events are gone from the outbox, not left for a restart.
-    assert_eq!(state.pending_events(10).unwrap(), vec![]);
-    drop(events);
-    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(left, 0);
+}
+
+#[test]
+fn the_budget_per_event_is_set_in_wasmfaas_toml() {
+    let (invocations, notices, _) =
+        run_chain("budget-set", "[triggers]\nmax_invocations_per_event = 7\n");
+    assert_eq!(invocations, 7);
+    assert!(
+        notices[0].contains("max_invocations_per_event"),
+        "{notices:?}"
+    );
+}
+
+#[test]
+fn a_budget_of_zero_is_a_config_error_naming_the_key() {
+    let config = "[project]\nname = \"t\"\n[triggers]\nmax_invocations_per_event = 0\n";
+    let error = Project::parse(config, std::path::Path::new("wasmfaas.toml")).unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("triggers.max_invocations_per_event")
+            && message.contains("greater than 0"),
+        "{message}"
+    );
 }

@@ -65,6 +65,24 @@ pub struct Project {
     pub record: RecordConfig,
     /// `[test]`: what `wasmfaas test` replays and compares.
     pub test: TestConfig,
+    /// `[triggers]`: how S3 event deliveries are bounded.
+    pub triggers: TriggersConfig,
+}
+
+/// `[triggers]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TriggersConfig {
+    /// Invocations one S3 event may cause in all, counting those caused by
+    /// the writes of the functions it triggers (a recursive loop's budget).
+    pub max_invocations_per_event: u32,
+}
+
+impl Default for TriggersConfig {
+    fn default() -> Self {
+        TriggersConfig {
+            max_invocations_per_event: 100,
+        }
+    }
 }
 
 /// `[project] vendor = "..."`: the cloud the project is meant to deploy to.

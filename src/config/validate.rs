@@ -36,6 +36,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "s3_endpoint",
     "record",
     "test",
+    "triggers",
 ];
 const PROJECT_KEYS: &[&str] = &["name", "vendor"];
 const FUNCTION_KEYS: &[&str] = &[
@@ -126,6 +127,7 @@ pub(super) fn project(text: &str, path: &Path) -> Result<Project> {
     let s3_endpoint = cx.s3_endpoint(document.get("s3_endpoint"))?;
     let record = cx.record(document.get("record"))?;
     let test = cx.test(document.get("test"))?;
+    let triggers = cx.triggers_config(document.get("triggers"))?;
     Ok(Project {
         root: cx.root,
         config_path: path.to_path_buf(),
@@ -137,6 +139,7 @@ pub(super) fn project(text: &str, path: &Path) -> Result<Project> {
         s3_endpoint,
         record,
         test,
+        triggers,
     })
 }
 

@@ -28,7 +28,8 @@
 //! and one that writes k objects would multiply its events k-fold per round.
 //! So the events a delivery causes belong to the chain of the event that
 //! started it (its root), and a chain may run at most
-//! [`MAX_INVOCATIONS_PER_EVENT`] invocations and [`MAX_DEPTH`] rounds; past
+//! [`MAX_INVOCATIONS_PER_EVENT`] invocations (`[triggers]
+//! max_invocations_per_event`) and [`MAX_DEPTH`] rounds; past
 //! either, its remaining events are dropped and the console says once which
 //! function loops on which bucket, as AWS's recursive loop detection does.
 //! Memory stays bounded: the queue is on disk, the channel holds one wake-up,
@@ -57,7 +58,8 @@ use std::time::{Duration, Instant, SystemTime};
 pub const MAX_DEPTH: u32 = 16;
 
 /// How many invocations one event, and every event its deliveries cause,
-/// may run in all: a function writing k objects into its own trigger bucket
+/// may run in all, unless `[triggers] max_invocations_per_event` says
+/// otherwise: a function writing k objects into its own trigger bucket
 /// would otherwise run on the order of k^15 times before [`MAX_DEPTH`].
 pub const MAX_INVOCATIONS_PER_EVENT: u32 = 100;
 
@@ -142,6 +144,8 @@ impl EventSink {
 /// The budget shared by a root event and every event its deliveries cause.
 #[derive(Debug)]
 struct Chain {
+    /// The invocations the chain started with.
+    budget: u32,
     invocations_left: Cell<u32>,
     /// The console was told this chain was stopped.
     reported: Cell<bool>,
@@ -155,11 +159,12 @@ struct Link {
 }
 
 impl Link {
-    fn root() -> Link {
+    fn root(budget: u32) -> Link {
         Link {
             depth: 0,
             chain: Rc::new(Chain {
-                invocations_left: Cell::new(MAX_INVOCATIONS_PER_EVENT),
+                budget,
+                invocations_left: Cell::new(budget),
                 reported: Cell::new(false),
             }),
         }
@@ -212,7 +217,9 @@ impl Dispatcher {
     /// the deliveries cause.
     fn drain_outbox(&mut self) {
         loop {
-            let state = self.live.snapshot().state.clone();
+            let deployment = self.live.snapshot();
+            let state = deployment.state.clone();
+            let budget = deployment.project.triggers.max_invocations_per_event;
             let pending = match state.pending_events(BATCH) {
                 Ok(pending) => pending,
                 Err(error) => return self.storage_trouble(&error),
@@ -222,7 +229,10 @@ impl Dispatcher {
             }
             for event in pending {
                 let sequencer = event.object.sequencer.clone();
-                let link = self.links.remove(&sequencer).unwrap_or_else(Link::root);
+                let link = self
+                    .links
+                    .remove(&sequencer)
+                    .unwrap_or_else(|| Link::root(budget));
                 let change = ObjectChange {
                     event_name: event.event_name,
                     object: event.object,
@@ -289,8 +299,9 @@ impl Dispatcher {
                 let left = link.chain.invocations_left.get();
                 if left == 0 {
                     let why = format!(
-                        "one event has caused {MAX_INVOCATIONS_PER_EVENT} invocations, the \
-                         budget of a chain of events"
+                        "one event has caused {} invocations, the budget of a chain of events \
+                         (`[triggers] max_invocations_per_event`)",
+                        link.chain.budget
                     );
                     self.report_stop(link, &function.name, &object.bucket, &why);
                     continue;
