@@ -351,3 +351,34 @@ fn the_gateway_answers_a_random_get_loop_with_a_504() {
     let stopped = server.stop();
     assert!(stopped.status.success(), "{}", stopped.stderr);
 }
+
+#[test]
+fn random_get_over_many_chunks_gives_the_seeded_stream_unchanged() {
+    // Filled a chunk at a time (the clock is checked between chunks); the
+    // bytes must be those of one fill, or replays of old recordings differ.
+    let len: u32 = 3 * 1024 * 1024 + 5;
+    let guest = wat(
+        "stream",
+        &format!(
+            r#"(module
+  (import "wasi_snapshot_preview1" "random_get" (func $random_get (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 64)
+  (func (export "_start")
+    (drop (call $random_get (i32.const 64) (i32.const {len})))
+    (i32.store (i32.const 0) (i32.const 64))
+    (i32.store (i32.const 4) (i32.const {len}))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"#
+        ),
+    );
+    let limits = Limits {
+        max_response_bytes: 8 * 1024 * 1024,
+        ..fuel_limits()
+    };
+    let out = run(&guest, b"", &limits)
+        .result
+        .expect("the guest succeeds");
+    let mut expected = vec![0u8; len as usize];
+    wasmfaas::wasi::SeededRng::new(common::CONTEXT.seed).fill(&mut expected);
+    assert!(out == expected, "the random stream changed");
+}
