@@ -49,7 +49,6 @@ use std::cell::Cell;
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, SyncSender};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -176,7 +175,8 @@ struct Dispatcher {
     live: Arc<Live>,
     activity: ActivitySink,
     recorder: Recorder,
-    requests: AtomicU64,
+    /// Deliveries so far, for their request ids.
+    requests: u64,
     /// The chains of events caused by deliveries and not yet delivered, by
     /// the sequencer of their write. Events not here are roots.
     links: HashMap<String, Link>,
@@ -194,7 +194,7 @@ pub fn spawn(live: Arc<Live>, activity: ActivitySink, recorder: Recorder) -> Eve
                 live,
                 activity,
                 recorder,
-                requests: AtomicU64::new(0),
+                requests: 0,
                 links: HashMap::new(),
             };
             loop {
@@ -316,8 +316,8 @@ impl Dispatcher {
                     continue;
                 };
                 link.chain.invocations_left.set(left - 1);
-                let number = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
-                let request_id = format!("{number:016X}");
+                self.requests += 1;
+                let request_id = format!("{:016X}", self.requests);
                 let configuration_id = format!("{}-{index}", function.name);
                 let event = crate::aws::s3::notification(change, &configuration_id, &request_id);
                 let started = Instant::now();
