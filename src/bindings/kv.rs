@@ -51,8 +51,9 @@ fn kv_get<T: BindingsView>(
     ns_len: i32,
     key: i32,
     key_len: i32,
-) -> i64 {
-    host_call(&mut caller, |call, access, effects| {
+) -> Result<i64, Error> {
+    let paid_for = [ns_len, key_len];
+    host_call(&mut caller, &paid_for, |call, access, effects| {
         let (namespace, key) = touched_entry(call, access, effects, (ns, ns_len), (key, key_len))?;
         match access
             .state
@@ -85,8 +86,9 @@ fn kv_put<T: BindingsView>(
     metadata_len: i32,
     expiration_ns: i64,
     ttl_ms: i64,
-) -> i64 {
-    host_call(&mut caller, |call, access, effects| {
+) -> Result<i64, Error> {
+    let paid_for = [ns_len, key_len, value_len, metadata_len];
+    host_call(&mut caller, &paid_for, |call, access, effects| {
         let (namespace, key) = touched_entry(call, access, effects, (ns, ns_len), (key, key_len))?;
         let value = call.bytes(value, value_len)?;
         let metadata = call.opt_str(metadata, metadata_len, "metadata")?;
@@ -109,8 +111,9 @@ fn kv_delete<T: BindingsView>(
     ns_len: i32,
     key: i32,
     key_len: i32,
-) -> i64 {
-    host_call(&mut caller, |call, access, effects| {
+) -> Result<i64, Error> {
+    let paid_for = [ns_len, key_len];
+    host_call(&mut caller, &paid_for, |call, access, effects| {
         let (namespace, key) = touched_entry(call, access, effects, (ns, ns_len), (key, key_len))?;
         access.state.kv_delete(namespace, key).map_err(failure)?;
         Ok(Vec::new())
@@ -127,8 +130,9 @@ fn kv_list<T: BindingsView>(
     cursor: i32,
     cursor_len: i32,
     limit: i64,
-) -> i64 {
-    host_call(&mut caller, |call, access, effects| {
+) -> Result<i64, Error> {
+    let paid_for = [ns_len, prefix_len, cursor_len];
+    host_call(&mut caller, &paid_for, |call, access, effects| {
         let namespace = namespace(call, access, ns, ns_len)?;
         let request = KvListRequest {
             prefix: call.str(prefix, prefix_len, "prefix")?.to_string(),

@@ -9,6 +9,12 @@
 //! panic. A denied call is also written to the function's stderr, so the
 //! console and error pages name the function and the binding.
 //!
+//! Every call pays fuel before it does anything ([`crate::wasi::cost`]): a
+//! storage call's fixed price plus the bytes of its arguments, then the bytes
+//! of the result it stages; `result_read` pays for the bytes it copies. So a
+//! guest looping on `kv_put` runs out of fuel (or time: the charge checks the
+//! deadline) as a guest looping on its own instructions does.
+//!
 //! This module owns the ABI's encoding and capability checks; storage
 //! semantics live in `state`.
 
@@ -24,6 +30,7 @@ pub use seed::{SeedError, Seeded, prepare};
 use crate::config::Function;
 use crate::state::{ObjectMeta, State};
 use crate::wasi::WasiView;
+use crate::wasi::cost::{CALL_FUEL, STORAGE_CALL_FUEL, bytes_fuel, charge};
 use memory::Call;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -239,7 +246,30 @@ pub fn add_to_linker<T: BindingsView + 'static>(linker: &mut Linker<T>) -> Resul
 
 /// Runs one call: `body` gets the guest's memory and the invocation's access;
 /// its answer is staged and its length (or minus its status) returned.
+/// `argument_lens` are the call's length arguments: it pays for those bytes
+/// first, then for the result it stages.
+///
+/// # Errors
+/// Only the charge's: out of fuel or past the deadline, which end the guest.
 fn host_call<T: BindingsView>(
+    caller: &mut Caller<'_, T>,
+    argument_lens: &[i32],
+    body: impl FnOnce(&Call<'_>, &Access, &mut Effects) -> Result<Vec<u8>, HostCallError>,
+) -> Result<i64, Error> {
+    let argument_bytes: u64 = argument_lens
+        .iter()
+        .map(|&len| u64::from(len.max(0) as u32))
+        .sum();
+    charge(caller, STORAGE_CALL_FUEL + bytes_fuel(argument_bytes))?;
+    let answer = staged_call(caller, body);
+    if answer > 0 {
+        charge(caller, bytes_fuel(answer as u64))?;
+    }
+    Ok(answer)
+}
+
+/// [`host_call`] once paid for.
+fn staged_call<T: BindingsView>(
     caller: &mut Caller<'_, T>,
     body: impl FnOnce(&Call<'_>, &Access, &mut Effects) -> Result<Vec<u8>, HostCallError>,
 ) -> i64 {
@@ -276,18 +306,27 @@ fn host_call<T: BindingsView>(
 }
 
 /// `result_read(buf, len) -> i64`: copies the staged result into the guest.
-fn result_read<T: BindingsView>(mut caller: Caller<'_, T>, buf: i32, len: i32) -> i64 {
+fn result_read<T: BindingsView>(
+    mut caller: Caller<'_, T>,
+    buf: i32,
+    len: i32,
+) -> Result<i64, Error> {
+    let staged = caller
+        .data_mut()
+        .bindings()
+        .map_or(0, |ctx| ctx.result.len());
+    let n = staged.min(len.max(0) as usize);
+    charge(&mut caller, CALL_FUEL + bytes_fuel(n as u64))?;
     let Some((mut call, data)) = Call::begin(&mut caller) else {
-        return -(Status::Fault as i64);
+        return Ok(-(Status::Fault as i64));
     };
     let Some(ctx) = data.bindings() else {
-        return 0;
+        return Ok(0);
     };
-    let n = ctx.result.len().min(len.max(0) as usize);
-    match call.write(buf, &ctx.result[..n]) {
+    Ok(match call.write(buf, &ctx.result[..n]) {
         Ok(()) => n as i64,
         Err(failure) => -(failure.status as i64),
-    }
+    })
 }
 
 /// A little-endian record, as `docs/abi.md` encodes results.

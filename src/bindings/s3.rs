@@ -78,8 +78,9 @@ fn s3_get<T: BindingsView>(
     key_len: i32,
     range: i32,
     range_len: i32,
-) -> i64 {
-    host_call(&mut caller, |call, access, effects| {
+) -> Result<i64, Error> {
+    let paid_for = [bucket_len, key_len, range_len];
+    host_call(&mut caller, &paid_for, |call, access, effects| {
         let (bucket, key) = touched_object(
             call,
             access,
@@ -144,8 +145,9 @@ fn s3_head<T: BindingsView>(
     bucket_len: i32,
     key: i32,
     key_len: i32,
-) -> i64 {
-    host_call(&mut caller, |call, access, effects| {
+) -> Result<i64, Error> {
+    let paid_for = [bucket_len, key_len];
+    host_call(&mut caller, &paid_for, |call, access, effects| {
         let (bucket, key) = touched_object(
             call,
             access,
@@ -172,8 +174,15 @@ fn s3_put<T: BindingsView>(
     content_type_len: i32,
     metadata: i32,
     metadata_len: i32,
-) -> i64 {
-    host_call(&mut caller, |call, access, effects| {
+) -> Result<i64, Error> {
+    let paid_for = [
+        bucket_len,
+        key_len,
+        body_len,
+        content_type_len,
+        metadata_len,
+    ];
+    host_call(&mut caller, &paid_for, |call, access, effects| {
         let (bucket, key) = touched_object(
             call,
             access,
@@ -208,8 +217,9 @@ fn s3_delete<T: BindingsView>(
     bucket_len: i32,
     key: i32,
     key_len: i32,
-) -> i64 {
-    host_call(&mut caller, |call, access, effects| {
+) -> Result<i64, Error> {
+    let paid_for = [bucket_len, key_len];
+    host_call(&mut caller, &paid_for, |call, access, effects| {
         let (bucket, key) = touched_object(
             call,
             access,
@@ -241,8 +251,9 @@ fn s3_list<T: BindingsView>(
     token: i32,
     token_len: i32,
     max_keys: i64,
-) -> i64 {
-    host_call(&mut caller, |call, access, effects| {
+) -> Result<i64, Error> {
+    let paid_for = [bucket_len, prefix_len, delimiter_len, token_len];
+    host_call(&mut caller, &paid_for, |call, access, effects| {
         let bucket = bucket(call, access, bucket_ptr, bucket_len)?;
         let request = ListRequest {
             prefix: call
@@ -291,8 +302,9 @@ fn s3_copy<T: BindingsView>(
     dst_bucket_len: i32,
     dst_key: i32,
     dst_key_len: i32,
-) -> i64 {
-    host_call(&mut caller, |call, access, effects| {
+) -> Result<i64, Error> {
+    let paid_for = [src_bucket_len, src_key_len, dst_bucket_len, dst_key_len];
+    host_call(&mut caller, &paid_for, |call, access, effects| {
         let (source_bucket, source_key) = touched_object(
             call,
             access,

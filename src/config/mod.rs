@@ -67,6 +67,8 @@ pub struct Project {
     pub test: TestConfig,
     /// `[dev]`: how `wasmfaas dev` serves.
     pub dev: DevConfig,
+    /// `[triggers]`: how S3 event deliveries are bounded.
+    pub triggers: TriggersConfig,
 }
 
 /// `[dev]`.
@@ -75,6 +77,22 @@ pub struct DevConfig {
     /// Host names both listeners answer besides loopback ones
     /// (`allow_hosts`; see [`crate::http_pool::AllowedHosts`]).
     pub allow_hosts: Vec<String>,
+}
+
+/// `[triggers]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TriggersConfig {
+    /// Invocations one S3 event may cause in all, counting those caused by
+    /// the writes of the functions it triggers (a recursive loop's budget).
+    pub max_invocations_per_event: u32,
+}
+
+impl Default for TriggersConfig {
+    fn default() -> Self {
+        TriggersConfig {
+            max_invocations_per_event: 100,
+        }
+    }
 }
 
 /// `[project] vendor = "..."`: the cloud the project is meant to deploy to.

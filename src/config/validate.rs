@@ -38,6 +38,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "record",
     "test",
     "dev",
+    "triggers",
 ];
 const PROJECT_KEYS: &[&str] = &["name", "vendor"];
 const FUNCTION_KEYS: &[&str] = &[
@@ -129,6 +130,7 @@ pub(super) fn project(text: &str, path: &Path) -> Result<Project> {
     let record = cx.record(document.get("record"))?;
     let test = cx.test(document.get("test"))?;
     let dev = cx.dev(document.get("dev"))?;
+    let triggers = cx.triggers_config(document.get("triggers"))?;
     Ok(Project {
         root: cx.root,
         config_path: path.to_path_buf(),
@@ -141,6 +143,7 @@ pub(super) fn project(text: &str, path: &Path) -> Result<Project> {
         record,
         test,
         dev,
+        triggers,
     })
 }
 

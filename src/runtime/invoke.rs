@@ -102,6 +102,9 @@ pub(crate) struct HostState {
     pub(super) wasi: WasiCtx,
     pub(super) limiter: InvocationLimiter,
     fuel: FuelLedger,
+    /// When the invocation started and how long it may take; host calls
+    /// check it, so a guest cannot outlive its limit inside one.
+    pub(super) deadline: Option<Deadline>,
     bindings: Option<BindingCtx>,
 }
 
@@ -111,7 +114,30 @@ pub(crate) struct HostState {
 struct FuelLedger {
     spent_before_slice: u64,
     slice: u64,
+    /// The invocation's whole budget: a host call may draw on it beyond the
+    /// current slice.
+    budget: u64,
 }
+
+/// An invocation's wall-clock limit.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Deadline {
+    pub(super) started: Instant,
+    pub(super) limit: Duration,
+}
+
+/// A host call found its invocation past the wall-clock deadline.
+#[derive(Debug)]
+struct DeadlinePassed;
+
+impl std::fmt::Display for DeadlinePassed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the invocation is past its wall-clock deadline")
+    }
+}
+
+impl std::error::Error for DeadlinePassed {}
+impl wasmi::errors::HostError for DeadlinePassed {}
 
 impl HostState {
     fn new(wasi: WasiCtx, limits: &Limits, bindings: Option<Arc<Access>>) -> HostState {
@@ -119,6 +145,7 @@ impl HostState {
             wasi,
             limiter: InvocationLimiter::new(limits.memory_bytes),
             fuel: FuelLedger::default(),
+            deadline: None,
             bindings: bindings.map(BindingCtx::new),
         }
     }
@@ -149,6 +176,40 @@ impl WasiView for HostState {
 
     fn fuel_consumed(&self, fuel_left_in_store: u64) -> u64 {
         self.fuel.spent_before_slice + self.fuel.slice.saturating_sub(fuel_left_in_store)
+    }
+
+    fn charge(&mut self, fuel_left: Option<u64>, fuel: u64) -> Result<Option<u64>, wasmi::Error> {
+        if let Some(deadline) = self.deadline
+            && deadline.started.elapsed() >= deadline.limit
+        {
+            return Err(wasmi::Error::host(DeadlinePassed));
+        }
+        let Some(left) = fuel_left else {
+            return Ok(None);
+        };
+        let consumed = self.fuel_consumed(left);
+        if self.fuel.budget.saturating_sub(consumed) < fuel {
+            // As when an instruction needs more than is left: the whole
+            // budget is spent, and the invocation ends out of fuel.
+            self.fuel = FuelLedger {
+                spent_before_slice: self.fuel.budget,
+                slice: 0,
+                budget: self.fuel.budget,
+            };
+            return Err(wasmi::Error::from(TrapCode::OutOfFuel));
+        }
+        if fuel <= left {
+            return Ok(Some(left - fuel));
+        }
+        // More than the slice holds: draw the rest from the budget and leave
+        // the slice empty, so the guest's next instruction suspends the call
+        // and the invocation loop checks the clock before granting more.
+        self.fuel = FuelLedger {
+            spent_before_slice: consumed + fuel,
+            slice: 0,
+            budget: self.fuel.budget,
+        };
+        Ok(Some(0))
     }
 }
 
@@ -208,12 +269,18 @@ impl LoadedModule {
         started: Instant,
     ) -> Result<Vec<u8>, InvokeError> {
         let budget = limits.fuel;
+        store.data_mut().deadline = Some(Deadline {
+            started,
+            limit: limits.timeout,
+        });
         if self.options.metering {
-            // Instantiation (a start function, if any) is not resumable: it gets
-            // the whole budget, and the ledger counts what it spent.
+            // Instantiation runs no guest code (a start function was made an
+            // export at load, see `start.rs`), but gets the whole budget in
+            // case wasmi charges for initialising memory.
             store.data_mut().fuel = FuelLedger {
                 spent_before_slice: 0,
                 slice: budget,
+                budget,
             };
             set_fuel(store, budget);
         }
@@ -222,18 +289,40 @@ impl LoadedModule {
             .instantiate_and_start(&mut *store, &self.module)
             .map_err(|error| classify(store, limits, error))?;
         attach_memory(store, instance);
-        let start = instance
-            .get_func(&*store, "_start")
-            .ok_or_else(|| InvokeError::Host {
-                reason: "`_start` disappeared after loading".to_string(),
-            })?;
+        let mut entries = Vec::new();
+        if self.has_start {
+            entries.push(super::start::HOISTED_START_EXPORT);
+        }
+        entries.push("_start");
+        for name in entries {
+            let func = instance
+                .get_func(&*store, name)
+                .ok_or_else(|| InvokeError::Host {
+                    reason: format!("`{name}` disappeared after loading"),
+                })?;
+            if self.run_sliced(store, func, limits, started)? == Ended::Exited {
+                break;
+            }
+        }
+        Ok(store.data_mut().wasi.stdout.take())
+    }
+
+    /// Calls `func` in fuel slices, checking the wall clock between them.
+    fn run_sliced(
+        &self,
+        store: &mut Store<HostState>,
+        func: wasmi::Func,
+        limits: &Limits,
+        started: Instant,
+    ) -> Result<Ended, InvokeError> {
+        let budget = limits.fuel;
         if self.options.metering {
             grant_slice(store, budget);
         }
-        let mut call = start.call_resumable(&mut *store, &[], &mut []);
+        let mut call = func.call_resumable(&mut *store, &[], &mut []);
         loop {
             match call {
-                Ok(ResumableCall::Finished) => break,
+                Ok(ResumableCall::Finished) => return Ok(Ended::Returned),
                 Ok(ResumableCall::OutOfFuel(suspended)) => {
                     let spent = fuel_used(store);
                     if budget.saturating_sub(spent) < suspended.required_fuel().max(1) {
@@ -251,17 +340,20 @@ impl LoadedModule {
                     call = suspended.resume(&mut *store, &mut []);
                 }
                 Ok(ResumableCall::HostTrap(trap)) => {
-                    ended_by(store, limits, trap.into_host_error())?;
-                    break;
+                    return ended_by(store, limits, trap.into_host_error());
                 }
-                Err(error) => {
-                    ended_by(store, limits, error)?;
-                    break;
-                }
+                Err(error) => return ended_by(store, limits, error),
             }
         }
-        Ok(store.data_mut().wasi.stdout.take())
     }
+}
+
+/// How a call that did not fail came to its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    Returned,
+    /// `proc_exit(0)`: the guest is done, nothing more runs.
+    Exited,
 }
 
 /// Hands the instance's memory to WASI and counts its initial size as used.
@@ -280,10 +372,9 @@ fn attach_memory(store: &mut Store<HostState>, instance: Instance) {
 fn grant_slice(store: &mut Store<HostState>, budget: u64) {
     let spent = fuel_used(store);
     let slice = FUEL_SLICE.min(budget.saturating_sub(spent));
-    store.data_mut().fuel = FuelLedger {
-        spent_before_slice: spent,
-        slice,
-    };
+    let ledger = &mut store.data_mut().fuel;
+    ledger.spent_before_slice = spent;
+    ledger.slice = slice;
     set_fuel(store, slice);
 }
 
@@ -304,9 +395,9 @@ fn ended_by(
     store: &Store<HostState>,
     limits: &Limits,
     error: wasmi::Error,
-) -> Result<(), InvokeError> {
+) -> Result<Ended, InvokeError> {
     match error.i32_exit_status() {
-        Some(0) => Ok(()),
+        Some(0) => Ok(Ended::Exited),
         _ => Err(classify(store, limits, error)),
     }
 }
@@ -321,6 +412,17 @@ fn classify(store: &Store<HostState>, limits: &Limits, error: wasmi::Error) -> I
     }
     if let Some(code) = error.i32_exit_status() {
         return InvokeError::Exit { code };
+    }
+    if error.downcast_ref::<DeadlinePassed>().is_some() {
+        let elapsed = store
+            .data()
+            .deadline
+            .map_or(Duration::ZERO, |d| d.started.elapsed());
+        return InvokeError::Timeout {
+            limit: limits.timeout,
+            elapsed,
+            fuel_used: fuel_used(store),
+        };
     }
     if let Some(exceeded) = error.downcast_ref::<OutputLimitExceeded>() {
         return InvokeError::OutputLimit {

@@ -9,6 +9,7 @@ mod error;
 mod invoke;
 mod limiter;
 mod module;
+mod start;
 
 pub use error::{InvokeError, LoadError};
 pub use invoke::{Context, Invocation, Report, Usage, log_tail};

@@ -38,6 +38,8 @@ pub struct LoadedModule {
     pub(super) module: Module,
     pub(super) linker: Linker<HostState>,
     pub(super) options: EngineOptions,
+    /// The module had a `start` section, now an export run before `_start`.
+    pub(super) has_start: bool,
     /// Size of the `.wasm` binary, for reporting.
     pub size_bytes: usize,
 }
@@ -91,7 +93,8 @@ impl LoadedModule {
                 fuel_per_bytes_validated: 0,
             });
         let engine = Engine::new(&config);
-        let module = Module::new(&engine, wasm).map_err(|error| LoadError::InvalidModule {
+        let (runnable, has_start) = super::start::hoist(wasm);
+        let module = Module::new(&engine, &runnable).map_err(|error| LoadError::InvalidModule {
             function: function.to_string(),
             reason: error.to_string(),
         })?;
@@ -111,6 +114,7 @@ impl LoadedModule {
             module,
             linker,
             options,
+            has_start,
             size_bytes: wasm.len(),
         };
         loaded.trial_instantiation()?;
@@ -126,7 +130,8 @@ impl LoadedModule {
     fn trial_instantiation(&self) -> Result<(), LoadError> {
         let mut store = Store::new(&self.engine, HostState::trial());
         if self.options.metering {
-            // A start function must not hang the loader.
+            // Runs no guest code (a start function is run per invocation,
+            // see `start.rs`); fuel only in case instantiation is charged.
             let _ = store.set_fuel(100_000_000);
         }
         store.limiter(|state| &mut state.limiter);

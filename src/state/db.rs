@@ -35,7 +35,7 @@ const IDLE_READERS: usize = 8;
 /// One function per schema version: `MIGRATIONS[i]` takes a database from
 /// `user_version` `i` to `i + 1`. Append, never edit: a released migration has
 /// already run on users' files.
-const MIGRATIONS: &[fn(&Transaction) -> rusqlite::Result<()>] = &[schema_v1, schema_v2];
+const MIGRATIONS: &[fn(&Transaction) -> rusqlite::Result<()>] = &[schema_v1, schema_v2, schema_v3];
 
 /// The schema version this build writes.
 pub(super) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -107,6 +107,26 @@ fn schema_v1(tx: &Transaction) -> rusqlite::Result<()> {
         ",
     )?;
     tx.pragma_update(None, "application_id", APPLICATION_ID)
+}
+
+/// S3 events owed to subscribers, written in the transaction of the write
+/// that causes them (`super::outbox`), so a `kill -9` after the write cannot
+/// lose the delivery.
+fn schema_v3(tx: &Transaction) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "
+        CREATE TABLE event_outbox (
+            sequencer    TEXT PRIMARY KEY,  -- the write's sequencer, 16 hex digits
+            event_name   TEXT NOT NULL,     -- ObjectCreated:Put, ObjectRemoved:Delete, ...
+            bucket       TEXT NOT NULL,
+            key          TEXT NOT NULL,
+            size         INTEGER NOT NULL,
+            etag         TEXT NOT NULL,     -- quoted, as in events
+            content_type TEXT NOT NULL,
+            at_ns        INTEGER NOT NULL   -- when the write happened, on the writer's clock
+        );
+        ",
+    )
 }
 
 /// Objects keep the checksum a client sent with them and, for a multipart

@@ -29,6 +29,7 @@ mod kv;
 pub mod limits;
 mod multipart;
 mod object_io;
+mod outbox;
 mod range;
 mod s3;
 #[cfg(test)]
@@ -38,6 +39,7 @@ pub use error::{KvError, S3Error, StateError};
 pub use kv::{KvEntry, KvKey, KvListRequest, KvPage, KvPutOptions};
 pub use multipart::UploadInfo;
 pub use object_io::{ObjectBody, ObjectReader, StageError, StagedBody};
+pub use outbox::PendingEvent;
 pub use range::ByteRange;
 pub use s3::{
     BucketInfo, CopyOptions, ListPage, ListRequest, ObjectMeta, PartInfo, PartRange, PutOptions,

@@ -349,6 +349,7 @@ impl State {
                     now_ns,
                 };
                 let meta = store_object(tx, object, &body)?;
+                super::outbox::record(tx, "ObjectCreated:CompleteMultipartUpload", &meta, now_ns)?;
                 delete_upload(tx, upload_id)?;
                 Ok(Some(meta))
             });

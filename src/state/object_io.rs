@@ -272,7 +272,9 @@ impl State {
                 if_none_match_any: options.if_none_match_any,
                 now_ns,
             };
-            store_object(tx, object, &staged.body)
+            let meta = store_object(tx, object, &staged.body)?;
+            super::outbox::record(tx, "ObjectCreated:Put", &meta, now_ns)?;
+            Ok(meta)
         })
     }
 
@@ -432,7 +434,9 @@ impl State {
                 if_none_match_any,
                 now_ns,
             };
-            store_object(tx, object, &body)
+            let meta = store_object(tx, object, &body)?;
+            super::outbox::record(tx, "ObjectCreated:Copy", &meta, now_ns)?;
+            Ok(meta)
         })
     }
 }

@@ -565,6 +565,7 @@ impl State {
             };
             tx.discard(file);
             meta.sequencer = sequencer(next_sequencer(tx)?);
+            super::outbox::record(tx, "ObjectRemoved:Delete", &meta, meta.last_modified_ns)?;
             Ok(Some(meta))
         })
     }

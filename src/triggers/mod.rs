@@ -1,18 +1,39 @@
 //! Invoking functions on events other than HTTP requests: S3 object events
 //! here, schedules in [`schedules`].
 //!
-//! When an invocation writes or deletes objects through its bindings, the
-//! changes go to a dispatcher thread, which runs every function subscribed to
-//! them (`[[functions.<name>.triggers]]`) one after another, as S3 delivers
-//! notifications asynchronously after the write. The triggered function gets
-//! the AWS event through its ABI ([`abi::Input::Event`]): a Lambda handler as
-//! it is, an `http` function as the body of a `POST /` request with the
-//! header `x-wasmfaas-trigger: s3` (`docs/abi.md`).
+//! # Strategy
+//! Every write that causes an S3 event records it in the state's event
+//! outbox in the write's own transaction (`state::outbox`), whoever wrote:
+//! a guest through its bindings, a client of the S3 endpoint, the CLI. The
+//! outbox *is* the queue: a dispatcher thread reads it in write order, runs
+//! every function subscribed to each event (`[[functions.<name>.triggers]]`)
+//! one after another, as S3 delivers notifications asynchronously after the
+//! write, and then deletes the event. A process killed in between leaves the
+//! event on record, and the next `dev` delivers it: at least once, as AWS
+//! does. Writers only wake the dispatcher ([`EventSink::submit`]); it also
+//! looks at the outbox every [`POLL_INTERVAL`], for writes made by other
+//! processes. The triggered function gets the AWS event through its ABI
+//! ([`abi::Input::Event`]): a Lambda handler as it is, an `http` function as
+//! the body of a `POST /` request with the header `x-wasmfaas-trigger: s3`
+//! (`docs/abi.md`).
 //!
-//! A function that writes to the bucket that triggers it would run forever.
-//! So each change carries the depth of the chain that caused it, and past
-//! [`MAX_DEPTH`] the chain is stopped and the console says so, as AWS's
-//! recursive loop detection stops such loops.
+//! ```text
+//!  writer ──(write + outbox row, one transaction)──► state
+//!     └──── wake-up (bounded channel) ───► dispatcher ──reads──┘
+//!                                            │  runs subscribers, deletes row
+//!                                            └─ their writes: rows of the same chain
+//! ```
+//!
+//! A function that writes to the bucket that triggers it would run forever,
+//! and one that writes k objects would multiply its events k-fold per round.
+//! So the events a delivery causes belong to the chain of the event that
+//! started it (its root), and a chain may run at most
+//! [`MAX_INVOCATIONS_PER_EVENT`] invocations (`[triggers]
+//! max_invocations_per_event`) and [`MAX_DEPTH`] rounds; past
+//! either, its remaining events are dropped and the console says once which
+//! function loops on which bucket, as AWS's recursive loop detection does.
+//! Memory stays bounded: the queue is on disk, the channel holds one wake-up,
+//! and the dispatcher keeps only the chains of events it has not delivered.
 
 pub mod schedules;
 
@@ -24,161 +45,320 @@ use crate::deployment::Live;
 use crate::fixture;
 use crate::record::Recorder;
 use crate::runtime::Context;
-use std::collections::VecDeque;
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Sender};
-use std::time::{Instant, SystemTime};
+use std::sync::mpsc::{self, RecvTimeoutError, SyncSender};
+use std::time::{Duration, Instant, SystemTime};
 
-/// How many invocations one chain of events may run before it is stopped
-/// (AWS stops a recursive loop after about 16 invocations).
+/// How many rounds one chain of events may run before it is stopped (AWS
+/// stops a recursive loop after about 16 invocations in a row).
 pub const MAX_DEPTH: u32 = 16;
 
-/// A change waiting for delivery, and how deep in a chain it was made.
-struct Job {
-    change: ObjectChange,
-    depth: u32,
+/// How many invocations one event, and every event its deliveries cause,
+/// may run in all, unless `[triggers] max_invocations_per_event` says
+/// otherwise: a function writing k objects into its own trigger bucket
+/// would otherwise run on the order of k^15 times before [`MAX_DEPTH`].
+pub const MAX_INVOCATIONS_PER_EVENT: u32 = 100;
+
+/// How often the dispatcher looks at the outbox without being woken: writes
+/// by other processes (`wasmfaas s3 cp`) are delivered within this.
+pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Events read from the outbox at a time.
+const BATCH: usize = 64;
+
+/// What goes through the channel: a wake-up, or (for [`EventSink::capture`])
+/// the changes themselves.
+enum Job {
+    Wake,
+    Changes(Vec<ObjectChange>, u32),
 }
 
 /// Where invocations report the objects they changed.
 #[derive(Debug, Clone, Default)]
-pub struct EventSink(Option<Sender<Job>>);
+pub struct EventSink {
+    sender: Option<SyncSender<Job>>,
+    /// The changes themselves go through the channel (tests and tools).
+    capture: bool,
+}
 
 impl std::fmt::Debug for Job {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Job").field("depth", &self.depth).finish()
+        match self {
+            Job::Wake => f.write_str("Wake"),
+            Job::Changes(changes, depth) => write!(f, "{} changes at {depth}", changes.len()),
+        }
     }
 }
 
 impl EventSink {
     /// A sink that delivers nothing (no dev server running).
     pub fn discard() -> EventSink {
-        EventSink(None)
+        EventSink::default()
     }
 
     /// A sink whose changes, with their depth, arrive on the returned
     /// receiver instead of running functions (tests and tools).
     pub fn capture() -> (EventSink, mpsc::Receiver<(ObjectChange, u32)>) {
-        let (sender, jobs) = mpsc::channel::<Job>();
+        let (sender, jobs) = mpsc::sync_channel::<Job>(1024);
         let (changes, receiver) = mpsc::channel();
         std::thread::Builder::new()
             .name("triggers-capture".into())
             .spawn(move || {
                 for job in jobs {
-                    let _ = changes.send((job.change, job.depth));
+                    if let Job::Changes(list, depth) = job {
+                        for change in list {
+                            let _ = changes.send((change, depth));
+                        }
+                    }
                 }
             })
             .expect("spawning the trigger capture");
-        (EventSink(Some(sender)), receiver)
+        let sink = EventSink {
+            sender: Some(sender),
+            capture: true,
+        };
+        (sink, receiver)
     }
 
-    /// Queues `changes` made by an invocation at chain `depth` (0: a request).
+    /// Reports `changes` made by an invocation at chain `depth` (0: a
+    /// request). Their events are already in the outbox; this wakes the
+    /// dispatcher, which starts a new chain for each.
     pub fn submit(&self, changes: Vec<ObjectChange>, depth: u32) {
-        if let Some(sender) = &self.0 {
-            for change in changes {
-                let _ = sender.send(Job { change, depth });
-            }
+        let Some(sender) = &self.sender else { return };
+        if changes.is_empty() {
+            return;
+        }
+        if self.capture {
+            let _ = sender.send(Job::Changes(changes, depth));
+        } else {
+            // A full channel already holds a wake-up: nothing is lost.
+            let _ = sender.try_send(Job::Wake);
         }
     }
 }
 
-/// Starts the dispatcher; it runs for the life of the process.
+/// The budget shared by a root event and every event its deliveries cause.
+#[derive(Debug)]
+struct Chain {
+    /// The invocations the chain started with.
+    budget: u32,
+    invocations_left: Cell<u32>,
+    /// The console was told this chain was stopped.
+    reported: Cell<bool>,
+}
+
+/// An event's place in its chain.
+#[derive(Debug, Clone)]
+struct Link {
+    depth: u32,
+    chain: Rc<Chain>,
+}
+
+impl Link {
+    fn root(budget: u32) -> Link {
+        Link {
+            depth: 0,
+            chain: Rc::new(Chain {
+                budget,
+                invocations_left: Cell::new(budget),
+                reported: Cell::new(false),
+            }),
+        }
+    }
+}
+
+/// The dispatcher's state between deliveries.
+struct Dispatcher {
+    live: Arc<Live>,
+    activity: ActivitySink,
+    recorder: Recorder,
+    /// Deliveries so far, for their request ids.
+    requests: u64,
+    /// The chains of events caused by deliveries and not yet delivered, by
+    /// the sequencer of their write. Events not here are roots.
+    links: HashMap<String, Link>,
+}
+
+/// Starts the dispatcher; it runs until the last [`EventSink`] is gone,
+/// delivering first what an earlier process left in the outbox.
 pub fn spawn(live: Arc<Live>, activity: ActivitySink, recorder: Recorder) -> EventSink {
-    let (sender, jobs) = mpsc::channel::<Job>();
+    // One wake-up is all the channel needs to hold: the events are on disk.
+    let (sender, jobs) = mpsc::sync_channel::<Job>(1);
     std::thread::Builder::new()
         .name("triggers".into())
         .spawn(move || {
-            let requests = AtomicU64::new(0);
-            // Changes made by triggered functions are queued here, not sent
-            // back to the channel: the thread ends when the last sink is gone.
-            let mut queue = VecDeque::new();
-            for job in jobs {
-                queue.push_back(job);
-                while let Some(job) = queue.pop_front() {
-                    deliver(&live, &activity, &recorder, &mut queue, &requests, job);
+            let mut dispatcher = Dispatcher {
+                live,
+                activity,
+                recorder,
+                requests: 0,
+                links: HashMap::new(),
+            };
+            loop {
+                dispatcher.drain_outbox();
+                match jobs.recv_timeout(POLL_INTERVAL) {
+                    Ok(_) | Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Disconnected) => break,
                 }
             }
         })
         .expect("spawning the trigger dispatcher");
-    EventSink(Some(sender))
+    EventSink {
+        sender: Some(sender),
+        capture: false,
+    }
 }
 
-/// Runs every function subscribed to `job`'s change.
-fn deliver(
-    live: &Live,
-    activity: &ActivitySink,
-    recorder: &Recorder,
-    queue: &mut VecDeque<Job>,
-    requests: &AtomicU64,
-    job: Job,
-) {
-    let deployment = live.snapshot();
-    let object = &job.change.object;
-    for deployed in deployment.functions.values() {
-        for (index, trigger) in deployed.function.triggers.iter().enumerate() {
-            let Trigger::S3(s3) = trigger else {
-                continue;
+impl Dispatcher {
+    /// Delivers every event in the outbox, in write order, including those
+    /// the deliveries cause.
+    fn drain_outbox(&mut self) {
+        loop {
+            let deployment = self.live.snapshot();
+            let state = deployment.state.clone();
+            let budget = deployment.project.triggers.max_invocations_per_event;
+            let pending = match state.pending_events(BATCH) {
+                Ok(pending) => pending,
+                Err(error) => return self.storage_trouble(&error),
             };
-            if !s3.matches(&object.bucket, &object.key, job.change.event_name) {
-                continue;
+            if pending.is_empty() {
+                return;
             }
-            let function = &deployed.function;
-            if job.depth + 1 >= MAX_DEPTH {
-                activity.send(Activity::Notice {
-                    message: format!(
-                        "{:>12} {} on s3://{}/{} not delivered to `{}`: {MAX_DEPTH} invocations in a \
-                         row were caused by writes to watched buckets (a recursive loop, which AWS \
-                         also stops)",
-                        "Stopped", job.change.event_name, object.bucket, object.key, function.name
-                    ),
-                });
-                continue;
+            for event in pending {
+                let sequencer = event.object.sequencer.clone();
+                let link = self
+                    .links
+                    .remove(&sequencer)
+                    .unwrap_or_else(|| Link::root(budget));
+                let change = ObjectChange {
+                    event_name: event.event_name,
+                    object: event.object,
+                    at_ns: event.at_ns,
+                };
+                self.deliver(&change, &link);
+                // Delivered (or dropped on purpose): either way it is done.
+                if let Err(error) = state.event_done(&sequencer) {
+                    return self.storage_trouble(&error);
+                }
             }
-            let Some(module) = &deployed.module else {
-                activity.send(Activity::Notice {
-                    message: format!(
-                        "{:>12} {} on s3://{}/{} not delivered: `{}` has no working build",
-                        "Skipped", job.change.event_name, object.bucket, object.key, function.name
+        }
+    }
+
+    /// The outbox cannot be read or written; try again at the next wake-up.
+    fn storage_trouble(&self, error: &crate::state::StateError) {
+        self.activity.send(Activity::Notice {
+            message: format!(
+                "{:>12} S3 event deliveries: the event outbox is not usable ({error}); \
+                 pending events stay there and are retried",
+                "Paused"
+            ),
+        });
+        std::thread::sleep(POLL_INTERVAL);
+    }
+
+    /// Says once per chain that it was stopped, naming the function and the
+    /// bucket that loop.
+    fn report_stop(&self, link: &Link, function: &str, bucket: &str, why: &str) {
+        if link.chain.reported.replace(true) {
+            return;
+        }
+        self.activity.send(Activity::Notice {
+            message: format!(
+                "{:>12} `{function}` loops on s3://{bucket}: {why}; the rest of this chain of \
+                 events is dropped (write its output to another bucket, or filter the trigger \
+                 with `prefix`/`suffix`)",
+                "Stopped"
+            ),
+        });
+    }
+
+    /// Runs every function subscribed to `change`, within its chain's budget.
+    fn deliver(&mut self, change: &ObjectChange, link: &Link) {
+        let deployment = self.live.snapshot();
+        let object = &change.object;
+        for deployed in deployment.functions.values() {
+            for (index, trigger) in deployed.function.triggers.iter().enumerate() {
+                let Trigger::S3(s3) = trigger else {
+                    continue;
+                };
+                if !s3.matches(&object.bucket, &object.key, change.event_name) {
+                    continue;
+                }
+                let function = &deployed.function;
+                if link.depth + 1 >= MAX_DEPTH {
+                    let why = format!(
+                        "{MAX_DEPTH} invocations in a row were caused by writes to watched \
+                         buckets (a recursive loop, which AWS also stops)"
+                    );
+                    self.report_stop(link, &function.name, &object.bucket, &why);
+                    continue;
+                }
+                let left = link.chain.invocations_left.get();
+                if left == 0 {
+                    let why = format!(
+                        "one event has caused {} invocations, the budget of a chain of events \
+                         (`[triggers] max_invocations_per_event`)",
+                        link.chain.budget
+                    );
+                    self.report_stop(link, &function.name, &object.bucket, &why);
+                    continue;
+                }
+                let Some(module) = &deployed.module else {
+                    self.activity.send(Activity::Notice {
+                        message: format!(
+                            "{:>12} {} on s3://{}/{} not delivered: `{}` has no working build",
+                            "Skipped", change.event_name, object.bucket, object.key, function.name
+                        ),
+                    });
+                    continue;
+                };
+                link.chain.invocations_left.set(left - 1);
+                self.requests += 1;
+                let request_id = format!("{:016X}", self.requests);
+                let configuration_id = format!("{}-{index}", function.name);
+                let event = crate::aws::s3::notification(change, &configuration_id, &request_id);
+                let started = Instant::now();
+                let context = Context::live();
+                let access = self.recorder.access_for(&deployed.access);
+                let input = Input::Event {
+                    source: "s3",
+                    payload: &event,
+                };
+                let mut outcome = abi::call(module, function, input, context, Some(access));
+                let trigger = || fixture::Trigger::Event {
+                    trigger: "s3".into(),
+                    payload: event.clone(),
+                };
+                self.recorder
+                    .record(&function.name, trigger, context, &mut outcome);
+                let (status, error) = trigger_outcome_status(&outcome);
+                self.activity.send(Activity::Request(RequestRecord {
+                    at: SystemTime::now(),
+                    status,
+                    method: "EVENT".into(),
+                    target: format!(
+                        "{} s3://{}/{}",
+                        change.event_name, object.bucket, object.key
                     ),
-                });
-                continue;
-            };
-            let request_id = format!("{:016X}", requests.fetch_add(1, Ordering::Relaxed) + 1);
-            let configuration_id = format!("{}-{index}", function.name);
-            let event = crate::aws::s3::notification(&job.change, &configuration_id, &request_id);
-            let started = Instant::now();
-            let context = Context::live();
-            let access = recorder.access_for(&deployed.access);
-            let input = Input::Event {
-                source: "s3",
-                payload: &event,
-            };
-            let mut outcome = abi::call(module, function, input, context, Some(access));
-            let trigger = || fixture::Trigger::Event {
-                trigger: "s3".into(),
-                payload: event.clone(),
-            };
-            recorder.record(&function.name, trigger, context, &mut outcome);
-            let (status, error) = trigger_outcome_status(&outcome);
-            activity.send(Activity::Request(RequestRecord {
-                at: SystemTime::now(),
-                status,
-                method: "EVENT".into(),
-                target: format!(
-                    "{} s3://{}/{}",
-                    job.change.event_name, object.bucket, object.key
-                ),
-                function: Some(function.name.clone()),
-                usage: Some(outcome.usage),
-                elapsed: started.elapsed(),
-                logs: outcome.logs,
-                error,
-                stale: deployed.stale.is_some(),
-            }));
-            queue.extend(outcome.changes.into_iter().map(|change| Job {
-                change,
-                depth: job.depth + 1,
-            }));
+                    function: Some(function.name.clone()),
+                    usage: Some(outcome.usage),
+                    elapsed: started.elapsed(),
+                    logs: outcome.logs,
+                    error,
+                    stale: deployed.stale.is_some(),
+                }));
+                // Their events are in the outbox already; they join this chain.
+                for caused in outcome.changes {
+                    let next = Link {
+                        depth: link.depth + 1,
+                        chain: Rc::clone(&link.chain),
+                    };
+                    self.links.insert(caused.object.sequencer, next);
+                }
+            }
         }
     }
 }

@@ -14,9 +14,11 @@
 //! same invocation always produces the same bytes.
 //!
 //! This module owns the guest-visible system interface. It must not know about
-//! HTTP, config files or fuel budgets: the runtime feeds it what it needs.
+//! HTTP, config files or fuel budgets: the runtime feeds it what it needs, and
+//! keeps the books of what each call costs ([`cost`]).
 
 mod clock;
+pub mod cost;
 mod memory;
 mod pipes;
 mod preview1;
@@ -101,4 +103,15 @@ pub trait WasiView {
     fn wasi(&mut self) -> &mut WasiCtx;
     /// Fuel consumed by the invocation so far, given what is left in the store now.
     fn fuel_consumed(&self, fuel_left_in_store: u64) -> u64;
+    /// Charges a host call `fuel` and checks the wall-clock deadline.
+    /// `fuel_left_in_store` is `None` when metering is off. Returns the fuel
+    /// the store should hold afterwards.
+    ///
+    /// # Errors
+    /// The error that ends the invocation (out of fuel, or past its deadline).
+    fn charge(
+        &mut self,
+        fuel_left_in_store: Option<u64>,
+        fuel: u64,
+    ) -> Result<Option<u64>, wasmi::Error>;
 }

@@ -1,9 +1,12 @@
 //! The `wasi_snapshot_preview1` host calls, as thin shims over [`WasiCtx`].
 //!
 //! Each shim decodes guest pointers through [`GuestMemory`] (bad pointers become
-//! `EFAULT`), does its work on the context, and answers an errno. Only two things
-//! leave a shim as a trap: `proc_exit`, and a write past an output cap.
+//! `EFAULT`), does its work on the context, and answers an errno. Each first
+//! pays for itself ([`super::cost`]): a fixed price, plus the bytes it moves.
+//! Only these leave a shim as a trap: `proc_exit`, a write past an output cap,
+//! and running out of fuel or time in the charge.
 
+use super::cost::{CALL_FUEL, bytes_fuel, charge};
 use super::memory::GuestMemory;
 use super::{WasiCtx, WasiView};
 use wasmi::{Caller, Error, ExternType, Linker, Module, Val};
@@ -77,16 +80,22 @@ pub fn add_to_linker<T: WasiView + 'static>(
         };
         let returns_errno = matches!(ty.results(), [wasmi::ValType::I32]);
         let name = import.name().to_string();
-        linker.func_new(MODULE, import.name(), ty.clone(), move |_, _, results| {
-            if returns_errno {
-                results[0] = Val::I32(Errno::Nosys as i32);
-                Ok(())
-            } else {
-                Err(Error::new(format!(
-                    "the guest called WASI `{name}`, which wasmfaas does not provide"
-                )))
-            }
-        })?;
+        linker.func_new(
+            MODULE,
+            import.name(),
+            ty.clone(),
+            move |mut caller, _, results| {
+                charge(&mut caller, CALL_FUEL)?;
+                if returns_errno {
+                    results[0] = Val::I32(Errno::Nosys as i32);
+                    Ok(())
+                } else {
+                    Err(Error::new(format!(
+                        "the guest called WASI `{name}`, which wasmfaas does not provide"
+                    )))
+                }
+            },
+        )?;
     }
     Ok(())
 }
@@ -105,20 +114,24 @@ fn define_implemented<T: WasiView + 'static>(linker: &mut Linker<T>) -> Result<(
     linker.func_wrap(
         MODULE,
         "fd_prestat_get",
-        |_: Caller<'_, T>, _: i32, _: i32| Errno::Badf as i32,
+        |mut caller: Caller<'_, T>, _: i32, _: i32| {
+            charge(&mut caller, CALL_FUEL).map(|()| Errno::Badf as i32)
+        },
     )?;
     linker.func_wrap(
         MODULE,
         "fd_prestat_dir_name",
-        |_: Caller<'_, T>, _: i32, _: i32, _: i32| Errno::Badf as i32,
+        |mut caller: Caller<'_, T>, _: i32, _: i32, _: i32| {
+            charge(&mut caller, CALL_FUEL).map(|()| Errno::Badf as i32)
+        },
     )?;
     linker.func_wrap(MODULE, "fd_seek", fd_seek::<T>)?;
     linker.func_wrap(MODULE, "random_get", random_get::<T>)?;
     linker.func_wrap(MODULE, "proc_exit", |_: Caller<'_, T>, code: i32| {
         Err::<(), _>(Error::i32_exit(code))
     })?;
-    linker.func_wrap(MODULE, "sched_yield", |_: Caller<'_, T>| {
-        Errno::Success as i32
+    linker.func_wrap(MODULE, "sched_yield", |mut caller: Caller<'_, T>| {
+        charge(&mut caller, CALL_FUEL).map(|()| Errno::Success as i32)
     })?;
     linker.func_wrap(MODULE, "poll_oneoff", poll_oneoff::<T>)?;
     Ok(())
@@ -143,28 +156,41 @@ fn with_memory<T: WasiView>(
     }
 }
 
-fn args_get<T: WasiView>(mut caller: Caller<'_, T>, argv: i32, buf: i32) -> i32 {
-    with_memory(&mut caller, |mem, ctx, _| {
+/// The price of a call that writes `items` as a string list: each string,
+/// its NUL and its pointer.
+fn string_list_fuel(items: &[String]) -> u64 {
+    let bytes: usize = items.iter().map(|item| item.len() + 1 + 4).sum();
+    CALL_FUEL + bytes_fuel(bytes as u64)
+}
+
+fn args_get<T: WasiView>(mut caller: Caller<'_, T>, argv: i32, buf: i32) -> Result32 {
+    let fuel = string_list_fuel(&caller.data_mut().wasi().args);
+    charge(&mut caller, fuel)?;
+    Ok(with_memory(&mut caller, |mem, ctx, _| {
         mem.write_string_list(&ctx.args, argv as u32, buf as u32)
-    })
+    }))
 }
 
-fn args_sizes_get<T: WasiView>(mut caller: Caller<'_, T>, count: i32, size: i32) -> i32 {
-    with_memory(&mut caller, |mem, ctx, _| {
+fn args_sizes_get<T: WasiView>(mut caller: Caller<'_, T>, count: i32, size: i32) -> Result32 {
+    charge(&mut caller, CALL_FUEL)?;
+    Ok(with_memory(&mut caller, |mem, ctx, _| {
         write_sizes(mem, &ctx.args, count, size)
-    })
+    }))
 }
 
-fn environ_get<T: WasiView>(mut caller: Caller<'_, T>, environ: i32, buf: i32) -> i32 {
-    with_memory(&mut caller, |mem, ctx, _| {
+fn environ_get<T: WasiView>(mut caller: Caller<'_, T>, environ: i32, buf: i32) -> Result32 {
+    let fuel = string_list_fuel(&caller.data_mut().wasi().env);
+    charge(&mut caller, fuel)?;
+    Ok(with_memory(&mut caller, |mem, ctx, _| {
         mem.write_string_list(&ctx.env, environ as u32, buf as u32)
-    })
+    }))
 }
 
-fn environ_sizes_get<T: WasiView>(mut caller: Caller<'_, T>, count: i32, size: i32) -> i32 {
-    with_memory(&mut caller, |mem, ctx, _| {
+fn environ_sizes_get<T: WasiView>(mut caller: Caller<'_, T>, count: i32, size: i32) -> Result32 {
+    charge(&mut caller, CALL_FUEL)?;
+    Ok(with_memory(&mut caller, |mem, ctx, _| {
         write_sizes(mem, &ctx.env, count, size)
-    })
+    }))
 }
 
 fn write_sizes(
@@ -178,11 +204,12 @@ fn write_sizes(
     mem.write_u32(size_ptr as u32, size as u32)
 }
 
-fn clock_res_get<T: WasiView>(mut caller: Caller<'_, T>, id: i32, res: i32) -> i32 {
-    with_memory(&mut caller, |mem, _, _| {
+fn clock_res_get<T: WasiView>(mut caller: Caller<'_, T>, id: i32, res: i32) -> Result32 {
+    charge(&mut caller, CALL_FUEL)?;
+    Ok(with_memory(&mut caller, |mem, _, _| {
         check_clock(id)?;
         mem.write_u64(res as u32, 1)
-    })
+    }))
 }
 
 fn check_clock(id: i32) -> Result<(), Errno> {
@@ -193,8 +220,9 @@ fn check_clock(id: i32) -> Result<(), Errno> {
     }
 }
 
-fn clock_time_get<T: WasiView>(mut caller: Caller<'_, T>, id: i32, _: i64, out: i32) -> i32 {
-    with_memory(&mut caller, |mem, ctx, fuel| {
+fn clock_time_get<T: WasiView>(mut caller: Caller<'_, T>, id: i32, _: i64, out: i32) -> Result32 {
+    charge(&mut caller, CALL_FUEL)?;
+    Ok(with_memory(&mut caller, |mem, ctx, fuel| {
         check_clock(id)?;
         let now = if id == CLOCK_REALTIME {
             ctx.clock.realtime_ns(fuel)
@@ -203,7 +231,7 @@ fn clock_time_get<T: WasiView>(mut caller: Caller<'_, T>, id: i32, _: i64, out: 
             ctx.clock.monotonic_ns(fuel)
         };
         mem.write_u64(out as u32, now)
-    })
+    }))
 }
 
 fn fd_write<T: WasiView>(
@@ -213,6 +241,9 @@ fn fd_write<T: WasiView>(
     iovs_len: i32,
     nwritten: i32,
 ) -> Result32 {
+    charge(&mut caller, iovecs_fuel(iovs_len))?;
+    let payload = iovecs_total(&mut caller, iovs, iovs_len);
+    charge(&mut caller, bytes_fuel(payload))?;
     let mut limit_hit = None;
     let errno = with_memory(&mut caller, |mem, ctx, _| {
         let pipe = match fd {
@@ -238,18 +269,37 @@ fn fd_write<T: WasiView>(
 
 impl wasmi::errors::HostError for super::OutputLimitExceeded {}
 
+/// The price of a call with an iovec array of `count` entries: the call and
+/// the array itself (8 bytes an entry), before any payload.
+fn iovecs_fuel(count: i32) -> u64 {
+    CALL_FUEL + bytes_fuel(8 * u64::from(count as u32))
+}
+
+/// The bytes an iovec array points at, summed (0 if it lies outside memory:
+/// the call then fails with `EFAULT` and moves nothing).
+fn iovecs_total<T: WasiView>(caller: &mut Caller<'_, T>, iovs: i32, count: i32) -> u64 {
+    let mut total = 0;
+    with_memory(caller, |mem, _, _| {
+        let lens = mem.iovecs(iovs as u32, count as u32)?;
+        total = lens.iter().map(|&(_, len)| u64::from(len)).sum();
+        Ok(())
+    });
+    total
+}
+
 fn fd_read<T: WasiView>(
     mut caller: Caller<'_, T>,
     fd: i32,
     iovs: i32,
     iovs_len: i32,
     nread: i32,
-) -> i32 {
-    with_memory(&mut caller, |mem, ctx, _| {
+) -> Result32 {
+    charge(&mut caller, iovecs_fuel(iovs_len))?;
+    let mut total = 0u32;
+    let errno = with_memory(&mut caller, |mem, ctx, _| {
         if fd != FD_STDIN {
             return Err(Errno::Badf);
         }
-        let mut total = 0u32;
         for (ptr, len) in mem.iovecs(iovs as u32, iovs_len as u32)? {
             let n = ctx.read_stdin(mem.slice_mut(ptr, len)?);
             total += n as u32;
@@ -258,24 +308,31 @@ fn fd_read<T: WasiView>(
             }
         }
         mem.write_u32(nread as u32, total)
-    })
+    });
+    // Paid after the copy, for the bytes read: they are bounded by the
+    // invocation's own stdin, so reading them first costs the host nothing a
+    // guest could abuse, and a large buffer for a short input costs no more.
+    charge(&mut caller, bytes_fuel(u64::from(total)))?;
+    Ok(errno)
 }
 
 fn is_stdio(fd: i32) -> bool {
     matches!(fd, FD_STDIN | FD_STDOUT | FD_STDERR)
 }
 
-fn fd_close<T: WasiView>(_: Caller<'_, T>, fd: i32) -> i32 {
+fn fd_close<T: WasiView>(mut caller: Caller<'_, T>, fd: i32) -> Result32 {
+    charge(&mut caller, CALL_FUEL)?;
     // Closing stdio is allowed and harmless: output is collected when the guest ends.
-    if is_stdio(fd) {
+    Ok(if is_stdio(fd) {
         Errno::Success as i32
     } else {
         Errno::Badf as i32
-    }
+    })
 }
 
-fn fd_fdstat_get<T: WasiView>(mut caller: Caller<'_, T>, fd: i32, out: i32) -> i32 {
-    with_memory(&mut caller, |mem, _, _| {
+fn fd_fdstat_get<T: WasiView>(mut caller: Caller<'_, T>, fd: i32, out: i32) -> Result32 {
+    charge(&mut caller, CALL_FUEL)?;
+    Ok(with_memory(&mut caller, |mem, _, _| {
         if !is_stdio(fd) {
             return Err(Errno::Badf);
         }
@@ -285,22 +342,43 @@ fn fd_fdstat_get<T: WasiView>(mut caller: Caller<'_, T>, fd: i32, out: i32) -> i
         let rights: u64 = if fd == FD_STDIN { 1 << 1 } else { 1 << 6 }; // fd_read / fd_write
         stat[8..16].copy_from_slice(&rights.to_le_bytes());
         mem.write(out as u32, &stat)
-    })
+    }))
 }
 
-fn fd_seek<T: WasiView>(_: Caller<'_, T>, fd: i32, _: i64, _: i32, _: i32) -> i32 {
-    if is_stdio(fd) {
+fn fd_seek<T: WasiView>(mut caller: Caller<'_, T>, fd: i32, _: i64, _: i32, _: i32) -> Result32 {
+    charge(&mut caller, CALL_FUEL)?;
+    Ok(if is_stdio(fd) {
         Errno::Spipe as i32
     } else {
         Errno::Badf as i32
-    }
+    })
 }
 
-fn random_get<T: WasiView>(mut caller: Caller<'_, T>, buf: i32, len: i32) -> i32 {
-    with_memory(&mut caller, |mem, ctx, _| {
-        ctx.rng.fill(mem.slice_mut(buf as u32, len as u32)?);
-        Ok(())
-    })
+/// Bytes `random_get` fills between two looks at the wall clock, so a call
+/// over a huge buffer ends soon after the deadline rather than after the
+/// whole buffer (a multiple of 8: the generator's stream is the same).
+const RANDOM_CHUNK: u32 = 1 << 20;
+
+fn random_get<T: WasiView>(mut caller: Caller<'_, T>, buf: i32, len: i32) -> Result32 {
+    let (start, len) = (buf as u32, len as u32);
+    charge(&mut caller, CALL_FUEL + bytes_fuel(u64::from(len)))?;
+    let in_bounds = with_memory(&mut caller, |mem, _, _| mem.slice(start, len).map(drop));
+    if in_bounds != Errno::Success as i32 {
+        return Ok(in_bounds);
+    }
+    let mut filled = 0;
+    while filled < len {
+        if filled > 0 {
+            charge(&mut caller, 0)?; // paid already; only the clock is checked
+        }
+        let n = (len - filled).min(RANDOM_CHUNK);
+        with_memory(&mut caller, |mem, ctx, _| {
+            ctx.rng.fill(mem.slice_mut(start + filled, n)?);
+            Ok(())
+        });
+        filled += n;
+    }
+    Ok(Errno::Success as i32)
 }
 
 /// `poll_oneoff`: stdio is always ready; clock subscriptions are sleeps, which
@@ -311,8 +389,11 @@ fn poll_oneoff<T: WasiView>(
     events: i32,
     count: i32,
     nevents: i32,
-) -> i32 {
-    with_memory(&mut caller, |mem, ctx, fuel| {
+) -> Result32 {
+    // Each subscription is 48 bytes read; each event 32 bytes written.
+    let entries = u64::from(count.max(0) as u32);
+    charge(&mut caller, CALL_FUEL + bytes_fuel(entries * (48 + 32)))?;
+    Ok(with_memory(&mut caller, |mem, ctx, fuel| {
         if count <= 0 {
             return Err(Errno::Inval);
         }
@@ -357,5 +438,5 @@ fn poll_oneoff<T: WasiView>(
             mem.write(at, &event)?;
         }
         mem.write_u32(nevents as u32, written.len() as u32)
-    })
+    }))
 }

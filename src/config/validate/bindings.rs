@@ -5,7 +5,7 @@ use super::{Cx, IntRule, KV, NameRule, RELATIVE_TO, Result, S3, Value};
 use crate::config::raw::{RawTable, RawValue};
 use crate::config::{
     Bucket, Credential, Function, KvNamespace, S3Endpoint, S3EventPattern, S3Trigger,
-    ScheduleTrigger, Trigger,
+    ScheduleTrigger, Trigger, TriggersConfig,
 };
 use crate::schedule::Schedule;
 use std::collections::{BTreeMap, HashMap};
@@ -31,7 +31,32 @@ const PORT: IntRule = IntRule {
     why: "a TCP port is at most 65535; 0 picks a free one",
 };
 
+const TRIGGERS_KEYS: &[&str] = &["max_invocations_per_event"];
+
+const INVOCATIONS_PER_EVENT: IntRule = IntRule {
+    min: 1,
+    max: 1_000_000,
+    example: "max_invocations_per_event = 100",
+    why: "one S3 event may cause 1 to 1000000 invocations in all",
+};
+
 impl Cx<'_> {
+    /// `[triggers]`: the bounds of S3 event deliveries.
+    pub(super) fn triggers_config(&self, value: Option<&Value>) -> Result<TriggersConfig> {
+        let mut config = TriggersConfig::default();
+        let Some(value) = value else {
+            return Ok(config);
+        };
+        let table = self.table(value, "triggers", "write a `[triggers]` table")?;
+        self.check_keys(table, TRIGGERS_KEYS, "triggers")?;
+        if let Some(limit) = table.get("max_invocations_per_event") {
+            let key = "triggers.max_invocations_per_event";
+            config.max_invocations_per_event =
+                self.int_in(limit, key, &INVOCATIONS_PER_EVENT)? as u32;
+        }
+        Ok(config)
+    }
+
     /// `[kv.<name>]` tables, plus every namespace a function uses.
     pub(super) fn kv_namespaces(
         &self,
