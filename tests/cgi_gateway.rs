@@ -164,6 +164,7 @@ fn a_cgi_program_sees_the_meta_variables_of_a_real_clients_request() {
     let mut settings = insta::Settings::clone_current();
     settings.add_filter(&regex_escape(&server.address().to_string()), "[address]");
     settings.add_filter(&format!("SERVER_PORT={port}\n"), "SERVER_PORT=[port]\n");
+    settings.add_filter("REMOTE_PORT=[0-9]+\n", "REMOTE_PORT=[client port]\n");
     settings.add_filter(
         &regex_escape(concat!("wasmfaas/", env!("CARGO_PKG_VERSION"))),
         "wasmfaas/[version]",
@@ -342,12 +343,11 @@ fn head_on_a_get_route_keeps_the_headers_and_content_length_but_sends_no_body() 
 }
 
 #[test]
-#[ignore = "bug: SERVER_PORT is 80 when the Host header has no port, not the port the gateway listens on"]
 fn server_port_is_the_listening_port_when_the_host_header_names_none() {
     // RFC 3875 4.1.15: SERVER_PORT is "the TCP/IP port on which this request
-    // is received from the client". `src/abi/cgi.rs` takes it from `Host`
-    // and falls back on 80, so a script that builds its own URL from
-    // SERVER_NAME and SERVER_PORT sends the client to port 80.
+    // is received from the client". `src/abi/cgi.rs` took it from `Host`
+    // and fell back on 80, so a script that builds its own URL from
+    // SERVER_NAME and SERVER_PORT sent the client to port 80.
     let test = "server_port_is_the_listening_port_when_the_host_header_names_none";
     let Some((_project, server)) = start(test) else {
         return;
@@ -370,12 +370,32 @@ fn server_port_is_the_listening_port_when_the_host_header_names_none() {
 }
 
 #[test]
-#[ignore = "bug: SERVER_PROTOCOL is always HTTP/1.1, also for an HTTP/1.0 request"]
+fn remote_addr_and_port_are_the_clients_socket() {
+    // `REMOTE_ADDR` was always `127.0.0.1` and `REMOTE_PORT` never set: the
+    // gateway did not pass on what the socket knows.
+    let test = "remote_addr_and_port_are_the_clients_socket";
+    let Some((_project, server)) = start(test) else {
+        return;
+    };
+    let mut connection = RawConnection::open(server.address());
+    let client = connection.local_address();
+    let reply = connection.exchange(b"GET /cgi/x HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    let (env, _) = environment(&reply);
+    assert_eq!(
+        variable(&env, "REMOTE_ADDR"),
+        Some(client.ip().to_string().as_str())
+    );
+    assert_eq!(
+        variable(&env, "REMOTE_PORT"),
+        Some(client.port().to_string().as_str())
+    );
+}
+
+#[test]
 fn server_protocol_is_the_protocol_the_client_spoke() {
     // RFC 3875 4.1.16: SERVER_PROTOCOL is "the name and version of the
     // application protocol used for this CGI request". `src/abi/cgi.rs`
-    // writes `HTTP/1.1` whatever the client spoke; `HttpRequest` does not
-    // carry the version. A script answering an HTTP/1.0 client must not
+    // wrote `HTTP/1.1` whatever the client spoke. A script answering an HTTP/1.0 client must not
     // rely on HTTP/1.1 features (chunked encoding, 303), and reads this
     // variable to know.
     let test = "server_protocol_is_the_protocol_the_client_spoke";

@@ -55,6 +55,7 @@ fn headers_query_params_and_env_reach_the_guest() {
             ("accept".into(), "application/json".into()),
         ],
         body: Vec::new(),
+        connection: None,
     };
     let response = echo(request).result.expect("echo answers");
     assert_eq!(response.header("x-method"), Some("GET"));

@@ -42,17 +42,23 @@ pub fn call(
     if let Err(error) = super::check_body(function, &request.body) {
         return HttpOutcome::refused(error);
     }
+    // SERVER_PORT, REMOTE_ADDR and SERVER_PROTOCOL come from the socket
+    // (RFC 3875 4.1.15: the port "on which this request is received"), not
+    // from what the client wrote in `Host`; SERVER_NAME is the name it used.
+    let connection = request.connection();
     let host = request.header("host").unwrap_or("localhost");
-    let (name, port) = host
+    let name = host
         .rsplit_once(':')
-        .and_then(|(name, port)| Some((name, port.parse().ok()?)))
-        .unwrap_or((host, 80));
+        .filter(|(_, port)| port.parse::<u16>().is_ok())
+        .map_or(host, |(name, _)| name);
+    let remote_addr = connection.peer.ip().to_string();
     let server = Server {
         name,
-        port,
+        port: connection.local.port(),
         software: SOFTWARE,
-        remote_addr: "127.0.0.1",
-        remote_port: None,
+        remote_addr: &remote_addr,
+        remote_port: Some(connection.peer.port()).filter(|port| *port != 0),
+        protocol: &connection.protocol,
     };
     let script = route.map(script_name).unwrap_or_default();
     // The function's own `env` first; the meta-variables describe this
@@ -108,6 +114,8 @@ pub struct Server<'a> {
     pub remote_addr: &'a str,
     /// `REMOTE_PORT`, an Apache extension many scripts log.
     pub remote_port: Option<u16>,
+    /// `SERVER_PROTOCOL`: what the client spoke, e.g. `HTTP/1.0`.
+    pub protocol: &'a str,
 }
 
 /// The CGI/1.1 environment for `request`, sorted by name so that the same
@@ -177,7 +185,7 @@ pub fn environment(
     set("SCRIPT_NAME", script_name.to_string());
     set("SERVER_NAME", server.name.to_string());
     set("SERVER_PORT", server.port.to_string());
-    set("SERVER_PROTOCOL", "HTTP/1.1".into());
+    set("SERVER_PROTOCOL", server.protocol.to_string());
     set("SERVER_SOFTWARE", server.software.to_string());
 
     for (name, value) in header_variables(&request.headers) {
@@ -552,6 +560,7 @@ mod tests {
         software: "wasmfaas/test",
         remote_addr: "127.0.0.1",
         remote_port: Some(54321),
+        protocol: "HTTP/1.1",
     };
 
     fn get(path: &str, query: &str) -> HttpRequest {

@@ -10,6 +10,7 @@ use crate::config::Function;
 use crate::runtime::{Context, InvokeError, LoadedModule, Report, Usage};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// The version written into every request head.
@@ -34,6 +35,40 @@ pub struct HttpRequest {
     /// The body, byte for byte.
     #[serde(default)]
     pub body: Vec<u8>,
+    /// How the request reached the gateway; `None` for a request made by
+    /// hand (`invoke`, `event generate`) or recorded before this was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<Connection>,
+}
+
+/// How a request reached the gateway: the facts CGI's `REMOTE_ADDR`,
+/// `REMOTE_PORT`, `SERVER_PORT` and `SERVER_PROTOCOL` and API Gateway's
+/// `sourceIp` report, taken from the socket rather than invented.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Connection {
+    /// The client's address and port.
+    pub peer: SocketAddr,
+    /// The address and port the client connected to.
+    pub local: SocketAddr,
+    /// The protocol the client spoke, e.g. `HTTP/1.1`.
+    pub protocol: String,
+}
+
+impl Connection {
+    /// What the ABIs report for a request without a connection: a client on
+    /// this machine speaking HTTP/1.1 to the port its `Host` header names
+    /// (80 when it names none).
+    pub fn assumed(host: Option<&str>) -> Connection {
+        let port = host
+            .and_then(|host| host.rsplit_once(':'))
+            .and_then(|(_, port)| port.parse().ok())
+            .unwrap_or(80);
+        Connection {
+            peer: SocketAddr::from(([127, 0, 0, 1], 0)),
+            local: SocketAddr::from(([127, 0, 0, 1], port)),
+            protocol: "HTTP/1.1".to_string(),
+        }
+    }
 }
 
 /// A function's answer.
@@ -52,6 +87,14 @@ impl HttpResponse {
 }
 
 impl HttpRequest {
+    /// How the request reached the gateway, or what is assumed when that is
+    /// not known (see [`Connection::assumed`]).
+    pub fn connection(&self) -> Connection {
+        self.connection
+            .clone()
+            .unwrap_or_else(|| Connection::assumed(self.header("host")))
+    }
+
     /// The first value of header `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         first_header(&self.headers, name)

@@ -19,9 +19,6 @@ use std::sync::Arc;
 /// The stage every `apigw-v1` event names: there is one local deployment.
 pub const STAGE_V1: &str = "local";
 
-/// The address events give as the client's: the gateway serves loopback.
-const SOURCE_IP: &str = "127.0.0.1";
-
 /// Runs a Lambda-style `function` on `input`.
 pub fn call(
     module: &LoadedModule,
@@ -69,6 +66,7 @@ pub fn request_event(
         PayloadFormat::V2 => ids.short_request_id(),
     };
     let host = request.header("host");
+    let source_ip = request.connection().peer.ip().to_string();
     let info = apigw::RequestInfo {
         resource: &resource,
         route_method: route.and_then(|r| r.method).map(|m| m.as_str()),
@@ -78,7 +76,7 @@ pub fn request_event(
         },
         request_id: &request_id,
         time_ns: context.start_time_ns,
-        source_ip: SOURCE_IP,
+        source_ip: &source_ip,
         host,
     };
     serde_json::to_vec(&apigw::request_event(format, request, &info)).unwrap_or_default()

@@ -248,6 +248,7 @@ fn http_request(options: &Options) -> Result<(HttpRequest, String), GenerateErro
             .collect(),
         headers,
         body: options.body.clone(),
+        connection: None,
     };
     Ok((request, resource))
 }

@@ -7,7 +7,7 @@
 //! function that has never built (503 with the compiler's error).
 
 use super::reply::{self, Reply};
-use crate::abi::http::{CallError, HttpRequest};
+use crate::abi::http::{CallError, Connection, HttpRequest};
 use crate::abi::{self, Input};
 use crate::activity::{Activity, ActivitySink, RequestRecord};
 use crate::bindings::ObjectChange;
@@ -130,6 +130,7 @@ fn answer(
             .map(|header| (header.field.to_string(), header.value.to_string()))
             .collect(),
         body,
+        connection: connection_of(request),
     };
     let context = Context::live();
     let access = recorder.access_for(&deployed.access);
@@ -251,6 +252,17 @@ fn read_body(request: &mut tiny_http::Request, limit: u64) -> Result<Vec<u8>, Bo
         });
     }
     Ok(body)
+}
+
+/// How `request` reached the gateway, from its socket; `None` only for a
+/// Unix socket, which tiny_http can also serve but the gateway never binds.
+fn connection_of(request: &tiny_http::Request) -> Option<Connection> {
+    let version = request.http_version();
+    Some(Connection {
+        peer: *request.remote_addr()?,
+        local: *request.local_addr()?,
+        protocol: format!("HTTP/{}.{}", version.0, version.1),
+    })
 }
 
 #[cfg(test)]

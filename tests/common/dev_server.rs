@@ -520,6 +520,13 @@ impl RawConnection {
     }
 
     /// Writes `bytes` as they are.
+    /// This end's address: what the server sees as the client's.
+    pub fn local_address(&self) -> SocketAddr {
+        self.stream
+            .local_addr()
+            .expect("a connected socket has an address")
+    }
+
     pub fn send(&mut self, bytes: &[u8]) {
         self.stream
             .write_all(bytes)

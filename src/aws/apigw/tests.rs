@@ -20,6 +20,7 @@ fn request(method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) ->
             .map(|(name, value)| (name.to_string(), value.to_string()))
             .collect(),
         body: body.to_vec(),
+        connection: None,
     }
 }
 

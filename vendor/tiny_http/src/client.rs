@@ -24,6 +24,8 @@ const MAX_HEADERS: usize = 256;
 pub struct ClientConnection {
     // address of the client
     remote_addr: IoResult<Option<SocketAddr>>,
+    /// wasmfaas patch: the server's side of the connection.
+    local_addr: Option<SocketAddr>,
 
     // sequence of Readers to the stream, so that the data is not read in
     //  the wrong order
@@ -86,6 +88,8 @@ impl ClientConnection {
         options: Arc<ServerOptions>,
     ) -> IoResult<ClientConnection> {
         let remote_addr = read_socket.peer_addr();
+        // wasmfaas patch: where the client connected, for CGI's SERVER_PORT.
+        let local_addr = read_socket.local_addr().ok().flatten();
         let secure = read_socket.secure();
         let closer = write_socket.shutdown_handle()?.map(Arc::new);
         let clock = Arc::new(ReadClock::default());
@@ -98,6 +102,7 @@ impl ClientConnection {
             source,
             sink: SequentialWriterBuilder::new(BufWriter::with_capacity(1024, write_socket)),
             remote_addr,
+            local_addr,
             next_header_source: first_header,
             no_more_requests: false,
             secure,
@@ -229,6 +234,7 @@ impl ClientConnection {
         })?;
         let mut request = request;
         request.set_closer(self.closer.clone());
+        request.set_local_addr(self.local_addr);
 
         // return the request
         Ok(request)

@@ -92,6 +92,16 @@ impl Connection {
         }
     }
 
+    /// wasmfaas patch: the address the client connected to (the server's
+    /// side of the connection). Some for TCP, None for Unix sockets.
+    pub(crate) fn socket_local_addr(&self) -> std::io::Result<Option<SocketAddr>> {
+        match self {
+            Self::Tcp(s) => s.local_addr().map(Some),
+            #[cfg(unix)]
+            Self::Unix(_) => Ok(None),
+        }
+    }
+
     pub(crate) fn shutdown(&self, how: Shutdown) -> std::io::Result<()> {
         match self {
             Self::Tcp(s) => s.shutdown(how),

@@ -55,6 +55,8 @@ pub struct Request {
     response_writer: Option<Box<dyn Write + Send + 'static>>,
 
     remote_addr: Option<SocketAddr>,
+    // wasmfaas patch: see `local_addr`.
+    local_addr: Option<SocketAddr>,
 
     // true if HTTPS, false if HTTP
     secure: bool,
@@ -260,6 +262,7 @@ where
         data_reader: Some(reader),
         response_writer: Some(Box::new(writer) as Box<dyn Write + Send + 'static>),
         remote_addr,
+        local_addr: None,
         secure,
         method,
         path,
@@ -536,6 +539,19 @@ impl Request {
     /// read already, or refused).
     pub(crate) fn continue_sent(&mut self) {
         self.must_send_continue = false;
+    }
+
+    /// wasmfaas patch: the address the client connected to.
+    pub(crate) fn set_local_addr(&mut self, local_addr: Option<SocketAddr>) {
+        self.local_addr = local_addr;
+    }
+
+    /// wasmfaas patch: the address the client connected to (the server's
+    /// side of the connection: which of several listening addresses, and
+    /// its port), as CGI's `SERVER_PORT` reports it. `None` for Unix sockets.
+    #[inline]
+    pub fn local_addr(&self) -> Option<&SocketAddr> {
+        self.local_addr.as_ref()
     }
 
     /// wasmfaas patch: the socket to shut down after a `Connection: close`

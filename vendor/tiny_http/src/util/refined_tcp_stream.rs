@@ -49,6 +49,15 @@ impl Stream {
         }
     }
 
+    /// wasmfaas patch: the server's side of the connection.
+    fn local_addr(&self) -> IoResult<Option<SocketAddr>> {
+        match self {
+            Stream::Http(connection) => connection.socket_local_addr(),
+            #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
+            Stream::Https(_) => Ok(None),
+        }
+    }
+
     /// wasmfaas patch: see `ReadClock`; TLS streams keep no timeout.
     fn set_read_timeout(&self, timeout: Option<std::time::Duration>) -> IoResult<()> {
         match self {
@@ -138,6 +147,11 @@ impl RefinedTcpStream {
 
     pub(crate) fn peer_addr(&mut self) -> IoResult<Option<SocketAddr>> {
         self.stream.peer_addr()
+    }
+
+    /// wasmfaas patch: the address the client connected to.
+    pub(crate) fn local_addr(&self) -> IoResult<Option<SocketAddr>> {
+        self.stream.local_addr()
     }
 
     /// wasmfaas patch: reads wait no longer than `clock` says.
