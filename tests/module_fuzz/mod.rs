@@ -140,6 +140,9 @@ pub struct SeedReport {
     pub refusal: Option<String>,
     /// Load and invocation together (not generation).
     pub elapsed: Duration,
+    /// The invocation ran for more than twice its timeout plus a second:
+    /// the wall-clock limit did not hold (in a start function or a host call).
+    pub overran: bool,
 }
 
 /// What kind of module a seed asks wasm-smith for.
@@ -163,6 +166,7 @@ pub struct Functions {
     dir: PathBuf,
     project: Project,
     hang_bound: Duration,
+    timeout: Duration,
 }
 
 impl Functions {
@@ -191,6 +195,7 @@ impl Functions {
             dir,
             project,
             hang_bound: limits.hang_bound,
+            timeout: Duration::from_millis(limits.timeout_ms),
         }
     }
 
@@ -220,6 +225,7 @@ pub fn run_seed(seed: u64, functions: &Functions) -> SeedReport {
         outcome: Outcome::NotGenerated,
         refusal: None,
         elapsed: Duration::ZERO,
+        overran: false,
     };
     let Some(wasm) = wasm else {
         return report;
@@ -236,18 +242,21 @@ pub fn run_seed(seed: u64, functions: &Functions) -> SeedReport {
         .spawn(move || {
             let result = catch_unwind(AssertUnwindSafe(|| load_and_invoke(&wasm, &function)));
             let _ = sender.send(result.unwrap_or_else(|payload| {
-                (Outcome::Panicked(panic_message(payload.as_ref())), None)
+                Ended::new(Outcome::Panicked(panic_message(payload.as_ref())))
             }));
         });
     if let Err(error) = spawned {
         report.outcome = Outcome::Panicked(format!("could not start the seed's thread: {error}"));
         return report;
     }
-    let (outcome, refusal) = receiver
+    let ended = receiver
         .recv_timeout(functions.hang_bound)
-        .unwrap_or((Outcome::Hung, None));
-    report.outcome = outcome;
-    report.refusal = refusal;
+        .unwrap_or_else(|_| Ended::new(Outcome::Hung));
+    report.outcome = ended.outcome;
+    report.refusal = ended.refusal;
+    report.overran = ended
+        .invoke_wall
+        .is_some_and(|wall| wall > functions.timeout * 2 + Duration::from_secs(1));
     report.elapsed = started.elapsed();
     report
 }
@@ -326,7 +335,25 @@ fn seed_bytes(seed: u64) -> Vec<u8> {
 
 /// Loads `wasm` as a function's module and, if it loads, invokes it once with
 /// a request through `function`'s ABI, with bindings to a fresh store.
-fn load_and_invoke(wasm: &[u8], function: &Function) -> (Outcome, Option<String>) {
+/// How the seed's thread ended.
+struct Ended {
+    outcome: Outcome,
+    refusal: Option<String>,
+    /// The invocation's wall time, when it ran.
+    invoke_wall: Option<Duration>,
+}
+
+impl Ended {
+    fn new(outcome: Outcome) -> Ended {
+        Ended {
+            outcome,
+            refusal: None,
+            invoke_wall: None,
+        }
+    }
+}
+
+fn load_and_invoke(wasm: &[u8], function: &Function) -> Ended {
     let module = match LoadedModule::new(&function.name, wasm) {
         Ok(module) => module,
         Err(error) => {
@@ -335,7 +362,10 @@ fn load_and_invoke(wasm: &[u8], function: &Function) -> (Outcome, Option<String>
                 message.contains(&function.name),
                 "a refusal names the function: {message}"
             );
-            return (Outcome::Refused(load_error_name(&error)), Some(message));
+            return Ended {
+                refusal: Some(message),
+                ..Ended::new(Outcome::Refused(load_error_name(&error)))
+            };
         }
     };
     let state = State::in_memory().expect("an in-memory store opens");
@@ -376,7 +406,10 @@ fn load_and_invoke(wasm: &[u8], function: &Function) -> (Outcome, Option<String>
         Err(CallError::Invoke(error)) => Outcome::Failed(error.kind()),
         Err(_) => Outcome::Malformed,
     };
-    (classified, None)
+    Ended {
+        invoke_wall: Some(outcome.usage.wall),
+        ..Ended::new(classified)
+    }
 }
 
 fn load_error_name(error: &LoadError) -> &'static str {
@@ -445,6 +478,8 @@ pub struct Tally {
     pub failed: BTreeMap<&'static str, u64>,
     pub out_of_fuel: u64,
     pub timed_out: u64,
+    /// Seeds whose invocation outlived its timeout (see [`SeedReport::overran`]).
+    pub overran: Vec<u64>,
     pub with_start: u64,
     pub with_start_loaded: u64,
     pub with_host_imports_loaded: u64,
@@ -475,6 +510,9 @@ impl Tally {
             self.with_host_imports_loaded += 1;
         }
         self.loaded += u64::from(loaded);
+        if report.overran {
+            self.overran.push(report.seed);
+        }
         match &report.outcome {
             Outcome::NotGenerated => self.not_generated += 1,
             Outcome::Refused(kind) => {
@@ -503,6 +541,7 @@ impl Tally {
             "seeds {}\n  not generated (wasm-smith gave up) {}\n  loaded {}\n  \
              refused with an error {refused} {:?}\n  ran ok: answered {}, malformed response {}\n  \
              trapped or failed {failed} {:?}\n  out of fuel {}\n  timed out {}\n  \
+             ran past twice the timeout (the wall clock did not stop them) {} {:?}\n  \
              with a start function {} (loaded {})\n  loaded and importing host calls {}\n  \
              host panics {}\n  hangs {}\n",
             self.seeds,
@@ -514,6 +553,8 @@ impl Tally {
             self.failed,
             self.out_of_fuel,
             self.timed_out,
+            self.overran.len(),
+            &self.overran[..self.overran.len().min(20)],
             self.with_start,
             self.with_start_loaded,
             self.with_host_imports_loaded,
