@@ -38,10 +38,11 @@ pub const HANG_BOUND: Duration = Duration::from_secs(30);
 
 /// The same bound for a debug build (the CI test). Loading runs a module's
 /// `start` function with 100,000,000 fuel and no wall clock
-/// (`src/runtime/module.rs`, trial instantiation): that alone is about 20 s
-/// of a debug build on a busy two-core machine, and it must not count as a
-/// hang.
-pub const DEBUG_HANG_BOUND: Duration = Duration::from_secs(120);
+/// (`src/runtime/module.rs`, trial instantiation): about 20 s of CPU in a
+/// debug build, and 65 s of wall time for seed 227 while five people built
+/// on the same two cores. That must not count as a hang, so the bound is
+/// generous; a real hang still fails the test, only later.
+pub const DEBUG_HANG_BOUND: Duration = Duration::from_secs(300);
 
 /// The KV namespaces and buckets granted to every fuzzed function. Random code
 /// passes short, mostly zeroed strings, so the empty name and `"\0"` are the
