@@ -15,7 +15,9 @@
 //! - a runaway guest: `GET /runaway`, answered with a 504 after its timeout.
 //!
 //! `cargo bench --bench hostile_load`; `BENCH_QUICK=1` for 2 s runs instead
-//! of 10 s. Prints good requests sent / succeeded / failed and req/s per run,
+//! of 10 s; `HOSTILE_KINDS=stalled` (or `garbage`, `runaway`, or a
+//! comma-separated list) fills the hostile slots with those kinds only;
+//! `WASMFAAS_BENCH_BINARY=path` runs another build. Prints good requests sent / succeeded / failed and req/s per run,
 //! then the medians and the mixed/clean ratio. Exits 1 if any good request
 //! failed. It needs nothing installed (no wrk).
 
@@ -28,7 +30,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_wasmfaas");
+/// The binary under test: this build's, or `WASMFAAS_BENCH_BINARY` (to
+/// compare two builds on the same machine in the same hour).
+fn binary() -> PathBuf {
+    std::env::var_os("WASMFAAS_BENCH_BINARY").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_wasmfaas")),
+        PathBuf::from,
+    )
+}
 
 /// Connections per run; in the mixed run every tenth is hostile.
 const CONNECTIONS: usize = 30;
@@ -80,8 +89,9 @@ fn main() -> ExitCode {
     project.write("hello.wat", HELLO_WAT);
     project.write("runaway.wat", RUNAWAY_WAT);
     println!(
-        "hostile_load: {CONNECTIONS} keep-alive connections, {duration:?} per run, \
-         {ROUNDS} clean and {ROUNDS} mixed runs interleaved, fresh server each"
+        "hostile_load: {} ; {CONNECTIONS} keep-alive connections, {duration:?} per run, \
+         {ROUNDS} clean and {ROUNDS} mixed runs interleaved, fresh server each",
+        binary().display()
     );
     let mut clean = Vec::new();
     let mut mixed = Vec::new();
@@ -106,7 +116,7 @@ fn main() -> ExitCode {
         mixed_total.line()
     );
     println!(
-        "  mixed/clean throughput of good requests: {:.2}",
+        "  mixed/clean throughput of good requests: {:.3}",
         mixed_rate / clean_rate.max(f64::MIN_POSITIVE)
     );
     let failed = clean_total.failed + mixed_total.failed;
@@ -183,7 +193,8 @@ fn run_once(project: &Path, duration: Duration, hostile: bool) -> Run {
     for n in 0..CONNECTIONS {
         let stop = Arc::clone(&stop);
         if hostile && n % 10 == 9 {
-            let kind = Hostile::ALL[(n / 10) % Hostile::ALL.len()];
+            let kinds = Hostile::chosen();
+            let kind = kinds[(n / 10) % kinds.len()];
             bad.push(std::thread::spawn(move || kind.run(address, &stop)));
         } else {
             good.push(std::thread::spawn(move || good_connection(address, &stop)));
@@ -242,6 +253,27 @@ enum Hostile {
 
 impl Hostile {
     const ALL: [Hostile; 3] = [Hostile::StalledBody, Hostile::GarbageHead, Hostile::Runaway];
+
+    /// The kinds `HOSTILE_KINDS` names (`stalled`, `garbage`, `runaway`,
+    /// comma-separated), to see what each costs alone; all by default.
+    fn chosen() -> Vec<Hostile> {
+        let Ok(names) = std::env::var("HOSTILE_KINDS") else {
+            return Hostile::ALL.to_vec();
+        };
+        let kinds: Vec<Hostile> = names
+            .split(',')
+            .map(|name| match name.trim() {
+                "stalled" => Hostile::StalledBody,
+                "garbage" => Hostile::GarbageHead,
+                "runaway" => Hostile::Runaway,
+                other => {
+                    panic!("HOSTILE_KINDS: unknown kind {other:?} (stalled, garbage, runaway)")
+                }
+            })
+            .collect();
+        assert!(!kinds.is_empty(), "HOSTILE_KINDS names no kind");
+        kinds
+    }
 
     /// Repeats its attack until told to stop; says what it got.
     fn run(self, address: SocketAddr, stop: &AtomicBool) -> String {
@@ -401,7 +433,7 @@ impl Server {
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
-        let child = Command::new(BINARY)
+        let child = Command::new(binary())
             .args(["dev", "--port", &port.to_string(), "--s3-port", "0"])
             .args(["--no-watch", "--ephemeral"])
             .current_dir(project)
