@@ -324,22 +324,37 @@ pub fn framing_cases(host: &str, method: &str, post: &str) -> Vec<Case> {
 /// bucket `bkt` with object `obj` (10 bytes) and a multipart upload
 /// `upload_id` of key `mp`.
 pub fn s3_cases(host: &str, upload_id: &str) -> Vec<Case> {
-    use Expect::{Refused, Tolerated};
+    let mut cases = s3_xml_cases(host, upload_id);
+    cases.extend(s3_range_cases(host));
+    cases.extend(s3_argument_cases(host));
+    cases.extend(s3_nesting_cases(host, upload_id));
+    cases
+}
+
+/// `line` with `body`, its length and its correct `Content-MD5`, so the
+/// body itself is what the endpoint judges.
+fn with_md5(line: &str, host: &str, body: &[u8]) -> Vec<u8> {
+    let md5 = base64::engine::general_purpose::STANDARD.encode(Md5::digest(body));
+    let length = format!("Content-Length: {}", body.len());
+    let md5 = format!("Content-MD5: {md5}");
+    request(
+        line.as_bytes(),
+        host,
+        &[length.as_bytes(), md5.as_bytes()],
+        body,
+    )
+}
+
+/// A billion-laughs style DTD (kept small: refusing it is the point).
+const LAUGHS: &str = "<?xml version=\"1.0\"?><!DOCTYPE d [<!ENTITY a \"aaaaaaaaaa\">\
+                      <!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">\
+                      <!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]>";
+
+/// Bad DeleteObjects and CompleteMultipartUpload bodies.
+fn s3_xml_cases(host: &str, upload_id: &str) -> Vec<Case> {
+    use Expect::Refused;
     let mut cases = Vec::new();
-    let with_md5 = |line: &str, body: &[u8]| {
-        let md5 = base64::engine::general_purpose::STANDARD.encode(Md5::digest(body));
-        let length = format!("Content-Length: {}", body.len());
-        let md5 = format!("Content-MD5: {md5}");
-        request(
-            line.as_bytes(),
-            host,
-            &[length.as_bytes(), md5.as_bytes()],
-            body,
-        )
-    };
-    let laughs = "<?xml version=\"1.0\"?><!DOCTYPE d [<!ENTITY a \"aaaaaaaaaa\">\
-                  <!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">\
-                  <!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]>";
+    let laughs = LAUGHS;
     let many_objects: String = (0..1001)
         .map(|n| format!("<Object><Key>k{n}</Key></Object>"))
         .collect();
@@ -375,7 +390,7 @@ pub fn s3_cases(host: &str, upload_id: &str) -> Vec<Case> {
     for (name, body) in deletes {
         cases.push(case(
             format!("DeleteObjects with {name}"),
-            with_md5("POST /bkt?delete HTTP/1.1", &body),
+            with_md5("POST /bkt?delete HTTP/1.1", host, &body),
             Refused,
         ));
     }
@@ -424,6 +439,7 @@ pub fn s3_cases(host: &str, upload_id: &str) -> Vec<Case> {
             format!("CompleteMultipartUpload with {name}"),
             with_md5(
                 &format!("POST /bkt/mp?uploadId={upload_id} HTTP/1.1"),
+                host,
                 body.as_bytes(),
             ),
             Refused,
@@ -433,6 +449,7 @@ pub fn s3_cases(host: &str, upload_id: &str) -> Vec<Case> {
         "CompleteMultipartUpload of an unknown upload",
         with_md5(
             "POST /bkt/mp?uploadId=no-such-upload HTTP/1.1",
+            host,
             format!(
                 "<CompleteMultipartUpload>{}</CompleteMultipartUpload>",
                 part("1", good_etag)
@@ -441,8 +458,13 @@ pub fn s3_cases(host: &str, upload_id: &str) -> Vec<Case> {
         ),
         Refused,
     ));
+    cases
+}
 
-    // Ranges of the 10-byte `obj`.
+/// Ranges of the 10-byte `obj`.
+fn s3_range_cases(host: &str) -> Vec<Case> {
+    use Expect::{Refused, Tolerated};
+    let mut cases = Vec::new();
     let range = |value: &[u8]| {
         let mut header = b"Range: ".to_vec();
         header.extend_from_slice(value);
@@ -466,8 +488,13 @@ pub fn s3_cases(host: &str, upload_id: &str) -> Vec<Case> {
         let name = format!("invalid Range {}", String::from_utf8_lossy(value));
         cases.push(case(name, range(value), Tolerated));
     }
+    cases
+}
 
-    // API-level nonsense the endpoint must refuse with an S3 error.
+/// API-level nonsense the endpoint must refuse with an S3 error.
+fn s3_argument_cases(host: &str) -> Vec<Case> {
+    use Expect::Refused;
+    let mut cases = Vec::new();
     let put = |target: &str, headers: &[&[u8]], body: &[u8]| {
         let line = format!("PUT {target} HTTP/1.1");
         let length = format!("Content-Length: {}", body.len());
@@ -519,8 +546,16 @@ pub fn s3_cases(host: &str, upload_id: &str) -> Vec<Case> {
     ] {
         cases.push(case(name, bytes, Refused));
     }
-    // Last, because on 52da403 the first of these aborts the process (a
-    // stack overflow), and every case after it would only see a dead port.
+    cases
+}
+
+/// Deeply nested XML bodies. Last in [`s3_cases`], because on 52da403 the
+/// first of these aborts the process (the recursive drop of the parsed
+/// tree overflows the stack), and every case after it would only see a
+/// dead port.
+fn s3_nesting_cases(host: &str, upload_id: &str) -> Vec<Case> {
+    use Expect::Refused;
+    let mut cases = Vec::new();
     let nested = |element: &str| {
         let open = format!("<{element}>").repeat(NESTING);
         let close = format!("</{element}>").repeat(NESTING);
@@ -545,7 +580,7 @@ pub fn s3_cases(host: &str, upload_id: &str) -> Vec<Case> {
     ] {
         cases.push(case(
             format!("{name} with {NESTING} nested elements"),
-            with_md5(&line, &body),
+            with_md5(&line, host, &body),
             Refused,
         ));
     }
