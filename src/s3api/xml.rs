@@ -536,6 +536,12 @@ fn malformed() -> S3Error {
 }
 
 /// Parses a whole document into its root element.
+/// The deepest nesting a request document may have. S3's own documents nest
+/// four levels at most; a tree as deep as a hostile body makes (50,000
+/// `<Delete>`s) overflowed the worker's stack when it was dropped, which
+/// aborted the whole process.
+const MAX_DEPTH: usize = 32;
+
 fn parse_document(body: &[u8]) -> Result<Element, S3Error> {
     let text = std::str::from_utf8(body).map_err(|_| malformed())?;
     let mut reader = Reader::from_str(text);
@@ -548,7 +554,7 @@ fn parse_document(body: &[u8]) -> Result<Element, S3Error> {
         let event = reader.read_event().map_err(|_| malformed())?;
         match event {
             Event::Start(start) => {
-                if root.is_some() {
+                if root.is_some() || stack.len() >= MAX_DEPTH {
                     return Err(malformed());
                 }
                 stack.push(Element {
@@ -750,6 +756,18 @@ mod tests {
     use super::*;
 
     const NS: i64 = 1_000_000_000;
+
+    /// Regression: 50,000 nested `<Delete>`s parsed into a tree whose drop
+    /// overflowed the stack and aborted the process.
+    #[test]
+    fn a_document_nested_past_any_s3_shape_is_malformed_xml() {
+        let deep = "<Delete>".repeat(50_000) + &"</Delete>".repeat(50_000);
+        let error = parse_delete(deep.as_bytes()).unwrap_err();
+        assert_eq!(error, malformed());
+        let fine = "<Delete><Object><Key>k</Key></Object></Delete>";
+        assert_eq!(parse_delete(fine.as_bytes()).unwrap().objects.len(), 1);
+    }
+
     const HEAD: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
 
     fn owner() -> Owner {
