@@ -181,13 +181,40 @@ impl Listener {
 }
 
 /// Why `request` must not be answered for its `Host`, if it must not.
+///
+/// Two `Host` headers are refused (RFC 9112 3.2: 400), as a proxy and this
+/// server could each believe a different one. A target in absolute form
+/// (`GET http://name/path`) names the host the request is for, whatever
+/// `Host` says (RFC 9112 3.2.2), so its name is checked too.
 fn host_refusal(hosts: &AllowedHosts, request: &tiny_http::Request) -> Option<HostRefusal> {
-    let host = request
+    let mut host_headers = request
         .headers()
         .iter()
-        .find(|header| header.field.equiv("host"))
+        .filter(|header| header.field.equiv("host"))
         .map(|header| header.value.as_str());
-    hosts.check(host, request.http_version().1).err()
+    let host = host_headers.next();
+    if host_headers.next().is_some() {
+        return Some(HostRefusal {
+            status: 400,
+            text: "a request may send one `Host` header, not several (RFC 9112 §3.2)\n".into(),
+        });
+    }
+    let version = request.http_version().1;
+    let url = request.url();
+    let authority = ["http://", "https://"]
+        .iter()
+        .find_map(|scheme| {
+            url.get(..scheme.len())?
+                .eq_ignore_ascii_case(scheme)
+                .then(|| &url[scheme.len()..])
+        })
+        .map(|rest| rest.split(['/', '?']).next().unwrap_or_default());
+    if let Some(authority) = authority
+        && let Err(refusal) = hosts.check(Some(authority), version)
+    {
+        return Some(refusal);
+    }
+    hosts.check(host, version).err()
 }
 
 /// Sends `refusal`, ending the connection, and reports it to `activity`

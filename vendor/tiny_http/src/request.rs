@@ -159,6 +159,28 @@ where
         .find(|h: &&Header| h.field.equiv("Transfer-Encoding"))
         .map(|h| h.value.clone());
 
+    // wasmfaas patch: the framing must be unambiguous (RFC 9112 6.1-6.3),
+    // or a proxy in front and this server could split the stream into
+    // different requests (request smuggling). Refused with 400: a
+    // `Transfer-Encoding` beside a `Content-Length`, more than one, or any
+    // but plain `chunked` (upstream ignored an unknown one and read the body
+    // as chunked, and let `chunked, chunked` through).
+    let encodings = headers
+        .iter()
+        .filter(|h: &&Header| h.field.equiv("Transfer-Encoding"))
+        .count();
+    if encodings > 0 {
+        let has_length = headers
+            .iter()
+            .any(|h: &Header| h.field.equiv("Content-Length"));
+        let plain_chunked = transfer_encoding
+            .as_ref()
+            .is_some_and(|v| v.as_str().trim().eq_ignore_ascii_case("chunked"));
+        if has_length || encodings > 1 || !plain_chunked {
+            return Err(RequestCreationError::BadContentLength);
+        }
+    }
+
     // finding the content-length header
     let content_length = if transfer_encoding.is_some() {
         // if transfer-encoding is specified, the Content-Length
@@ -250,6 +272,10 @@ where
     } else if transfer_encoding.is_some() {
         // if a transfer-encoding was specified, then "chunked" is ALWAYS applied
         // over the message (RFC2616 #3.6)
+        // wasmfaas patch: the decoder takes the connection closing inside a
+        // chunk for the end of the body; a cut-off upload must not be
+        // stored as a whole one.
+        let source_data = EofInsideBody(source_data);
         Box::new(FusedReader::new(Decoder::new(source_data))) as Box<dyn Read + Send + 'static>
     } else {
         // if we have neither a Content-Length nor a Transfer-Encoding,
@@ -617,6 +643,23 @@ mod tests {
         fn f<T: Send>(_: &T) {}
         fn bar(rq: &Request) {
             f(rq);
+        }
+    }
+}
+
+/// wasmfaas patch: a chunked body's source, read only while the decoder
+/// still expects data (it never reads past the last chunk), so an end of
+/// stream here means the client left in the middle of the body.
+struct EofInsideBody<R>(R);
+
+impl<R: Read> Read for EofInsideBody<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.0.read(buf)? {
+            0 if !buf.is_empty() => Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the connection closed inside a chunked body",
+            )),
+            read => Ok(read),
         }
     }
 }
