@@ -35,6 +35,8 @@
 
 use super::{ACCOUNT_ID, REGION, time};
 use crate::abi::http::{HttpRequest, HttpResponse};
+use crate::config::{RoutePath, Segment};
+use crate::percent::{Plus, decode_lossy};
 use crate::router::percent_decode;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -97,8 +99,11 @@ impl FromStr for PayloadFormat {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestInfo<'a> {
     /// The matched route's path in AWS syntax: `/counter/{name}`,
-    /// `/files/{proxy+}` (see [`resource_for`]).
+    /// `/files/{proxy+}` (see [`resource_of`]).
     pub resource: &'a str,
+    /// The path parameters under `resource`, still percent-encoded
+    /// (`apigw-v1` delivers them so; see [`Resource`]).
+    pub path_parameters: &'a [(String, String)],
     /// The method the route is restricted to; `None` for a route that answers
     /// any method (`ANY` in AWS's `routeKey`).
     pub route_method: Option<&'a str>,
@@ -125,8 +130,47 @@ pub fn request_event(format: PayloadFormat, request: &HttpRequest, info: &Reques
     }
 }
 
-/// Our route path syntax in AWS's: `/counter/:name` → `/counter/{name}`,
-/// `/files/*rest` → `/files/{rest+}`. A leading method (`GET /x`) is dropped.
+/// A route as the `lambda` ABI names it: its path in AWS syntax and the
+/// path parameters of one request, still percent-encoded. The route table
+/// computes both ([`crate::router::Matched::resource`]), so nothing here
+/// parses a route or matches a path again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resource<'a> {
+    /// `/counter/{name}`, `/files/{rest+}`.
+    pub path: &'a str,
+    /// `(name, raw value)` in pattern order.
+    pub parameters: &'a [(String, String)],
+}
+
+/// The resource a request reaches when no route matched (a function invoked
+/// directly): `/{proxy+}`, with the whole path as `proxy`.
+pub const PROXY_RESOURCE: &str = "/{proxy+}";
+
+/// The path parameters of `raw_path` under [`PROXY_RESOURCE`].
+pub fn proxy_parameters(raw_path: &str) -> Vec<(String, String)> {
+    match_resource(PROXY_RESOURCE, raw_path).unwrap_or_default()
+}
+
+/// A parsed route path in AWS syntax: `/counter/:name` → `/counter/{name}`,
+/// `/files/*rest` → `/files/{rest+}`; static segments as written.
+pub fn resource_of(path: &RoutePath) -> String {
+    let mut resource = String::from("/");
+    for (at, segment) in path.segments.iter().enumerate() {
+        if at > 0 {
+            resource.push('/');
+        }
+        match segment {
+            Segment::Static(text) => resource.push_str(text),
+            Segment::Param(name) => resource.push_str(&format!("{{{name}}}")),
+            Segment::Wildcard(name) => resource.push_str(&format!("{{{name}+}}")),
+        }
+    }
+    resource
+}
+
+/// Our route syntax, as text, in AWS's (see [`resource_of`]); a leading
+/// method (`GET /x`) is dropped. For `wasmfaas event generate`, which takes a
+/// resource in either syntax from the command line.
 pub fn resource_for(pattern: &str) -> String {
     let path = pattern.rsplit(' ').next().unwrap_or(pattern);
     path.split('/')
@@ -146,13 +190,19 @@ pub fn resource_for(pattern: &str) -> String {
 /// The path parameters of `raw_path` under `resource` (AWS syntax), each as
 /// it appears in the path, still percent-encoded; `None` if the path does not
 /// match. A greedy `{name+}` takes the rest of the path, at least one segment.
+/// For resources that are not routes (`event generate`, [`PROXY_RESOURCE`]);
+/// routed requests carry theirs from the route table.
 pub fn match_resource(resource: &str, raw_path: &str) -> Option<Vec<(String, String)>> {
     let pattern: Vec<&str> = segments(resource);
     let parts: Vec<&str> = segments(raw_path);
     let mut params = Vec::new();
     for (i, segment) in pattern.iter().enumerate() {
         let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) else {
-            if parts.get(i).map(|part| percent_decode(part)) != Some(percent_decode(segment)) {
+            let expected = percent_decode(segment);
+            if !parts
+                .get(i)
+                .is_some_and(|part| crate::percent::decoded_equals(part, expected.as_bytes()))
+            {
                 return None;
             }
             continue;
@@ -183,23 +233,13 @@ fn segments(path: &str) -> Vec<&str> {
 fn v1_event(request: &HttpRequest, info: &RequestInfo) -> Value {
     let (headers, multi_headers) = v1_headers(&request.headers);
     let (query, multi_query) = v1_query(&request.query);
-    let path_parameters = match match_resource(info.resource, &request.path) {
-        Some(params) => params,
-        // The gateway matched the route, so this only happens when a caller
-        // passes a resource that is not the route's; fall back on its params.
-        None => request
-            .params
-            .iter()
-            .map(|(name, value)| (name.clone(), value.clone()))
-            .collect(),
-    };
-    let path_parameters = if path_parameters.is_empty() {
+    let path_parameters = if info.path_parameters.is_empty() {
         Value::Null
     } else {
         Value::Object(
-            path_parameters
-                .into_iter()
-                .map(|(name, value)| (name, Value::String(value)))
+            info.path_parameters
+                .iter()
+                .map(|(name, value)| (name.clone(), Value::String(value.clone())))
                 .collect(),
         )
     };
@@ -310,7 +350,7 @@ fn query_pairs(raw: &str) -> Vec<(String, Vec<String>)> {
 }
 
 fn form_decode(text: &str) -> String {
-    percent_decode(&text.replace('+', " "))
+    decode_lossy(text, Plus::Space)
 }
 
 /// The HTTP API (payload 2.0) event.

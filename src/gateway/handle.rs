@@ -84,12 +84,8 @@ fn answer(
     if path == HEALTH_PATH {
         return reply::health(deployment);
     }
-    let (deployed, route, params) = match deployment.route(&record.method, path) {
-        RouteMatch::Found {
-            deployed,
-            route,
-            params,
-        } => (deployed, route, params),
+    let (deployed, mut matched) = match deployment.route(&record.method, path) {
+        RouteMatch::Found { deployed, matched } => (deployed, matched),
         RouteMatch::MethodNotAllowed { allowed } => {
             return reply::method_not_allowed(&record.method, path, &allowed);
         }
@@ -123,7 +119,7 @@ fn answer(
         method: record.method.clone(),
         path: path.to_string(),
         query: query.to_string(),
-        params,
+        params: std::mem::take(&mut matched.params),
         headers: request
             .headers()
             .iter()
@@ -135,7 +131,8 @@ fn answer(
     let access = recorder.access_for(&deployed.access);
     let input = Input::Http {
         request: &http_request,
-        route: Some(route),
+        route: Some(&matched.route.route),
+        resource: Some(matched.resource()),
     };
     let mut outcome = abi::call(module, function, input, context, Some(access));
     recorder.record(
