@@ -99,6 +99,10 @@ pub fn decoded_equals(raw: &str, expected: &[u8]) -> bool {
         // Decoding only ever shortens the text.
         return false;
     }
+    if !raw.as_bytes().contains(&b'%') {
+        // Most segments: nothing to decode (a `+` stays a `+`).
+        return raw.as_bytes() == expected;
+    }
     let mut want = expected.iter();
     decoded(raw, Plus::Literal)
         .map(|b| b.unwrap_or(b'%'))
