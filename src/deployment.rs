@@ -143,6 +143,13 @@ impl Deployment {
         }
     }
 
+    /// The function that answers `method path`, found without capturing
+    /// route parameters (see [`RouteTable::route_for`]).
+    pub fn function_for(&self, method: &str, path: &str) -> Option<&Arc<Deployed>> {
+        let route = self.routes.route_for(method, path)?;
+        self.functions.get(&route.function)
+    }
+
     /// Every route with the function it belongs to, in function then file order.
     pub fn all_routes(&self) -> impl Iterator<Item = (&Arc<Deployed>, &crate::config::Route)> {
         self.functions

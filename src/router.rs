@@ -149,12 +149,30 @@ impl RouteTable {
         }
     }
 
+    /// The route that answers `method path` (`HEAD` falling back to `GET`),
+    /// without capturing its parameters: allocates nothing but the path's
+    /// segment list. For questions asked before the request is handled, such
+    /// as how large a body to read.
+    pub fn route_for(&self, method: &str, path: &str) -> Option<&CompiledRoute> {
+        let segments = split_path(path);
+        self.best_route(method, &segments).or_else(|| {
+            (method == "HEAD")
+                .then(|| self.best_route("GET", &segments))
+                .flatten()
+        })
+    }
+
     fn best(&self, method: &str, segments: &[&str]) -> Option<Matched<'_>> {
+        self.best_route(method, segments)
+            .map(|route| route.capture(segments))
+    }
+
+    /// The first route in precedence order that matches: the best one.
+    fn best_route(&self, method: &str, segments: &[&str]) -> Option<&CompiledRoute> {
         self.routes
             .iter()
             .filter(|route| route.route.method.is_none_or(|m| m.as_str() == method))
             .find(|route| route.matches(segments))
-            .map(|route| route.capture(segments))
     }
 }
 

@@ -168,10 +168,8 @@ pub fn body_limit(deployment: &Deployment, request: &tiny_http::Request) -> u64 
     let Some((path, _)) = split_target(request.url()) else {
         return 0;
     };
-    match deployment.route(request.method().as_str(), path) {
-        RouteMatch::Found { deployed, .. } if deployed.module.is_some() => {
-            deployed.function.limits.max_body_bytes
-        }
+    match deployment.function_for(request.method().as_str(), path) {
+        Some(deployed) if deployed.module.is_some() => deployed.function.limits.max_body_bytes,
         _ => 0,
     }
 }

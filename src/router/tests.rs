@@ -90,6 +90,23 @@ fn head_falls_back_to_get_with_its_params() {
 }
 
 #[test]
+fn route_for_agrees_with_lookup_without_capturing() {
+    let t = table(&[("a", &["GET /x/:id"]), ("b", &["/x/new", "POST /y"])]);
+    for (method, path) in [
+        ("HEAD", "/x/7"),
+        ("GET", "/x/new"),
+        ("GET", "/y"),
+        ("PUT", "/x/7"),
+    ] {
+        assert_eq!(
+            t.route_for(method, path).map(|r| &r.route.text),
+            t.find(method, path).map(|m| &m.route.route.text),
+            "{method} {path}"
+        );
+    }
+}
+
+#[test]
 fn a_head_route_beats_the_get_fallback() {
     let t = table(&[("get", &["GET /x"]), ("head", &["HEAD /x"])]);
     assert_eq!(found(&t, "HEAD", "/x").unwrap().0, "head");
