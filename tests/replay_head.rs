@@ -114,3 +114,32 @@ fn a_head_request_recorded_by_dev_replays_to_the_same_response() {
     assert_eq!(response.header("x-param-id"), Some("caf au lait+1"));
     assert!(response.body.is_empty() && served.body.is_empty());
 }
+
+/// Regression: `wasmfaas invoke --method HEAD` routed without the `GET`
+/// fallback, warned that no route matched and ran without params.
+#[test]
+fn invoke_routes_head_through_the_get_route_as_the_gateway_does() {
+    let wasm = echo_wasm();
+    let config = format!(
+        "[project]\nname = \"head\"\n\n[functions.echo]\nsource = {:?}\nroutes = [\"GET /echo/:id\"]\n",
+        wasm.display().to_string()
+    );
+    let project = TempProject::new("invoke-head", &[("wasmfaas.toml", &config)]);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_wasmfaas"))
+        .args([
+            "invoke",
+            "echo",
+            "--method",
+            "HEAD",
+            "--path",
+            "/echo/a%20b",
+        ])
+        .current_dir(project.root())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stdout.contains("x-param-id: a b"), "{stdout}");
+    assert!(!stderr.contains("no route"), "{stderr}");
+}
