@@ -10,7 +10,7 @@
 
 use crate::bindings::Access;
 use crate::config::{Function, Project};
-use crate::router::{self, Params};
+use crate::router::{Lookup, Matched, RouteTable};
 use crate::runtime::LoadedModule;
 use crate::state::State;
 use std::collections::BTreeMap;
@@ -78,9 +78,8 @@ pub enum RouteMatch<'d> {
     Found {
         deployed: &'d Arc<Deployed>,
         /// The route that matched (Lambda events name it, CGI derives
-        /// `SCRIPT_NAME` from it).
-        route: &'d crate::config::Route,
-        params: Params,
+        /// `SCRIPT_NAME` from it) and its parameters.
+        matched: Matched<'d>,
     },
     /// The path exists, but not for this method; these methods are allowed.
     MethodNotAllowed {
@@ -96,52 +95,59 @@ pub struct Deployment {
     pub functions: BTreeMap<String, Arc<Deployed>>,
     /// Where the functions' KV namespaces and buckets live.
     pub state: State,
+    /// The project's routes, compiled once per config ([`Deployment::new`]);
+    /// a rebuilt module keeps its config's table ([`Deployment::with_functions`]).
+    pub routes: Arc<RouteTable>,
 }
 
 impl Deployment {
-    /// The function and parameters for `method path` (path without query).
-    ///
-    /// Among all routes of all functions the most specific match wins (static >
-    /// param > wildcard; config already rejects routes that could tie). `HEAD`
-    /// falls back to a `GET` route, as HTTP servers do.
-    pub fn route(&self, method: &str, path: &str) -> RouteMatch<'_> {
-        if let Some(found) = self.best(method, path) {
-            return found;
-        }
-        if method == "HEAD"
-            && let Some(found) = self.best("GET", path)
-        {
-            return found;
-        }
-        let mut allowed: Vec<String> = self
-            .all_routes()
-            .filter(|(_, route)| router::match_path(route, path).is_some())
-            .flat_map(|(_, route)| match route.method {
-                Some(method) => vec![method.as_str().to_string()],
-                None => vec!["*".to_string()],
-            })
-            .collect();
-        allowed.sort();
-        allowed.dedup();
-        if allowed.iter().any(|m| m == "GET") && !allowed.iter().any(|m| m == "HEAD") {
-            allowed.push("HEAD".to_string());
-            allowed.sort();
-        }
-        if allowed.is_empty() {
-            RouteMatch::NotFound
-        } else {
-            RouteMatch::MethodNotAllowed { allowed }
+    /// The deployment of `functions` under `project`, its route table
+    /// compiled from the project's routes.
+    pub fn new(
+        project: Arc<Project>,
+        functions: BTreeMap<String, Arc<Deployed>>,
+        state: State,
+    ) -> Deployment {
+        let routes = Arc::new(RouteTable::new(project.functions.values()));
+        Deployment {
+            project,
+            functions,
+            state,
+            routes,
         }
     }
 
-    fn best(&self, method: &str, path: &str) -> Option<RouteMatch<'_>> {
-        router::best_match_by(self.all_routes(), |(_, route)| route, method, path).map(
-            |((deployed, route), params)| RouteMatch::Found {
-                deployed,
-                route,
-                params,
+    /// This deployment with other modules for the same config: the route
+    /// table is shared, not compiled again.
+    pub fn with_functions(&self, functions: BTreeMap<String, Arc<Deployed>>) -> Deployment {
+        Deployment {
+            project: Arc::clone(&self.project),
+            functions,
+            state: self.state.clone(),
+            routes: Arc::clone(&self.routes),
+        }
+    }
+
+    /// The function and route for `method path` (path without query), by the
+    /// route table's rules: the most specific route of any function, `HEAD`
+    /// falling back to `GET`, 405 with the allowed methods.
+    pub fn route(&self, method: &str, path: &str) -> RouteMatch<'_> {
+        match self.routes.lookup(method, path) {
+            Lookup::Found(matched) => match self.functions.get(&matched.route.function) {
+                Some(deployed) => RouteMatch::Found { deployed, matched },
+                // The table and the functions come from one config.
+                None => RouteMatch::NotFound,
             },
-        )
+            Lookup::MethodNotAllowed { allowed } => RouteMatch::MethodNotAllowed { allowed },
+            Lookup::NotFound => RouteMatch::NotFound,
+        }
+    }
+
+    /// The function that answers `method path`, found without capturing
+    /// route parameters (see [`RouteTable::route_for`]).
+    pub fn function_for(&self, method: &str, path: &str) -> Option<&Arc<Deployed>> {
+        let route = self.routes.route_for(method, path)?;
+        self.functions.get(&route.function)
     }
 
     /// Every route with the function it belongs to, in function then file order.
@@ -191,6 +197,7 @@ impl Live {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::router::Params;
 
     /// A deployment of functions `(name, routes)`, none built.
     fn deployment(test: &str, functions: &[(&str, &[&str])]) -> Deployment {
@@ -216,18 +223,14 @@ mod tests {
                 (f.name.clone(), Arc::new(deployed))
             })
             .collect();
-        Deployment {
-            project: Arc::new(project),
-            functions,
-            state,
-        }
+        Deployment::new(Arc::new(project), functions, state)
     }
 
     fn found(d: &Deployment, method: &str, path: &str) -> Option<(String, Params)> {
         match d.route(method, path) {
-            RouteMatch::Found {
-                deployed, params, ..
-            } => Some((deployed.function.name.clone(), params)),
+            RouteMatch::Found { deployed, matched } => {
+                Some((deployed.function.name.clone(), matched.params))
+            }
             _ => None,
         }
     }

@@ -30,6 +30,7 @@ mod hex;
 pub mod http_pool;
 pub mod human;
 pub mod json_text;
+pub mod percent;
 pub mod record;
 pub mod replay;
 pub mod router;

@@ -11,9 +11,9 @@
 use crate::abi::http::{CallError, HttpRequest, HttpResponse};
 use crate::abi::{self, Input};
 use crate::bindings::{Access, CapturedObject};
-use crate::config::{Function, Project, Route};
+use crate::config::{Function, Project};
 use crate::fixture::{Fixture, InitialState, Trigger};
-use crate::router;
+use crate::router::{Matched, RouteTable};
 use crate::runtime::{LoadedModule, Usage};
 use crate::state::{KvEntry, KvListRequest, KvPutOptions, ListRequest, PutOptions, State};
 use std::collections::{BTreeMap, BTreeSet};
@@ -81,12 +81,9 @@ pub fn function_of<'p>(
     let Trigger::Http(request) = &fixture.trigger else {
         unreachable!("event fixtures name their function (checked when parsed)")
     };
-    let routes = project
-        .functions
-        .values()
-        .flat_map(|f| f.routes.iter().map(move |r| (f, r)));
-    router::best_match_by(routes, |(_, route)| route, &request.method, &request.path)
-        .map(|((function, _), _)| function)
+    RouteTable::new(project.functions.values())
+        .find(&request.method, &request.path)
+        .and_then(|matched| project.functions.get(&matched.route.function))
         .ok_or_else(|| ReplayError::NoRoute {
             method: request.method.clone(),
             path: request.path.clone(),
@@ -103,22 +100,32 @@ pub fn replay(
     function: &Function,
     module: &LoadedModule,
 ) -> Result<Replayed, ReplayError> {
-    // Route parameters are not stored: derived again, as the gateway would.
+    // Route parameters are not stored: derived again through the gateway's
+    // rules (a recorded HEAD finds its GET route and params). The table is
+    // the function's own: the fixture names the function that answered, so
+    // the route that won among all functions is the best of its own.
+    let routes = RouteTable::new([function]);
     let mut request = None;
+    let mut matched_slot = None;
     let input = match &fixture.trigger {
         Trigger::Event { trigger, payload } => Input::Event {
             source: trigger,
             payload,
         },
         Trigger::Http(recorded) => {
-            let matched = route_of(function, recorded);
+            let matched = routes.find(&recorded.method, &recorded.path);
             let request = request.insert(HttpRequest {
-                params: matched.as_ref().map(|(_, p)| p.clone()).unwrap_or_default(),
+                params: matched
+                    .as_ref()
+                    .map(|m| m.params.clone())
+                    .unwrap_or_default(),
                 ..recorded.clone()
             });
+            let matched = &*matched_slot.insert(matched);
             Input::Http {
                 request,
-                route: matched.map(|(route, _)| route),
+                route: matched.as_ref().map(|m| &m.route.route),
+                resource: matched.as_ref().map(Matched::resource),
             }
         }
     };
@@ -152,16 +159,6 @@ pub fn replay(
         logs: outcome.logs,
         usage: outcome.usage,
     })
-}
-
-/// The route the gateway would have matched for this request, and the
-/// parameters it would have given.
-fn route_of<'f>(
-    function: &'f Function,
-    request: &HttpRequest,
-) -> Option<(&'f Route, BTreeMap<String, String>)> {
-    router::best_match(&function.routes, &request.method, &request.path)
-        .map(|(route, params)| (route, params.into_iter().collect()))
 }
 
 /// A failure to seed `what`.

@@ -266,3 +266,18 @@ fn windows_line_endings_and_tabs_keep_the_carets_aligned() {
         "{message}"
     );
 }
+
+#[test]
+fn routes_that_differ_only_in_percent_encoding_conflict() {
+    // The route table compares static segments decoded, so these two answer
+    // the same requests (`/café` and `/caf%C3%A9`): a config error at the
+    // later route.
+    let message = parse_err(
+        "[project]\nname = \"demo\"\n[functions.a]\nsource = \"sources/ok.wat\"\nroutes = [\"GET /caf%C3%A9\"]\n[functions.b]\nsource = \"sources/ok.wat\"\nroutes = [\"GET /café\"]\n",
+    );
+    assert!(message.contains("invalid.toml:8:11:"), "{message}");
+    assert!(
+        message.contains("route `GET /café` of function `b` conflicts with route `GET /caf%C3%A9` of function `a`"),
+        "{message}"
+    );
+}

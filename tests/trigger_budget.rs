@@ -51,11 +51,11 @@ fn run_chain(tag: &str, extra: &str) -> (u32, Vec<String>, usize) {
     state.ensure_bucket("fan", 0).unwrap();
     let function = project.functions["doubler"].clone();
     let deployed = Deployed::ready(function, Arc::new(wat("doubler", DOUBLER)), &state);
-    let live = Arc::new(Live::new(Deployment {
+    let live = Arc::new(Live::new(Deployment::new(
         project,
-        functions: BTreeMap::from([("doubler".to_string(), Arc::new(deployed))]),
-        state: state.clone(),
-    }));
+        BTreeMap::from([("doubler".to_string(), Arc::new(deployed))]),
+        state.clone(),
+    )));
     let (activity, feed) = ActivitySink::bounded(4096);
     let events = triggers::spawn(live, activity, wasmfaas::record::Recorder::off());
 

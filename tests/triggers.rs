@@ -51,11 +51,11 @@ fn events_reach_subscribers_and_a_recursive_loop_is_stopped() {
     let function = project.functions["looper"].clone();
     let module = Arc::new(wat("looper", LOOPER));
     let deployed = Deployed::ready(function, module, &state);
-    let live = Arc::new(Live::new(Deployment {
+    let live = Arc::new(Live::new(Deployment::new(
         project,
-        functions: BTreeMap::from([("looper".to_string(), Arc::new(deployed))]),
-        state: state.clone(),
-    }));
+        BTreeMap::from([("looper".to_string(), Arc::new(deployed))]),
+        state.clone(),
+    )));
     let (activity, feed) = ActivitySink::bounded(1024);
     let events = triggers::spawn(live, activity, wasmfaas::record::Recorder::off());
 

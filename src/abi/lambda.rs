@@ -29,11 +29,15 @@ pub fn call(
     bindings: Option<Arc<Access>>,
 ) -> HttpOutcome {
     match input {
-        Input::Http { request, route } => {
+        Input::Http {
+            request,
+            route,
+            resource,
+        } => {
             if let Err(error) = super::check_body(function, &request.body) {
                 return HttpOutcome::refused(error);
             }
-            let event = request_event(format, request, route, context);
+            let event = request_event(format, request, route, resource, context);
             let report = super::run(module, function, event, env(function), context, bindings);
             HttpOutcome::from_report(report, |stdout| {
                 let response = apigw::response(format, &stdout).map_err(CallError::from)?;
@@ -56,9 +60,22 @@ pub fn request_event(
     format: PayloadFormat,
     request: &HttpRequest,
     route: Option<&Route>,
+    resource: Option<apigw::Resource<'_>>,
     context: Context,
 ) -> Vec<u8> {
-    let resource = route.map_or_else(|| "/{proxy+}".to_string(), |r| apigw::resource_for(&r.text));
+    // A routed request names its route as the route table compiled it; a
+    // function invoked directly is reached as API Gateway's catch-all.
+    let proxy_parameters;
+    let resource = match resource {
+        Some(resource) => resource,
+        None => {
+            proxy_parameters = apigw::proxy_parameters(&request.path);
+            apigw::Resource {
+                path: apigw::PROXY_RESOURCE,
+                parameters: &proxy_parameters,
+            }
+        }
+    };
     // REST APIs name requests with UUIDs, HTTP APIs with short base64 ids.
     let mut ids = IdSource::new(context.seed);
     let request_id = match format {
@@ -68,7 +85,8 @@ pub fn request_event(
     let host = request.header("host");
     let source_ip = request.connection().peer.ip().to_string();
     let info = apigw::RequestInfo {
-        resource: &resource,
+        resource: resource.path,
+        path_parameters: resource.parameters,
         route_method: route.and_then(|r| r.method).map(|m| m.as_str()),
         stage: match format {
             PayloadFormat::V1 => STAGE_V1,

@@ -11,6 +11,7 @@ pub mod cgi;
 pub mod http;
 pub mod lambda;
 
+use crate::aws::apigw::Resource;
 use crate::bindings::Access;
 use crate::config::{Abi, Function, Route};
 use crate::runtime::{Context, Invocation, LoadedModule, Report};
@@ -27,6 +28,9 @@ pub enum Input<'a> {
     Http {
         request: &'a HttpRequest,
         route: Option<&'a Route>,
+        /// The route as the `lambda` ABI names it, from the route table
+        /// (`None` with `route`).
+        resource: Option<Resource<'a>>,
     },
     /// An event delivery: `source` is `s3`, `schedule`, `sqs` or `event` (one
     /// given to `invoke --event`), `payload` the event as AWS delivers it.

@@ -35,10 +35,16 @@
 
 use super::{ACCOUNT_ID, REGION, time};
 use crate::abi::http::{HttpRequest, HttpResponse};
+use crate::percent::{Plus, decode_lossy};
 use crate::router::percent_decode;
+
+mod resource;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use md5::{Digest, Md5};
+pub use resource::{
+    PROXY_RESOURCE, Resource, match_resource, proxy_parameters, resource_for, resource_of,
+};
 use serde_json::{Map, Value, json};
 use std::fmt;
 use std::str::FromStr;
@@ -97,8 +103,11 @@ impl FromStr for PayloadFormat {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestInfo<'a> {
     /// The matched route's path in AWS syntax: `/counter/{name}`,
-    /// `/files/{proxy+}` (see [`resource_for`]).
+    /// `/files/{proxy+}` (see [`resource_of`]).
     pub resource: &'a str,
+    /// The path parameters under `resource`, still percent-encoded
+    /// (`apigw-v1` delivers them so; see [`Resource`]).
+    pub path_parameters: &'a [(String, String)],
     /// The method the route is restricted to; `None` for a route that answers
     /// any method (`ANY` in AWS's `routeKey`).
     pub route_method: Option<&'a str>,
@@ -125,52 +134,6 @@ pub fn request_event(format: PayloadFormat, request: &HttpRequest, info: &Reques
     }
 }
 
-/// Our route path syntax in AWS's: `/counter/:name` → `/counter/{name}`,
-/// `/files/*rest` → `/files/{rest+}`. A leading method (`GET /x`) is dropped.
-pub fn resource_for(pattern: &str) -> String {
-    let path = pattern.rsplit(' ').next().unwrap_or(pattern);
-    path.split('/')
-        .map(|segment| {
-            if let Some(name) = segment.strip_prefix(':') {
-                format!("{{{name}}}")
-            } else if let Some(name) = segment.strip_prefix('*') {
-                format!("{{{name}+}}")
-            } else {
-                segment.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
-/// The path parameters of `raw_path` under `resource` (AWS syntax), each as
-/// it appears in the path, still percent-encoded; `None` if the path does not
-/// match. A greedy `{name+}` takes the rest of the path, at least one segment.
-pub fn match_resource(resource: &str, raw_path: &str) -> Option<Vec<(String, String)>> {
-    let pattern: Vec<&str> = segments(resource);
-    let parts: Vec<&str> = segments(raw_path);
-    let mut params = Vec::new();
-    for (i, segment) in pattern.iter().enumerate() {
-        let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) else {
-            if parts.get(i).map(|part| percent_decode(part)) != Some(percent_decode(segment)) {
-                return None;
-            }
-            continue;
-        };
-        if let Some(greedy) = name.strip_suffix('+') {
-            let rest = parts.get(i..).filter(|rest| !rest.is_empty())?;
-            params.push((greedy.to_string(), rest.join("/")));
-            return Some(params);
-        }
-        params.push((name.to_string(), parts.get(i)?.to_string()));
-    }
-    (parts.len() == pattern.len()).then_some(params)
-}
-
-fn segments(path: &str) -> Vec<&str> {
-    path.split('/').filter(|part| !part.is_empty()).collect()
-}
-
 // ---------------------------------------------------------------------------
 // Request events
 // ---------------------------------------------------------------------------
@@ -183,23 +146,13 @@ fn segments(path: &str) -> Vec<&str> {
 fn v1_event(request: &HttpRequest, info: &RequestInfo) -> Value {
     let (headers, multi_headers) = v1_headers(&request.headers);
     let (query, multi_query) = v1_query(&request.query);
-    let path_parameters = match match_resource(info.resource, &request.path) {
-        Some(params) => params,
-        // The gateway matched the route, so this only happens when a caller
-        // passes a resource that is not the route's; fall back on its params.
-        None => request
-            .params
-            .iter()
-            .map(|(name, value)| (name.clone(), value.clone()))
-            .collect(),
-    };
-    let path_parameters = if path_parameters.is_empty() {
+    let path_parameters = if info.path_parameters.is_empty() {
         Value::Null
     } else {
         Value::Object(
-            path_parameters
-                .into_iter()
-                .map(|(name, value)| (name, Value::String(value)))
+            info.path_parameters
+                .iter()
+                .map(|(name, value)| (name.clone(), Value::String(value.clone())))
                 .collect(),
         )
     };
@@ -310,7 +263,7 @@ fn query_pairs(raw: &str) -> Vec<(String, Vec<String>)> {
 }
 
 fn form_decode(text: &str) -> String {
-    percent_decode(&text.replace('+', " "))
+    decode_lossy(text, Plus::Space)
 }
 
 /// The HTTP API (payload 2.0) event.

@@ -282,8 +282,10 @@ fn api_gateway(
         .iter()
         .find(|(name, _)| name.eq_ignore_ascii_case("host"))
         .map(|(_, value)| value.clone());
+    let raw_parameters = apigw::match_resource(&resource, &request.path).unwrap_or_default();
     let info = apigw::RequestInfo {
         resource: &resource,
+        path_parameters: &raw_parameters,
         route_method: Some(&request.method),
         stage,
         request_id: &request_id,

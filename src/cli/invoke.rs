@@ -11,7 +11,7 @@ use crate::abi::{self, Input};
 use crate::bindings::Access;
 use crate::build;
 use crate::config::{Abi, Function, Project, ScheduleTrigger, Trigger};
-use crate::router;
+use crate::router::{Matched, RouteTable};
 use crate::runtime::{Context, LoadedModule};
 use crate::triggers::schedules;
 use base64::Engine as _;
@@ -122,17 +122,22 @@ pub fn run(
 ) -> Result<(), Failure> {
     let function = project.function(&args.function)?;
     let event = args.event.as_deref().map(read_event).transpose()?;
-    let request = match &event {
-        Some(_) => HttpRequest::default(),
-        None => build_request(function, args)?,
-    };
+    // One invocation: the function's routes compiled for it, with the
+    // gateway's rules (HEAD falls back to GET).
+    let routes = RouteTable::new([function]);
+    let mut request = HttpRequest::default();
+    let mut matched = None;
+    if event.is_none() {
+        request = build_request(function, args)?;
+        matched = route(&routes, function, &mut request);
+    }
     let context = context(args.seed, args.time_ns);
     let input = match &event {
         Some((source, payload)) => Input::Event { source, payload },
         None => Input::Http {
             request: &request,
-            route: router::best_match(&function.routes, &request.method, &request.path)
-                .map(|(route, _)| route),
+            route: matched.as_ref().map(|m| &m.route.route),
+            resource: matched.as_ref().map(Matched::resource),
         },
     };
     deliver(project, function, input, context, args.json, storage, quiet)
@@ -355,15 +360,26 @@ fn build_request(function: &Function, args: &InvokeArgs) -> Result<HttpRequest, 
     } else if request.method.is_empty() {
         request.method = if has_body { "POST" } else { "GET" }.into();
     }
-    match router::best_match(&function.routes, &request.method, &request.path) {
-        Some((_, params)) => request.params = params,
+    Ok(request)
+}
+
+/// The route of `function` that answers `request`, its parameters set on
+/// the request; a warning when the function has routes and none matches.
+fn route<'t>(
+    routes: &'t RouteTable,
+    function: &Function,
+    request: &mut HttpRequest,
+) -> Option<Matched<'t>> {
+    let matched = routes.find(&request.method, &request.path);
+    match &matched {
+        Some(matched) => request.params = matched.params.clone(),
         None if !function.routes.is_empty() => console::error(&format!(
             "warning: no route of `{}` matches {} {}; invoking it without route parameters",
             function.name, request.method, request.path
         )),
         None => {}
     }
-    Ok(request)
+    matched
 }
 
 /// The first route's path when it has no parameters: `invoke hello` just works.

@@ -204,7 +204,9 @@ impl RoutePath {
     }
 
     /// Same length and, position by position, the same kind of segment (and the
-    /// same text for static ones): parameter and wildcard names do not matter.
+    /// same text for static ones, compared percent-decoded as the router
+    /// matches them: `/caf%C3%A9` and `/café` answer the same requests):
+    /// parameter and wildcard names do not matter.
     pub fn same_shape(&self, other: &RoutePath) -> bool {
         self.segments.len() == other.segments.len()
             && self
@@ -212,12 +214,17 @@ impl RoutePath {
                 .iter()
                 .zip(&other.segments)
                 .all(|pair| match pair {
-                    (Segment::Static(a), Segment::Static(b)) => a == b,
+                    (Segment::Static(a), Segment::Static(b)) => a == b || decoded(a) == decoded(b),
                     (Segment::Param(_), Segment::Param(_))
                     | (Segment::Wildcard(_), Segment::Wildcard(_)) => true,
                     _ => false,
                 })
     }
+}
+
+/// A static segment as the router compares it.
+fn decoded(text: &str) -> String {
+    crate::percent::decode_lossy(text, crate::percent::Plus::Literal)
 }
 
 /// Splits an optional leading method from the path.
@@ -394,5 +401,9 @@ mod tests {
         assert!(conflict("/a", "DELETE /a"));
         assert!(conflict("GET /a", "GET /a"));
         assert!(!conflict("/a/:id", "/a/*rest"));
+        // Static segments are compared as the router matches them: decoded.
+        assert!(conflict("/caf%C3%A9", "/café"));
+        assert!(conflict("GET /a%2Bb", "GET /a+b"));
+        assert!(!conflict("/a%20b", "/a+b"));
     }
 }

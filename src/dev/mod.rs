@@ -110,11 +110,7 @@ pub fn deploy_all(
             (function.name.clone(), Arc::new(deployed))
         })
         .collect::<BTreeMap<_, _>>();
-    Deployment {
-        project: Arc::clone(project),
-        functions,
-        state: state.clone(),
-    }
+    Deployment::new(Arc::clone(project), functions, state.clone())
 }
 
 /// Builds `function` if needed and loads its module; the error is the message

@@ -105,11 +105,7 @@ fn failed(
 fn with(current: &Deployment, deployed: Deployed) -> Deployment {
     let mut functions = current.functions.clone();
     functions.insert(deployed.function.name.clone(), Arc::new(deployed));
-    Deployment {
-        project: Arc::clone(&current.project),
-        functions,
-        state: current.state.clone(),
-    }
+    current.with_functions(functions)
 }
 
 /// The deployment for a new config: every function keeps the module it has
@@ -131,11 +127,7 @@ fn reconfigured(current: &Deployment, project: Arc<Project>) -> Deployment {
             (function.name.clone(), Arc::new(deployed))
         })
         .collect();
-    Deployment {
-        project,
-        functions,
-        state: current.state.clone(),
-    }
+    Deployment::new(project, functions, current.state.clone())
 }
 
 /// One line on what a config change changed.

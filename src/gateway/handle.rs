@@ -84,12 +84,8 @@ fn answer(
     if path == HEALTH_PATH {
         return reply::health(deployment);
     }
-    let (deployed, route, params) = match deployment.route(&record.method, path) {
-        RouteMatch::Found {
-            deployed,
-            route,
-            params,
-        } => (deployed, route, params),
+    let (deployed, mut matched) = match deployment.route(&record.method, path) {
+        RouteMatch::Found { deployed, matched } => (deployed, matched),
         RouteMatch::MethodNotAllowed { allowed } => {
             return reply::method_not_allowed(&record.method, path, &allowed);
         }
@@ -123,7 +119,7 @@ fn answer(
         method: record.method.clone(),
         path: path.to_string(),
         query: query.to_string(),
-        params,
+        params: std::mem::take(&mut matched.params),
         headers: request
             .headers()
             .iter()
@@ -136,7 +132,8 @@ fn answer(
     let access = recorder.access_for(&deployed.access);
     let input = Input::Http {
         request: &http_request,
-        route: Some(route),
+        route: Some(&matched.route.route),
+        resource: Some(matched.resource()),
     };
     let mut outcome = abi::call(module, function, input, context, Some(access));
     recorder.record(
@@ -172,10 +169,8 @@ pub fn body_limit(deployment: &Deployment, request: &tiny_http::Request) -> u64 
     let Some((path, _)) = split_target(request.url()) else {
         return 0;
     };
-    match deployment.route(request.method().as_str(), path) {
-        RouteMatch::Found { deployed, .. } if deployed.module.is_some() => {
-            deployed.function.limits.max_body_bytes
-        }
+    match deployment.function_for(request.method().as_str(), path) {
+        Some(deployed) if deployed.module.is_some() => deployed.function.limits.max_body_bytes,
         _ => 0,
     }
 }

@@ -3,34 +3,22 @@
 //! One encoder serves the SigV4 canonical request, `EncodingType=url`
 //! listings and SigV2 resources: AWS's "URI encode" keeps only the unreserved
 //! characters `A-Z a-z 0-9 - _ . ~` (and, in paths, `/`) and writes every
-//! other byte as `%XX` with upper-case hex.
+//! other byte as `%XX` with upper-case hex. Decoding is the crate's one
+//! decoder ([`crate::percent`]) in its strict form: S3 answers a bad escape
+//! with `InvalidURI`.
+
+use crate::percent::Plus;
 
 /// Percent-decodes `input` to bytes; `plus_is_space` for query strings,
-/// where form encoding writes a space as `+` (a path keeps `+` literal).
+/// where form encoding writes a space as `+` (a path or key keeps `+` literal).
 /// `None` for a `%` not followed by two hex digits.
 pub fn decode(input: &str, plus_is_space: bool) -> Option<Vec<u8>> {
-    let bytes = input.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' => {
-                let hi = hex_value(*bytes.get(i + 1)?)?;
-                let lo = hex_value(*bytes.get(i + 2)?)?;
-                out.push(hi << 4 | lo);
-                i += 3;
-            }
-            b'+' if plus_is_space => {
-                out.push(b' ');
-                i += 1;
-            }
-            byte => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    Some(out)
+    let plus = if plus_is_space {
+        Plus::Space
+    } else {
+        Plus::Literal
+    };
+    crate::percent::decode(input, plus)
 }
 
 /// Percent-decodes `input` into a UTF-8 string (see [`decode`]).
@@ -52,15 +40,6 @@ pub fn encode(input: &[u8], keep_slash: bool) -> String {
         }
     }
     out
-}
-
-fn hex_value(digit: u8) -> Option<u8> {
-    match digit {
-        b'0'..=b'9' => Some(digit - b'0'),
-        b'a'..=b'f' => Some(digit - b'a' + 10),
-        b'A'..=b'F' => Some(digit - b'A' + 10),
-        _ => None,
-    }
 }
 
 /// A raw query string's (name, value) pairs, each still percent-encoded, in

@@ -37,6 +37,7 @@ fn routed(mut request: HttpRequest, resource: &str) -> HttpRequest {
 fn info<'a>(resource: &'a str, method: Option<&'a str>, stage: &'a str) -> RequestInfo<'a> {
     RequestInfo {
         resource,
+        path_parameters: &[],
         route_method: method,
         stage,
         request_id: "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
@@ -47,7 +48,13 @@ fn info<'a>(resource: &'a str, method: Option<&'a str>, stage: &'a str) -> Reque
 }
 
 fn v1(request: &HttpRequest, resource: &str) -> Value {
-    request_event(PayloadFormat::V1, request, &info(resource, None, "local"))
+    // As the route table would give them: raw, under the resource.
+    let raw = match_resource(resource, &request.path).unwrap_or_default();
+    let info = RequestInfo {
+        path_parameters: &raw,
+        ..info(resource, None, "local")
+    };
+    request_event(PayloadFormat::V1, request, &info)
 }
 
 fn v2(request: &HttpRequest, resource: &str) -> Value {
@@ -286,6 +293,11 @@ fn times_and_ids_come_from_the_request_info() {
 
 #[test]
 fn our_route_syntax_becomes_aws_resources() {
+    let parsed = |text| resource_of(&crate::config::Route::parse(text).unwrap().path);
+    assert_eq!(parsed("/counter/:name"), "/counter/{name}");
+    assert_eq!(parsed("/files/*rest"), "/files/{rest+}");
+    assert_eq!(parsed("GET /a/:b/c"), "/a/{b}/c");
+    assert_eq!(parsed("/"), "/");
     assert_eq!(resource_for("/counter/:name"), "/counter/{name}");
     assert_eq!(resource_for("/files/*rest"), "/files/{rest+}");
     assert_eq!(resource_for("GET /a/:b/c"), "/a/{b}/c");
