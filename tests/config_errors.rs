@@ -266,3 +266,20 @@ fn windows_line_endings_and_tabs_keep_the_carets_aligned() {
         "{message}"
     );
 }
+
+#[test]
+fn instances_default_to_fresh_and_accept_warm() {
+    let base = "[project]\nname = \"demo\"\n\n[functions.hello]\nsource = \"sources/ok.wat\"\n";
+    let project = parse_ok(base);
+    assert_eq!(
+        project.functions["hello"].instances,
+        wasmfaas::config::Instances::Fresh
+    );
+    let project = parse_ok(&format!("{base}instances = \"warm\"\n"));
+    assert_eq!(
+        project.functions["hello"].instances,
+        wasmfaas::config::Instances::Warm
+    );
+    let message = parse_err(&format!("{base}instances = 2\n"));
+    assert!(message.contains("functions.hello.instances"), "{message}");
+}
