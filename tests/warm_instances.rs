@@ -10,7 +10,8 @@
 mod common;
 
 use common::{CONTEXT, small_limits, wat};
-use wasmfaas::config::{Instances, Limits};
+use wasmfaas::abi::http::HttpRequest;
+use wasmfaas::config::{Function, Instances, Limits};
 use wasmfaas::runtime::{Invocation, InvokeError, LoadedModule, Report};
 
 /// stdin `t` traps, `l` loops until its fuel runs out; anything else answers.
@@ -180,4 +181,73 @@ fn a_command_without_the_warm_entry_is_refused_under_warm_with_the_fix() {
         answer(&call(&module, Instances::Fresh, "", &small_limits())),
         "hi"
     );
+}
+
+/// `GET /` with `query`, through the `http` ABI as the gateway calls it.
+fn get(module: &LoadedModule, function: &Function, query: &str) -> (u16, String, String) {
+    let request = HttpRequest {
+        method: "GET".into(),
+        path: "/".into(),
+        query: query.into(),
+        ..HttpRequest::default()
+    };
+    let outcome = wasmfaas::abi::http::call(module, function, &request, CONTEXT, None);
+    let logs = String::from_utf8_lossy(&outcome.logs).into_owned();
+    match outcome.result {
+        Ok(response) => (
+            response.status,
+            String::from_utf8_lossy(&response.body).into_owned(),
+            logs,
+        ),
+        Err(error) => (0, error.to_string(), logs),
+    }
+}
+
+#[test]
+fn an_sdk_guest_built_with_http_main_serves_warm_and_restarts_after_a_panic() {
+    let (project, module) = common::rust_guest("warm");
+    let function = project.function("warm").unwrap();
+    assert_eq!(function.instances, Instances::Warm);
+    assert!(module.supports_warm());
+    assert_eq!(get(&module, function, "name=a").1, "1 a");
+    let (status, body, logs) = get(&module, function, "name=b");
+    assert_eq!((status, body.as_str()), (200, "2 b"));
+    // The log is this request's alone.
+    assert_eq!(logs.trim(), "request 2");
+    let (status, _, logs) = get(&module, function, "panic=1");
+    assert_eq!(status, 0, "a panic is a failed invocation");
+    assert!(logs.contains("asked to panic on request 3"), "{logs}");
+    assert_eq!(get(&module, function, "name=c").1, "1 c");
+    // Fresh, the same module's `main` counts one every time.
+    let fresh = Function {
+        instances: Instances::Fresh,
+        ..function.clone()
+    };
+    assert_eq!(get(&module, &fresh, "name=d").1, "1 d");
+    assert_eq!(get(&module, &fresh, "name=e").1, "1 e");
+}
+
+#[test]
+fn the_demo_hello_answers_the_same_warm_as_fresh() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let project = wasmfaas::config::Project::load(&root.join("wasmfaas.toml")).unwrap();
+    let hello = project.function("hello").unwrap();
+    let artifact = wasmfaas::build::ensure_built(
+        &project,
+        hello,
+        &mut |_| {},
+        &wasmfaas::build::Cancel::never(),
+    )
+    .unwrap();
+    let module = LoadedModule::from_file("hello", &artifact.path).unwrap();
+    let warm = Function {
+        instances: Instances::Warm,
+        ..hello.clone()
+    };
+    let fresh = get(&module, hello, "name=Ada");
+    assert_eq!(fresh.1, r#"{"message":"Hello, Ada!"}"#);
+    for _ in 0..3 {
+        assert_eq!(get(&module, &warm, "name=Ada"), fresh);
+    }
+    assert_eq!(module.idle_warm_instances(), 1);
 }
