@@ -251,3 +251,39 @@ fn the_demo_hello_answers_the_same_warm_as_fresh() {
     }
     assert_eq!(module.idle_warm_instances(), 1);
 }
+
+#[test]
+fn replays_of_a_warm_function_run_fresh_and_say_so() {
+    let (project, module) = common::rust_guest("warm");
+    let function = project.function("warm").unwrap();
+    let fixture = wasmfaas::fixture::Fixture {
+        function: Some("warm".into()),
+        trigger: wasmfaas::fixture::Trigger::Http(HttpRequest {
+            method: "GET".into(),
+            path: "/".into(),
+            query: "name=r".into(),
+            ..HttpRequest::default()
+        }),
+        context: CONTEXT,
+        state: Default::default(),
+        recorded: None,
+    };
+    // Live traffic has warmed the module up.
+    assert_eq!(get(&module, function, "name=a").1, "1 a");
+    assert_eq!(get(&module, function, "name=b").1, "2 b");
+    for _ in 0..2 {
+        let replayed = wasmfaas::replay::replay(&fixture, function, &module).unwrap();
+        let body = replayed.response.expect("replay answers").body;
+        // A cold start's answer, every time, whatever ran before.
+        assert_eq!(String::from_utf8_lossy(&body), "1 r");
+    }
+    let note = wasmfaas::replay::warm_note(function).expect("a warm function gets a note");
+    assert!(note.contains("fresh instance"), "{note}");
+    assert_eq!(
+        wasmfaas::replay::warm_note(&Function {
+            instances: Instances::Fresh,
+            ..function.clone()
+        }),
+        None
+    );
+}
