@@ -1,6 +1,8 @@
 //! Per-invocation cost, process start-up, module loading and the cost of fuel
 //! metering. Prints figures; asserts nothing (speed targets live here, never in
-//! tests). Run with `cargo bench --bench invoke`; `BENCH_QUICK=1` for a short run.
+//! tests). Run with `cargo bench --bench invoke`; `BENCH_QUICK=1` for a short run,
+//! `BENCH_WARM_ONLY=1` for a long run of the fresh-vs-warm comparison alone
+//! (e.g. under `perf record`).
 //!
 //! Every comparison is a ratio measured in the same run, on the same machine.
 
@@ -37,6 +39,10 @@ fn main() {
         hello.build.stack_size / 1024
     );
 
+    if std::env::var_os("BENCH_WARM_ONLY").is_some() {
+        warm_vs_fresh(&wasm, hello, 100_000);
+        return;
+    }
     per_invocation(&wasm, hello, if quick { 2_000 } else { 10_000 });
     warm_vs_fresh(&wasm, hello, if quick { 2_000 } else { 10_000 });
     module_loading(&wasm);
