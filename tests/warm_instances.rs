@@ -287,3 +287,49 @@ fn replays_of_a_warm_function_run_fresh_and_say_so() {
         None
     );
 }
+
+/// Answers the virtual clock's time and 8 random bytes.
+const CLOCK_AND_DICE: &str = r#"(module
+  (import "wasi_snapshot_preview1" "clock_time_get" (func $clock (param i32 i64 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "random_get" (func $random (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func $serve
+    (drop (call $clock (i32.const 0) (i64.const 1) (i32.const 100)))
+    (drop (call $random (i32.const 108) (i32.const 8)))
+    (i32.store (i32.const 0) (i32.const 100))
+    (i32.store (i32.const 4) (i32.const 16))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+  (func (export "_start") (call $serve))
+  (func (export "wasmfaas_handle") (call $serve)))"#;
+
+#[test]
+fn each_warm_invocation_gets_its_own_clock_start_and_seed() {
+    let module = wat("dice", CLOCK_AND_DICE);
+    let limits = small_limits();
+    let other = wasmfaas::runtime::Context {
+        start_time_ns: CONTEXT.start_time_ns + 5_000_000_000,
+        seed: CONTEXT.seed + 1,
+    };
+    let run = |context| {
+        let report = module.invoke_with(
+            Instances::Warm,
+            Invocation {
+                stdin: Vec::new(),
+                args: Vec::new(),
+                env: Vec::new(),
+                context,
+                limits: &limits,
+                bindings: None,
+            },
+        );
+        report.result.expect("dice answer")
+    };
+    let first = run(CONTEXT);
+    let second = run(other);
+    let third = run(CONTEXT);
+    assert_ne!(first, second);
+    // Not a continuation of the first invocation's clock or random stream.
+    assert_eq!(first, third);
+    assert_eq!(module.idle_warm_instances(), 1);
+}
