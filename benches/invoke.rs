@@ -1,6 +1,8 @@
 //! Per-invocation cost, process start-up, module loading and the cost of fuel
 //! metering. Prints figures; asserts nothing (speed targets live here, never in
-//! tests). Run with `cargo bench --bench invoke`; `BENCH_QUICK=1` for a short run.
+//! tests). Run with `cargo bench --bench invoke`; `BENCH_QUICK=1` for a short run,
+//! `BENCH_WARM_ONLY=1` for a long run of the fresh-vs-warm comparison alone
+//! (e.g. under `perf record`).
 //!
 //! Every comparison is a ratio measured in the same run, on the same machine.
 
@@ -9,7 +11,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 use wasmfaas::abi::http::{self, HttpRequest};
 use wasmfaas::build::{self, Progress};
-use wasmfaas::config::{Limits, Project};
+use wasmfaas::config::{Instances, Limits, Project};
 use wasmfaas::runtime::{Context, EngineOptions, Invocation, LoadedModule};
 
 const CONTEXT: Context = Context {
@@ -37,7 +39,12 @@ fn main() {
         hello.build.stack_size / 1024
     );
 
+    if std::env::var_os("BENCH_WARM_ONLY").is_some() {
+        warm_vs_fresh(&wasm, hello, 100_000);
+        return;
+    }
     per_invocation(&wasm, hello, if quick { 2_000 } else { 10_000 });
+    warm_vs_fresh(&wasm, hello, if quick { 2_000 } else { 10_000 });
     module_loading(&wasm);
     whole_process(root, if quick { 10 } else { 30 });
     fuel_overhead(if quick { 3 } else { 15 });
@@ -137,6 +144,69 @@ fn per_invocation(wasm: &[u8], hello: &wasmfaas::config::Function, n: usize) {
             fuel[i]
         );
     }
+}
+
+/// The same request to `hello` on a fresh instance each time and on a warm
+/// one (`instances = "warm"`), in alternating rounds; target: warm at least
+/// 3× cheaper (issue 13). The ratio is the median of the per-round ratios.
+fn warm_vs_fresh(wasm: &[u8], hello: &wasmfaas::config::Function, n: usize) {
+    let module = LoadedModule::new("hello", wasm).expect("hello loads");
+    assert!(module.supports_warm(), "hello must use `http_main!`");
+    let fresh = wasmfaas::config::Function {
+        instances: Instances::Fresh,
+        ..hello.clone()
+    };
+    let warm = wasmfaas::config::Function {
+        instances: Instances::Warm,
+        ..hello.clone()
+    };
+    let request = hello_request(3);
+    let run = |function: &wasmfaas::config::Function| {
+        let started = Instant::now();
+        let outcome = http::call(&module, function, &request, CONTEXT, None);
+        assert_eq!(outcome.result.expect("hello answers").status, 200);
+        (started.elapsed(), outcome.usage.fuel)
+    };
+    for _ in 0..200 {
+        run(&fresh);
+        run(&warm);
+    }
+    let per_round = n / ROUNDS;
+    let (mut fresh_medians, mut warm_medians, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut fresh_fuel, mut warm_fuel) = (0, 0);
+    for _ in 0..ROUNDS {
+        let mut fresh_round = Vec::with_capacity(per_round);
+        let mut warm_round = Vec::with_capacity(per_round);
+        for _ in 0..per_round {
+            let (time, fuel) = run(&fresh);
+            fresh_round.push(time);
+            fresh_fuel = fuel;
+            let (time, fuel) = run(&warm);
+            warm_round.push(time);
+            warm_fuel = fuel;
+        }
+        let (fresh_median, warm_median) = (stats(&mut fresh_round).0, stats(&mut warm_round).0);
+        ratios.push(fresh_median.as_secs_f64() / warm_median.as_secs_f64());
+        fresh_medians.push(fresh_median);
+        warm_medians.push(warm_median);
+    }
+    ratios.sort_by(f64::total_cmp);
+    let fresh_median = stats(&mut fresh_medians).0;
+    let warm_median = stats(&mut warm_medians).0;
+    println!(
+        "\n== hello, fresh vs warm instance ({ROUNDS} alternating rounds of {per_round} pairs)"
+    );
+    println!(
+        "fresh median {:7.1} µs  fuel {fresh_fuel}\nwarm  median {:7.1} µs  fuel {warm_fuel}",
+        micros(fresh_median),
+        micros(warm_median),
+    );
+    println!(
+        "warm is {:.2}× cheaper (median of per-round ratios; rounds {:.2}..{:.2}; target ≥ 3)",
+        ratios[ratios.len() / 2],
+        ratios[0],
+        ratios[ratios.len() - 1]
+    );
 }
 
 /// `GET /hello?name=Ada` with `headers` typical request headers.

@@ -11,7 +11,7 @@
 use crate::abi::http::{CallError, HttpRequest, HttpResponse};
 use crate::abi::{self, Input};
 use crate::bindings::{Access, CapturedObject};
-use crate::config::{Function, Project};
+use crate::config::{Function, Instances, Project};
 use crate::fixture::{Fixture, InitialState, Trigger};
 use crate::router::{Matched, RouteTable};
 use crate::runtime::{LoadedModule, Usage};
@@ -90,6 +90,24 @@ pub fn function_of<'p>(
         })
 }
 
+/// What to tell a user replaying a function that runs warm live.
+///
+/// A fixture holds one invocation's inputs, not the state earlier requests
+/// left in a warm instance, so a replay runs every invocation on a fresh
+/// instance (and the order of fixtures cannot change their results). For a
+/// function whose answers do not depend on that state, as they should not,
+/// the replay is exact; otherwise it shows what a cold start would answer.
+pub fn warm_note(function: &Function) -> Option<String> {
+    (function.instances == Instances::Warm).then(|| {
+        format!(
+            "`{}` runs warm (`instances = \"warm\"`); replays run each recorded invocation on \
+             a fresh instance, so state a warm instance kept between live requests is not \
+             reproduced",
+            function.name
+        )
+    })
+}
+
 /// Runs `fixture` on `function` (loaded as `module`), hermetically.
 ///
 /// # Errors
@@ -100,6 +118,17 @@ pub fn replay(
     function: &Function,
     module: &LoadedModule,
 ) -> Result<Replayed, ReplayError> {
+    // See `warm_note`: replays never reuse an instance.
+    let fresh;
+    let function = if function.instances == Instances::Warm {
+        fresh = Function {
+            instances: Instances::Fresh,
+            ..function.clone()
+        };
+        &fresh
+    } else {
+        function
+    };
     // Route parameters are not stored: derived again through the gateway's
     // rules (a recorded HEAD finds its GET route and params). The table is
     // the function's own: the fixture names the function that answered, so

@@ -281,3 +281,20 @@ fn routes_that_differ_only_in_percent_encoding_conflict() {
         "{message}"
     );
 }
+
+#[test]
+fn instances_default_to_fresh_and_accept_warm() {
+    let base = "[project]\nname = \"demo\"\n\n[functions.hello]\nsource = \"sources/ok.wat\"\n";
+    let project = parse_ok(base);
+    assert_eq!(
+        project.functions["hello"].instances,
+        wasmfaas::config::Instances::Fresh
+    );
+    let project = parse_ok(&format!("{base}instances = \"warm\"\n"));
+    assert_eq!(
+        project.functions["hello"].instances,
+        wasmfaas::config::Instances::Warm
+    );
+    let message = parse_err(&format!("{base}instances = 2\n"));
+    assert!(message.contains("functions.hello.instances"), "{message}");
+}

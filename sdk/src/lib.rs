@@ -12,6 +12,9 @@
 //! }
 //! ```
 //!
+//! Or let [`http_main!`] write `main`, and the function can also run on a warm
+//! instance (`instances = "warm"`), which serves many requests in a row.
+//!
 //! A function is a WASI command run once per request: the host writes a one-line
 //! JSON head and the raw body to stdin, and reads the response head and body back
 //! from stdout. The full contract (the `http` ABI, version 1) is specified in
@@ -120,6 +123,40 @@ pub fn serve(handler: impl FnOnce(Request) -> Response) {
     if let Err(e) = flushed.and_then(|()| write_stdout(&response)) {
         fail(EXIT_IO, &format!("cannot write the response: {e}"));
     }
+}
+
+/// Defines the function's entry points for `handler`: `main`, which serves
+/// one request per fresh instance, and the export `wasmfaas_handle`, which
+/// serves one request per call on a warm instance (`instances = "warm"`).
+///
+/// ```no_run
+/// use wasmfaas_sdk::{Request, Response};
+///
+/// fn hello(_req: Request) -> Response {
+///     Response::text("hello")
+/// }
+///
+/// wasmfaas_sdk::http_main!(hello);
+/// ```
+///
+/// Under `instances = "warm"` statics and the heap survive from one request
+/// to the next (a cache in a `static` is reused, as on Lambda or Workers);
+/// the request, stdout and stderr are new each time. A function that must
+/// not keep state between requests should keep the default `"fresh"`.
+#[macro_export]
+macro_rules! http_main {
+    ($handler:expr) => {
+        fn main() {
+            $crate::serve($handler);
+        }
+
+        /// One request on a warm instance (wasmfaas `docs/abi.md`,
+        /// "Warm instances").
+        #[unsafe(no_mangle)]
+        pub extern "C" fn wasmfaas_handle() {
+            $crate::serve($handler);
+        }
+    };
 }
 
 fn fail(code: i32, message: &str) -> ! {

@@ -99,14 +99,17 @@ fn run(
     context: Context,
     bindings: Option<Arc<Access>>,
 ) -> Report {
-    module.invoke(Invocation {
-        stdin,
-        args: vec![function.name.clone()],
-        env,
-        context,
-        limits: &function.limits,
-        bindings,
-    })
+    module.invoke_with(
+        function.instances,
+        Invocation {
+            stdin,
+            args: vec![function.name.clone()],
+            env,
+            context,
+            limits: &function.limits,
+            bindings,
+        },
+    )
 }
 
 /// The function's `env` from config, as the guest's environment.

@@ -22,6 +22,12 @@ pub fn error(message: &str) {
     eprintln!("{}: {message}", "wasmfaas".red().bold());
 }
 
+/// Prints `wasmfaas: note: <message>` to stderr: something worth knowing
+/// about how a command works, not a problem.
+pub fn note(message: &str) {
+    eprintln!("{} {}", "wasmfaas: note:".cyan().bold(), message);
+}
+
 /// Prints `wasmfaas: warning: <message>` to stderr: something that works
 /// here but will not where the project is going.
 pub fn warning(message: &str) {

@@ -31,6 +31,9 @@ pub fn run(project: &Project, args: &ReplayArgs, quiet: bool) -> Result<(), Fail
         let function = replay::function_of(project, &fixture)
             .map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?;
         if !modules.contains_key(&function.name) {
+            if let (Some(note), false) = (replay::warm_note(function), quiet) {
+                console::note(&note);
+            }
             modules.insert(function.name.clone(), load(project, function, quiet)?);
         }
         let module = &modules[&function.name];

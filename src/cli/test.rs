@@ -2,9 +2,10 @@
 //! with its snapshot; prints a line per fixture, a diff per failure and a
 //! summary, or one JSON document with `--json`.
 
-use super::Failure;
 use super::invoke::load;
+use super::{Failure, console};
 use crate::config::Project;
+use crate::replay;
 use crate::runtime::LoadedModule;
 use crate::suite::{self, Case, Options, Partition, Verdict};
 use colored::Colorize;
@@ -59,6 +60,9 @@ pub fn run(project: &Project, args: &TestArgs, quiet: bool) -> Result<(), Failur
     for name in suite::functions_needed(&planned) {
         let loaded = match project.function(&name) {
             Ok(function) => {
+                if let (Some(note), false) = (replay::warm_note(function), quiet || args.json) {
+                    console::note(&note);
+                }
                 load(project, function, quiet || args.json).map_err(|failure| match failure {
                     Failure::Usage(message) | Failure::Failed(message) => message,
                     Failure::Reported => format!("`{name}` could not be built"),

@@ -334,6 +334,32 @@ pub struct Function {
     pub triggers: Vec<Trigger>,
     /// `[functions.<name>.limits]`, defaults applied.
     pub limits: Limits,
+    /// `instances`: a fresh instance per invocation, or warm ones reused.
+    pub instances: Instances,
+}
+
+/// How invocations get their instance (`instances = "..."`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Instances {
+    /// A new instance for every invocation: nothing survives a request.
+    #[default]
+    Fresh,
+    /// An instance serves several invocations in a row, as a Lambda execution
+    /// environment or a Workers isolate does (`docs/abi.md`, "Warm instances").
+    Warm,
+}
+
+impl Instances {
+    /// Every value `instances` accepts, for error messages.
+    pub const VALID: &'static [&'static str] = &["fresh", "warm"];
+
+    /// The value as written in the config: `"warm"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Instances::Fresh => "fresh",
+            Instances::Warm => "warm",
+        }
+    }
 }
 
 /// Where a function's code comes from; the kind decides the default build.

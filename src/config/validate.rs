@@ -27,6 +27,7 @@ type Result<T> = std::result::Result<T, ConfigError>;
 
 mod bindings;
 mod dev;
+mod instances;
 mod testing;
 
 const TOP_LEVEL_KEYS: &[&str] = &[
@@ -42,7 +43,17 @@ const TOP_LEVEL_KEYS: &[&str] = &[
 ];
 const PROJECT_KEYS: &[&str] = &["name", "vendor"];
 const FUNCTION_KEYS: &[&str] = &[
-    "source", "build", "abi", "event", "routes", "env", "kv", "s3", "triggers", "limits",
+    "source",
+    "build",
+    "abi",
+    "event",
+    "routes",
+    "env",
+    "kv",
+    "s3",
+    "triggers",
+    "limits",
+    "instances",
 ];
 const BUILD_KEYS: &[&str] = &["command", "output", "stack_size"];
 const LIMIT_KEYS: &[&str] = &[
@@ -394,6 +405,7 @@ impl Cx<'_> {
             s3: self.names(table.get("s3"), &key, &S3)?,
             triggers: self.triggers(table.get("triggers"), &key)?,
             limits: self.limits(table.get("limits"), &key)?,
+            instances: self.instances(table.get("instances"), &key)?,
         };
         Ok((function, spans))
     }

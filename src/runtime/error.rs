@@ -113,6 +113,22 @@ pub enum InvokeError {
     /// A host call failed in a way that stops the guest.
     #[error("failed in a host call: {reason}")]
     Host { reason: String },
+
+    /// `instances = "warm"` on a module without the warm entry.
+    #[error(
+        "`{function}` has `instances = \"warm\"` but its module exports no `wasmfaas_handle`, \
+         so an instance cannot serve a second request; build it with the Rust SDK's \
+         `wasmfaas_sdk::http_main!` (or export `wasmfaas_handle`, see docs/abi.md), \
+         or set `instances = \"fresh\"`"
+    )]
+    NotWarmCapable { function: String },
+
+    /// A warm instance's initialisation called `proc_exit`.
+    #[error(
+        "`{function}` exited while its warm instance was initialising (`_initialize` or its \
+         `start` function), before serving a request; a warm guest must return from them"
+    )]
+    ExitedDuringInit { function: String },
 }
 
 impl InvokeError {
@@ -127,6 +143,8 @@ impl InvokeError {
             InvokeError::OutputLimit { .. } => "output_limit",
             InvokeError::Exit { .. } => "exit",
             InvokeError::Host { .. } => "host",
+            InvokeError::NotWarmCapable { .. } => "not_warm_capable",
+            InvokeError::ExitedDuringInit { .. } => "exit",
         }
     }
 }

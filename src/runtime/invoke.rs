@@ -4,7 +4,9 @@
 //! resumable calls) and the wall clock is checked, so a timeout needs no second
 //! thread and no signal, and fuel used is exact. A fresh `Store` per invocation
 //! means nothing a guest did to its memory or globals survives into the next
-//! request.
+//! request; `warm.rs` reuses a store and instance instead, through the same
+//! arming, slicing and reporting, with the per-invocation state reset
+//! ([`HostState::begin`]).
 
 use super::error::InvokeError;
 use super::limiter::InvocationLimiter;
@@ -150,6 +152,21 @@ impl HostState {
         }
     }
 
+    /// Gives a warm instance's state the next invocation's inputs: fresh
+    /// pipes, clock, seed, bindings and limits, the same memory.
+    pub(super) fn begin(&mut self, invocation: Invocation<'_>, memory_bytes: u64) {
+        let limits = invocation.limits;
+        let memory = self.wasi.memory;
+        self.bindings = invocation.bindings.clone().map(BindingCtx::new);
+        self.wasi = wasi_inputs(invocation);
+        self.wasi.memory = memory;
+        self.limiter = InvocationLimiter::new(limits.memory_bytes);
+        // Memory kept from earlier invocations is this one's starting size.
+        self.limiter.note_size(memory_bytes);
+        self.fuel = FuelLedger::default();
+        self.deadline = None;
+    }
+
     /// A state with no input, for load-time trial instantiation.
     pub(super) fn trial() -> HostState {
         let limits = Limits::default();
@@ -227,39 +244,21 @@ impl LoadedModule {
     pub fn invoke(&self, invocation: Invocation<'_>) -> Report {
         let started = Instant::now();
         let limits = invocation.limits;
-        let wasi = WasiCtx::new(WasiInputs {
-            stdin: invocation.stdin,
-            args: invocation.args,
-            env: invocation.env,
-            start_time_ns: invocation.context.start_time_ns,
-            seed: invocation.context.seed,
-            max_stdout: limits.max_response_bytes,
-            max_stderr: limits.max_log_bytes,
-        });
+        let mut store = self.new_store(invocation);
+        let result = self.run(&mut store, limits, started);
+        finish(&mut store, result, started)
+    }
+
+    /// A store for `invocation`, with its limiter attached.
+    pub(super) fn new_store(&self, invocation: Invocation<'_>) -> Store<HostState> {
+        let limits = invocation.limits;
+        let bindings = invocation.bindings.clone();
         let mut store = Store::new(
             &self.engine,
-            HostState::new(wasi, limits, invocation.bindings),
+            HostState::new(wasi_inputs(invocation), limits, bindings),
         );
         store.limiter(|state| &mut state.limiter);
-        let result = self.run(&mut store, limits, started);
-        let fuel = fuel_used(&store);
-        let state = store.data_mut();
-        let effects = state
-            .bindings
-            .as_mut()
-            .map(BindingCtx::take_effects)
-            .unwrap_or_default();
-        Report {
-            result,
-            changes: effects.changes,
-            capture: effects.capture,
-            stderr: state.wasi.stderr.take(),
-            usage: Usage {
-                fuel,
-                peak_memory_bytes: state.limiter.peak_memory(),
-                wall: started.elapsed(),
-            },
-        }
+        store
     }
 
     fn run(
@@ -268,38 +267,15 @@ impl LoadedModule {
         limits: &Limits,
         started: Instant,
     ) -> Result<Vec<u8>, InvokeError> {
-        let budget = limits.fuel;
-        store.data_mut().deadline = Some(Deadline {
-            started,
-            limit: limits.timeout,
-        });
-        if self.options.metering {
-            // Instantiation runs no guest code (a start function was made an
-            // export at load, see `start.rs`), but gets the whole budget in
-            // case wasmi charges for initialising memory.
-            store.data_mut().fuel = FuelLedger {
-                spent_before_slice: 0,
-                slice: budget,
-                budget,
-            };
-            set_fuel(store, budget);
-        }
-        let instance = self
-            .linker
-            .instantiate_and_start(&mut *store, &self.module)
-            .map_err(|error| classify(store, limits, error))?;
-        attach_memory(store, instance);
+        arm(store, limits, started, self.options.metering);
+        let instance = self.instantiate(store, limits)?;
         let mut entries = Vec::new();
         if self.has_start {
             entries.push(super::start::HOISTED_START_EXPORT);
         }
         entries.push("_start");
         for name in entries {
-            let func = instance
-                .get_func(&*store, name)
-                .ok_or_else(|| InvokeError::Host {
-                    reason: format!("`{name}` disappeared after loading"),
-                })?;
+            let func = export(store, instance, name)?;
             if self.run_sliced(store, func, limits, started)? == Ended::Exited {
                 break;
             }
@@ -307,8 +283,22 @@ impl LoadedModule {
         Ok(store.data_mut().wasi.stdout.take())
     }
 
+    /// Instantiates the module in `store` and hands its memory to WASI.
+    pub(super) fn instantiate(
+        &self,
+        store: &mut Store<HostState>,
+        limits: &Limits,
+    ) -> Result<Instance, InvokeError> {
+        let instance = self
+            .linker
+            .instantiate_and_start(&mut *store, &self.module)
+            .map_err(|error| classify(store, limits, error))?;
+        attach_memory(store, instance);
+        Ok(instance)
+    }
+
     /// Calls `func` in fuel slices, checking the wall clock between them.
-    fn run_sliced(
+    pub(super) fn run_sliced(
         &self,
         store: &mut Store<HostState>,
         func: wasmi::Func,
@@ -348,9 +338,84 @@ impl LoadedModule {
     }
 }
 
+/// The inputs of `invocation` as its WASI context sees them.
+fn wasi_inputs(invocation: Invocation<'_>) -> WasiCtx {
+    let limits = invocation.limits;
+    WasiCtx::new(WasiInputs {
+        stdin: invocation.stdin,
+        args: invocation.args,
+        env: invocation.env,
+        start_time_ns: invocation.context.start_time_ns,
+        seed: invocation.context.seed,
+        max_stdout: limits.max_response_bytes,
+        max_stderr: limits.max_log_bytes,
+    })
+}
+
+/// Starts the invocation's clock and gives it its whole fuel budget.
+pub(super) fn arm(store: &mut Store<HostState>, limits: &Limits, started: Instant, metering: bool) {
+    let budget = limits.fuel;
+    store.data_mut().deadline = Some(Deadline {
+        started,
+        limit: limits.timeout,
+    });
+    if metering {
+        // Instantiation runs no guest code (a start function was made an
+        // export at load, see `start.rs`), but gets the whole budget in
+        // case wasmi charges for initialising memory.
+        store.data_mut().fuel = FuelLedger {
+            spent_before_slice: 0,
+            slice: budget,
+            budget,
+        };
+        set_fuel(store, budget);
+    }
+}
+
+/// The export `name` of `instance`, which loading checked is there.
+pub(super) fn export(
+    store: &Store<HostState>,
+    instance: Instance,
+    name: &str,
+) -> Result<wasmi::Func, InvokeError> {
+    instance
+        .get_func(store, name)
+        .ok_or_else(|| InvokeError::Host {
+            reason: format!("`{name}` disappeared after loading"),
+        })
+}
+
+/// The report of an invocation that ran in `store`: what it cost, logged
+/// and changed. Leaves the store with no per-invocation state to leak.
+pub(super) fn finish(
+    store: &mut Store<HostState>,
+    result: Result<Vec<u8>, InvokeError>,
+    started: Instant,
+) -> Report {
+    let fuel = fuel_used(store);
+    let state = store.data_mut();
+    let effects = state
+        .bindings
+        .take()
+        .as_mut()
+        .map(BindingCtx::take_effects)
+        .unwrap_or_default();
+    Report {
+        result,
+        changes: effects.changes,
+        capture: effects.capture,
+        stderr: state.wasi.stderr.take(),
+        usage: Usage {
+            fuel,
+            peak_memory_bytes: state.limiter.peak_memory(),
+            wall: started.elapsed(),
+        },
+    }
+}
+
 /// How a call that did not fail came to its end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ended {
+pub(super) enum Ended {
     Returned,
     /// `proc_exit(0)`: the guest is done, nothing more runs.
     Exited,

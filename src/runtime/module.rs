@@ -12,6 +12,7 @@
 
 use super::error::LoadError;
 use super::invoke::HostState;
+use super::warm::WarmPool;
 use crate::{bindings, wasi};
 use wasmi::errors::{ErrorKind, InstantiationError, LinkerError};
 use wasmi::{CompilationMode, Config, CustomFuelCosts, Engine, ExternType, Linker, Module, Store};
@@ -40,6 +41,10 @@ pub struct LoadedModule {
     pub(super) options: EngineOptions,
     /// The module had a `start` section, now an export run before `_start`.
     pub(super) has_start: bool,
+    /// The module exports `wasmfaas_handle`, so it can run warm.
+    pub(super) warm_entry: bool,
+    /// Idle warm instances; dropped with the module, so a reload drops them.
+    pub(super) pool: WarmPool,
     /// Size of the `.wasm` binary, for reporting.
     pub size_bytes: usize,
 }
@@ -99,6 +104,7 @@ impl LoadedModule {
             reason: error.to_string(),
         })?;
         check_exports(function, &module)?;
+        let warm_entry = super::warm::exports_warm_entry(&module);
         let mut linker = Linker::new(&engine);
         wasi::add_to_linker(&mut linker, &module).map_err(|error| LoadError::Instantiation {
             function: function.to_string(),
@@ -115,6 +121,8 @@ impl LoadedModule {
             linker,
             options,
             has_start,
+            warm_entry,
+            pool: WarmPool::new(),
             size_bytes: wasm.len(),
         };
         loaded.trial_instantiation()?;
