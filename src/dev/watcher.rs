@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 /// Quiet time that ends a burst: editors save in several steps (write a temp
 /// file, rename, touch) within a few milliseconds; a person does not save twice
@@ -32,24 +32,52 @@ const STOP_POLL: Duration = Duration::from_millis(100);
 /// Starts watching `roots` (folders, watched with their subfolders, and files)
 /// and spawns the actor that sends [`Event::Changed`] batches to `out` until
 /// `stop` receives or closes; it then sends [`Event::Stop`].
+///
+/// Only the first root is watched before this returns (so a watcher that
+/// cannot work at all is an error at start). The rest of the tree is watched
+/// by the actor itself: a watch is a round trip to notify's thread, and a
+/// large project holds hundreds of folders (the demo repository: ~90, 70 ms)
+/// that `dev` must not wait for before serving. A file saved meanwhile in a
+/// folder not yet watched is found by its modification time during the walk
+/// and sent like any change, so no edit made after `spawn` is lost.
 pub(super) fn spawn(
     roots: Vec<PathBuf>,
     interest: Arc<Interest>,
     out: Sender<Event>,
     stop: Receiver<()>,
 ) -> Result<JoinHandle<()>, notify::Error> {
+    let began = SystemTime::now();
     let (raw_tx, raw) = mpsc::channel::<notify::Result<notify::Event>>();
     let mut watcher = notify::recommended_watcher(raw_tx)?;
-    for root in &roots {
-        if root.is_dir() {
-            watch_tree(&mut watcher, root)?;
-        } else if root.exists() {
-            watcher.watch(root, RecursiveMode::NonRecursive)?;
-        }
+    if let Some(first) = roots.first().filter(|root| root.exists()) {
+        watcher.watch(first, RecursiveMode::NonRecursive)?;
     }
     Ok(std::thread::Builder::new()
         .name("watcher".into())
-        .spawn(move || run(watcher, &interest, &raw, &out, &stop))
+        .spawn(move || {
+            let mut saved_meanwhile = BTreeSet::new();
+            for root in &roots {
+                let watched = if root.is_dir() {
+                    watch_tree(&mut watcher, root, began, &mut saved_meanwhile)
+                } else if root.exists() {
+                    watcher.watch(root, RecursiveMode::NonRecursive)
+                } else {
+                    Ok(())
+                };
+                if let Err(error) = watched {
+                    let _ = out.send(Event::WatchError(format!(
+                        "cannot watch {}: {error}; edits there are not seen (raise the inotify \
+                         limit: sysctl fs.inotify.max_user_watches)",
+                        root.display()
+                    )));
+                }
+            }
+            saved_meanwhile.retain(|path: &PathBuf| interest.covers(path));
+            if !saved_meanwhile.is_empty() {
+                let _ = out.send(Event::Changed(saved_meanwhile));
+            }
+            run(watcher, &interest, &raw, &out, &stop);
+        })
         .expect("spawning the watcher"))
 }
 
@@ -130,14 +158,22 @@ fn relevant_paths(watcher: &mut RecommendedWatcher, event: notify::Event) -> Vec
         .inspect(|path| {
             if new_folder && path.is_dir() {
                 // Best effort: if the folder vanished already there is nothing to watch.
-                let _ = watch_tree(watcher, path);
+                // Files already inside are not sent: as before, only changes
+                // from now on count.
+                let _ = watch_tree(watcher, path, SystemTime::now(), &mut BTreeSet::new());
             }
         })
         .collect()
 }
 
-/// Watches `dir` and every folder below it that is not ignored.
-fn watch_tree(watcher: &mut RecommendedWatcher, dir: &Path) -> notify::Result<()> {
+/// Watches `dir` and every folder below it that is not ignored, and adds to
+/// `modified` the files in them changed at or after `since`.
+fn watch_tree(
+    watcher: &mut RecommendedWatcher,
+    dir: &Path,
+    since: SystemTime,
+    modified: &mut BTreeSet<PathBuf>,
+) -> notify::Result<()> {
     watcher.watch(dir, RecursiveMode::NonRecursive)?;
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(());
@@ -145,9 +181,47 @@ fn watch_tree(watcher: &mut RecommendedWatcher, dir: &Path) -> notify::Result<()
     for entry in entries.flatten() {
         let path = entry.path();
         let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-        if is_dir && !is_ignored(&path) {
-            watch_tree(watcher, &path)?;
+        if is_ignored(&path) {
+            continue;
+        }
+        if is_dir {
+            watch_tree(watcher, &path, since, modified)?;
+        } else if entry
+            .metadata()
+            .and_then(|meta| meta.modified())
+            .is_ok_and(|at| at >= since)
+        {
+            modified.insert(path);
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_walk_reports_files_saved_since_watching_began() {
+        let dir = std::env::temp_dir().join(format!("wasmfaas-walk-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("sub/target")).unwrap();
+        let old = dir.join("sub/old.rs");
+        std::fs::write(&old, "old").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&old)
+            .unwrap()
+            .set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000))
+            .unwrap();
+        let since = SystemTime::now() - Duration::from_secs(60);
+        std::fs::write(dir.join("sub/new.rs"), "new").unwrap();
+        std::fs::write(dir.join("sub/target/out.rs"), "ignored folder").unwrap();
+        let (tx, _rx) = mpsc::channel::<notify::Result<notify::Event>>();
+        let mut watcher = notify::recommended_watcher(tx).unwrap();
+        let mut modified = BTreeSet::new();
+        watch_tree(&mut watcher, &dir, since, &mut modified).unwrap();
+        assert_eq!(modified, BTreeSet::from([dir.join("sub/new.rs")]));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
