@@ -322,8 +322,8 @@ fn ctrl_c_lets_a_request_in_flight_finish_then_exits_0() {
 /// take a minute, saving a fix meanwhile is ordinary.
 #[test]
 fn an_edit_saved_during_the_first_build_is_not_lost() {
-    // `late` builds after `hot` (functions build in name order) and its build
-    // command waits for the test's go-ahead, holding the first builds open.
+    // `late`'s build command waits for the test's go-ahead, holding the first
+    // deployment open while `hot`, already built, is edited.
     let late = wat::parse_str(answering("late")).expect("valid WAT");
     let config = "[project]\nname = \"early\"\n\n\
                   [functions.hot]\nsource = \"hot.wat\"\nroutes = [\"GET /hot\"]\n\n\

@@ -86,31 +86,69 @@ enum Outcome {
 /// with the error) so the others can be served and the broken one fixed live.
 ///
 /// `cancel` stops the builds (Ctrl-C); the deployment returned is then partial.
+///
+/// Functions are checked, built and loaded on as many threads as there are
+/// cores: on a built project, `dev`'s launch is mostly checking freshness
+/// (hashing each function's inputs) and compiling modules, each independent
+/// of the others. Each function is its own cargo workspace with its own
+/// target folder, so their builds do not wait on each other's locks either.
 pub fn deploy_all(
     project: &Arc<Project>,
     state: &State,
     activity: &ActivitySink,
     cancel: &Cancel,
 ) -> Deployment {
-    let functions = project
-        .functions
-        .values()
-        .map(|function| {
-            let deployed = match build_and_load(project, function, activity, cancel) {
-                Ok(module) => Deployed::ready(function.clone(), module, state),
-                Err(message) => {
-                    activity.send(Activity::BuildFailed {
-                        function: function.name.clone(),
-                        message: message.clone(),
-                        serving_previous: false,
-                    });
-                    Deployed::failed(function.clone(), None, failure(message), state)
-                }
-            };
-            (function.name.clone(), Arc::new(deployed))
-        })
-        .collect::<BTreeMap<_, _>>();
+    let all: Vec<&Function> = project.functions.values().collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(2, std::num::NonZeroUsize::get)
+        .min(all.len().max(1));
+    let per_thread = all.len().div_ceil(threads).max(1);
+    let functions = std::thread::scope(|scope| {
+        let workers: Vec<_> = all
+            .chunks(per_thread)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|function| deploy_one(project, function, state, activity, cancel))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| {
+                // A panic stays a panic, as when the builds ran on one thread.
+                worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect::<BTreeMap<_, _>>()
+    });
     Deployment::new(Arc::clone(project), functions, state.clone())
+}
+
+/// Builds and loads one function for the first deployment; one that fails
+/// is deployed without a module, answering 503 with the error.
+fn deploy_one(
+    project: &Project,
+    function: &Function,
+    state: &State,
+    activity: &ActivitySink,
+    cancel: &Cancel,
+) -> (String, Arc<Deployed>) {
+    let deployed = match build_and_load(project, function, activity, cancel) {
+        Ok(module) => Deployed::ready(function.clone(), module, state),
+        Err(message) => {
+            activity.send(Activity::BuildFailed {
+                function: function.name.clone(),
+                message: message.clone(),
+                serving_previous: false,
+            });
+            Deployed::failed(function.clone(), None, failure(message), state)
+        }
+    };
+    (function.name.clone(), Arc::new(deployed))
 }
 
 /// Builds `function` if needed and loads its module; the error is the message
