@@ -45,7 +45,11 @@ pub struct Limits {
     /// Connections served at once (each holds a thread and three file
     /// descriptors); one more is answered 503 and closed.
     pub max_connections: usize,
-    /// Larger request bodies are read into an unlinked temporary file.
+    /// Larger request bodies are read into an unlinked temporary file. With
+    /// `max_connections` bodies waiting at once, this bounds what a listener
+    /// holds in memory for them: 256 KiB × 512 = 128 MiB (with 1 MiB it was
+    /// 512 MiB per listener). Typical API bodies are far smaller; larger
+    /// uploads pay one temporary file.
     pub body_in_memory: usize,
     /// Where those files are made: on disk rather than a RAM-backed `/tmp`
     /// when the caller knows such a place (`dev` uses `.wasmfaas/tmp`).
@@ -58,7 +62,7 @@ impl Default for Limits {
             head_timeout: Duration::from_secs(20),
             io_timeout: Duration::from_secs(30),
             max_connections: 512,
-            body_in_memory: 1024 * 1024,
+            body_in_memory: 256 * 1024,
             spill_dir: std::env::temp_dir(),
         }
     }
