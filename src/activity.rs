@@ -108,6 +108,13 @@ impl ActivitySink {
     }
 }
 
+impl Default for ActivitySink {
+    /// Discards everything.
+    fn default() -> ActivitySink {
+        ActivitySink::discard()
+    }
+}
+
 /// The receiving end of an [`ActivitySink`]; it ends when every sink is gone.
 #[derive(Debug)]
 pub struct ActivityFeed {

@@ -7,7 +7,9 @@
 //! on the virtual, deterministic [`wasi`] layer; [`abi`] converts between the
 //! host's requests and responses and the bytes a guest reads and writes.
 //! [`bindings`] gives guests the KV namespaces and buckets of [`state`]; writes
-//! to buckets reach subscribed functions through [`triggers`]. [`gateway`]
+//! to buckets reach subscribed functions through [`triggers`]. Whoever runs a
+//! function (gateway, triggers, the CLI, replay) runs it through
+//! [`pipeline`], which records, reports and hands on its changes. [`gateway`]
 //! serves functions over HTTP, [`dev`] keeps what it serves in step with the
 //! files, and [`s3api`] is the protocol real S3 clients speak. An invocation
 //! recorded as a [`fixture`] runs again hermetically in [`replay`]. [`cli`]
@@ -31,6 +33,7 @@ pub mod http_pool;
 pub mod human;
 pub mod json_text;
 pub mod percent;
+pub mod pipeline;
 pub mod record;
 pub mod replay;
 pub mod router;

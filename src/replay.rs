@@ -8,12 +8,13 @@
 //! between the state the fixture started from and the state the function
 //! left, so a key written twice shows once, with its final value.
 
+use crate::abi::Input;
 use crate::abi::http::{CallError, HttpRequest, HttpResponse};
-use crate::abi::{self, Input};
 use crate::bindings::{Access, CapturedObject};
 use crate::config::{Function, Instances, Project};
 use crate::fixture::{Fixture, InitialState, Trigger};
-use crate::router::{Matched, RouteTable};
+use crate::pipeline::{Call, Line, Pipeline};
+use crate::router::RouteTable;
 use crate::runtime::{LoadedModule, Usage};
 use crate::state::{KvEntry, KvListRequest, KvPutOptions, ListRequest, PutOptions, State};
 use std::collections::{BTreeMap, BTreeSet};
@@ -153,8 +154,7 @@ pub fn replay(
             let matched = &*matched_slot.insert(matched);
             Input::Http {
                 request,
-                route: matched.as_ref().map(|m| &m.route.route),
-                resource: matched.as_ref().map(Matched::resource),
+                route: matched.as_ref(),
             }
         }
     };
@@ -165,8 +165,10 @@ pub fn replay(
     let (outcome, writes) = if stateless {
         // Nothing to seed or diff: skip creating a database (most of the
         // cost of replaying a small function).
-        let outcome = abi::call(module, function, input, fixture.context, None);
-        (outcome, Vec::new())
+        (
+            run(function, module, None, input, fixture.context),
+            Vec::new(),
+        )
     } else {
         let state = State::in_memory().map_err(|e| ReplayError::Seed(e.to_string()))?;
         let namespaces: BTreeSet<&String> =
@@ -175,7 +177,7 @@ pub fn replay(
             function.s3.iter().chain(fixture.state.s3.keys()).collect();
         seed(&state, &fixture.state, &buckets)?;
         let access = Arc::new(Access::for_function(state.clone(), function));
-        let outcome = abi::call(module, function, input, fixture.context, Some(access));
+        let outcome = run(function, module, Some(&access), input, fixture.context);
         let now = fixture.context.start_time_ns;
         let mut writes = kv_writes(&state, &fixture.state, &namespaces, now)?;
         writes.extend(s3_writes(&state, &fixture.state, &buckets)?);
@@ -188,6 +190,27 @@ pub fn replay(
         logs: outcome.logs,
         usage: outcome.usage,
     })
+}
+
+/// Runs one replayed invocation through the pipeline every caller uses,
+/// offline: the replay reports it itself.
+fn run(
+    function: &Function,
+    module: &LoadedModule,
+    grants: Option<&Arc<Access>>,
+    input: Input<'_>,
+    context: crate::runtime::Context,
+) -> crate::abi::http::HttpOutcome {
+    let call = Call {
+        function,
+        module,
+        grants,
+        stale: false,
+        input,
+        context,
+        line: Line::of_input(&input),
+    };
+    Pipeline::offline().run(call)
 }
 
 /// A failure to seed `what`.

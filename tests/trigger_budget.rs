@@ -14,8 +14,10 @@ use wasmfaas::activity::{Activity, ActivitySink};
 use wasmfaas::bindings::ObjectChange;
 use wasmfaas::config::Project;
 use wasmfaas::deployment::{Deployed, Deployment, Live};
+use wasmfaas::pipeline::Pipeline;
+use wasmfaas::record::Recorder;
 use wasmfaas::state::{PutOptions, State};
-use wasmfaas::triggers::{self, MAX_INVOCATIONS_PER_EVENT};
+use wasmfaas::triggers::{self, EventSink, MAX_INVOCATIONS_PER_EVENT};
 
 /// Writes objects `a` and `b` into bucket `fan`, then answers 200.
 const DOUBLER: &str = r#"(module
@@ -57,19 +59,19 @@ fn run_chain(tag: &str, extra: &str) -> (u32, Vec<String>, usize) {
         state.clone(),
     )));
     let (activity, feed) = ActivitySink::bounded(4096);
-    let events = triggers::spawn(live, activity, wasmfaas::record::Recorder::off());
+    let events = triggers::spawn(
+        live,
+        Pipeline::new(Recorder::off(), activity, EventSink::discard()),
+    );
 
     let first = state
         .put_object("fan", "go", b"go", &PutOptions::default(), 7)
         .unwrap();
-    events.submit(
-        vec![ObjectChange {
-            event_name: "ObjectCreated:Put",
-            object: first,
-            at_ns: 7,
-        }],
-        0,
-    );
+    events.submit(&[ObjectChange {
+        event_name: "ObjectCreated:Put",
+        object: first,
+        at_ns: 7,
+    }]);
     let mut invocations = 0;
     let mut notices = Vec::new();
     // Everything the chain does arrives well within this; a quiet spell of

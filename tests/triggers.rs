@@ -11,8 +11,10 @@ use wasmfaas::activity::{Activity, ActivitySink};
 use wasmfaas::bindings::ObjectChange;
 use wasmfaas::config::Project;
 use wasmfaas::deployment::{Deployed, Deployment, Live};
+use wasmfaas::pipeline::Pipeline;
+use wasmfaas::record::Recorder;
 use wasmfaas::state::{PutOptions, State};
-use wasmfaas::triggers::{self, MAX_DEPTH};
+use wasmfaas::triggers::{self, EventSink, MAX_DEPTH};
 
 /// A guest that copies the event it receives (stdin, after the envelope head)
 /// into bucket `loop` under key `k`, then answers 200: with a trigger on
@@ -57,19 +59,19 @@ fn events_reach_subscribers_and_a_recursive_loop_is_stopped() {
         state.clone(),
     )));
     let (activity, feed) = ActivitySink::bounded(1024);
-    let events = triggers::spawn(live, activity, wasmfaas::record::Recorder::off());
+    let events = triggers::spawn(
+        live,
+        Pipeline::new(Recorder::off(), activity, EventSink::discard()),
+    );
 
     let first = state
         .put_object("loop", "start 1.txt", b"go", &PutOptions::default(), 7)
         .unwrap();
-    events.submit(
-        vec![ObjectChange {
-            event_name: "ObjectCreated:Put",
-            object: first,
-            at_ns: 7,
-        }],
-        0,
-    );
+    events.submit(&[ObjectChange {
+        event_name: "ObjectCreated:Put",
+        object: first,
+        at_ns: 7,
+    }]);
     let mut deliveries = 0;
     let stopped = loop {
         match feed

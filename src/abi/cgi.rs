@@ -36,7 +36,7 @@ pub fn call(
 ) -> HttpOutcome {
     let request = input.to_request();
     let route = match input {
-        Input::Http { route, .. } => route,
+        Input::Http { route, .. } => route.map(|matched| &matched.route.route),
         Input::Event { .. } => None,
     };
     if let Err(error) = super::check_body(function, &request.body) {

@@ -12,7 +12,8 @@ use super::Input;
 use super::http::{CallError, HttpOutcome, HttpRequest, HttpResponse};
 use crate::aws::{apigw, ids::IdSource};
 use crate::bindings::Access;
-use crate::config::{Function, PayloadFormat, Route};
+use crate::config::{Function, PayloadFormat};
+use crate::router::Matched;
 use crate::runtime::{Context, LoadedModule};
 use std::sync::Arc;
 
@@ -29,15 +30,11 @@ pub fn call(
     bindings: Option<Arc<Access>>,
 ) -> HttpOutcome {
     match input {
-        Input::Http {
-            request,
-            route,
-            resource,
-        } => {
+        Input::Http { request, route } => {
             if let Err(error) = super::check_body(function, &request.body) {
                 return HttpOutcome::refused(error);
             }
-            let event = request_event(format, request, route, resource, context);
+            let event = request_event(format, request, route, context);
             let report = super::run(module, function, event, env(function), context, bindings);
             HttpOutcome::from_report(report, |stdout| {
                 let response = apigw::response(format, &stdout).map_err(CallError::from)?;
@@ -59,15 +56,14 @@ pub fn call(
 pub fn request_event(
     format: PayloadFormat,
     request: &HttpRequest,
-    route: Option<&Route>,
-    resource: Option<apigw::Resource<'_>>,
+    route: Option<&Matched<'_>>,
     context: Context,
 ) -> Vec<u8> {
     // A routed request names its route as the route table compiled it; a
     // function invoked directly is reached as API Gateway's catch-all.
     let proxy_parameters;
-    let resource = match resource {
-        Some(resource) => resource,
+    let resource = match route {
+        Some(matched) => matched.resource(),
         None => {
             proxy_parameters = apigw::proxy_parameters(&request.path);
             apigw::Resource {
@@ -87,7 +83,9 @@ pub fn request_event(
     let info = apigw::RequestInfo {
         resource: resource.path,
         path_parameters: resource.parameters,
-        route_method: route.and_then(|r| r.method).map(|m| m.as_str()),
+        route_method: route
+            .and_then(|matched| matched.route.route.method)
+            .map(|m| m.as_str()),
         stage: match format {
             PayloadFormat::V1 => STAGE_V1,
             PayloadFormat::V2 => "$default",

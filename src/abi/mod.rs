@@ -11,9 +11,9 @@ pub mod cgi;
 pub mod http;
 pub mod lambda;
 
-use crate::aws::apigw::Resource;
 use crate::bindings::Access;
-use crate::config::{Abi, Function, Route};
+use crate::config::{Abi, Function};
+use crate::router::Matched;
 use crate::runtime::{Context, Invocation, LoadedModule, Report};
 use http::{CallError, HttpOutcome, HttpRequest};
 use serde_json::Value;
@@ -23,14 +23,12 @@ use std::sync::Arc;
 /// What invokes a function.
 #[derive(Debug, Clone, Copy)]
 pub enum Input<'a> {
-    /// An HTTP request, and the route that matched it (`None` when invoked
-    /// directly on a function without routes).
+    /// An HTTP request, and the route that matched it, as the route table
+    /// compiled it (`None` when a function is invoked directly on a path
+    /// none of its routes matches).
     Http {
         request: &'a HttpRequest,
-        route: Option<&'a Route>,
-        /// The route as the `lambda` ABI names it, from the route table
-        /// (`None` with `route`).
-        resource: Option<Resource<'a>>,
+        route: Option<&'a Matched<'a>>,
     },
     /// An event delivery: `source` is `s3`, `schedule`, `sqs` or `event` (one
     /// given to `invoke --event`), `payload` the event as AWS delivers it.

@@ -10,10 +10,11 @@ use crate::deployment::Live;
 use crate::dev::{self, Watching};
 use crate::gateway::Gateway;
 use crate::http_pool::{AllowedHosts, Limits, host_name_problem};
+use crate::pipeline::Pipeline;
 use crate::record::Recorder;
 use crate::runtime::Context;
 use crate::s3endpoint::{self, S3Server};
-use crate::triggers;
+use crate::triggers::{self, EventSink};
 use clap::Args;
 use std::sync::Arc;
 use std::sync::mpsc;
@@ -168,13 +169,13 @@ pub fn run(
         })?,
         None => Recorder::off(),
     };
-    let events = triggers::spawn(Arc::clone(&live), activity.clone(), recorder.clone());
-    triggers::schedules::spawn(
-        Arc::clone(&live),
-        activity.clone(),
-        recorder.clone(),
-        events.clone(),
-    );
+    // Every invocation runs through one pipeline; the dispatcher's own
+    // deliveries find what they cause in the outbox, so its copy sends no
+    // change events.
+    let dispatching = Pipeline::new(recorder.clone(), activity.clone(), EventSink::discard());
+    let events = triggers::spawn(Arc::clone(&live), dispatching);
+    let pipeline = Pipeline::new(recorder, activity.clone(), events.clone());
+    triggers::schedules::spawn(Arc::clone(&live), pipeline.clone());
     // S3 endpoint: its writes trigger functions as the functions' own do.
     let s3 = s3_server.map(|server| {
         let credentials = project.s3_endpoint.credentials.clone();
@@ -190,13 +191,7 @@ pub fn run(
             workers,
         )
     });
-    let running = gateway.serve(
-        Arc::clone(&live),
-        activity.clone(),
-        events,
-        recorder,
-        workers,
-    );
+    let running = gateway.serve(Arc::clone(&live), pipeline, workers);
     activity_log::banner(
         &live.snapshot(),
         running.address(),

@@ -6,11 +6,12 @@
 //! usage line go to stderr, so `> file` keeps only the response.
 
 use super::{Failure, Storage, console};
+use crate::abi::Input;
 use crate::abi::http::{HttpOutcome, HttpRequest, HttpResponse};
-use crate::abi::{self, Input};
 use crate::bindings::Access;
 use crate::build;
 use crate::config::{Abi, Function, Project, ScheduleTrigger, Trigger};
+use crate::pipeline::{Call, Line, Pipeline};
 use crate::router::{Matched, RouteTable};
 use crate::runtime::{Context, LoadedModule};
 use crate::triggers::schedules;
@@ -136,8 +137,7 @@ pub fn run(
         Some((source, payload)) => Input::Event { source, payload },
         None => Input::Http {
             request: &request,
-            route: matched.as_ref().map(|m| &m.route.route),
-            resource: matched.as_ref().map(Matched::resource),
+            route: matched.as_ref(),
         },
     };
     deliver(project, function, input, context, args.json, storage, quiet)
@@ -228,7 +228,16 @@ fn deliver(
         let (state, _) = storage.open(project, context.start_time_ns)?;
         Some(Arc::new(Access::for_function(state, function)))
     };
-    let outcome = abi::call(&module, function, input, context, access);
+    let call = Call {
+        function,
+        module: &module,
+        grants: access.as_ref(),
+        stale: false,
+        input,
+        context,
+        line: Line::of_input(&input),
+    };
+    let outcome = Pipeline::offline().run(call);
     if json {
         print_json(function, &outcome, context)
     } else {

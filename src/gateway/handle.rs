@@ -7,118 +7,160 @@
 //! function that has never built (503 with the compiler's error).
 
 use super::reply::{self, Reply};
+use crate::abi::Input;
 use crate::abi::http::{CallError, Connection, HttpRequest};
-use crate::abi::{self, Input};
-use crate::activity::{Activity, ActivitySink, RequestRecord};
-use crate::bindings::ObjectChange;
+use crate::activity::RequestRecord;
 use crate::config::Abi;
 use crate::deployment::{Deployed, Deployment, RouteMatch};
-use crate::record::{Recorder, http_trigger};
-use crate::runtime::Context;
-use crate::triggers::EventSink;
+use crate::pipeline::{Answer, Call, Line, Pipeline};
+use crate::router::Matched;
+use crate::runtime::{Context, LoadedModule};
 use std::io::Read;
-use std::time::{Instant, SystemTime};
 
 /// Answered by the gateway itself, without running a function: readiness for
 /// scripts and tests, and the HTTP layer's own cost in benchmarks.
 pub const HEALTH_PATH: &str = "/__wasmfaas/health";
 
-/// Answers `request` from `deployment` and reports it to `activity`.
-pub fn handle(
-    deployment: &Deployment,
-    mut request: tiny_http::Request,
-    activity: &ActivitySink,
-    events: &EventSink,
-    recorder: &Recorder,
-) {
-    let started = Instant::now();
-    let at = SystemTime::now();
-    let method = request.method().as_str().to_string();
-    let target = request.url().to_string();
-    let mut record = RequestRecord {
-        at,
-        status: 0,
-        method,
-        target,
-        function: None,
+/// Answers `request` from `deployment`: refused here, or run through
+/// `pipeline`, which records and reports it.
+pub fn handle(deployment: &Deployment, mut request: tiny_http::Request, pipeline: &Pipeline) {
+    let line = Line::starting(request.method().as_str(), request.url());
+    let (reply, deployed) = match prepare(deployment, &mut request, &line) {
+        Prepared::Run {
+            deployed,
+            module,
+            request: http_request,
+            matched,
+        } => {
+            let input = Input::Http {
+                request: &http_request,
+                route: Some(&matched),
+            };
+            let call = Call::of_deployed(deployed, module, input, Context::live(), line);
+            pipeline.run_answering(call, |outcome| {
+                let reply = stale_marked(deployed, reply::for_outcome(&deployed.function, outcome));
+                let problem = match &outcome.result {
+                    Err(error) => Some(error.to_string()),
+                    Ok(_) => reply.problem.clone(),
+                };
+                send(request, reply, problem)
+            });
+            return;
+        }
+        Prepared::Refused { reply, deployed } => (reply, deployed),
+    };
+    let record = RequestRecord {
+        at: line.at,
+        status: reply.status,
+        method: line.method,
+        target: line.target,
+        function: deployed.map(|d| d.function.name.clone()),
         usage: None,
         elapsed: Default::default(),
         logs: Vec::new(),
         error: None,
-        stale: false,
+        stale: deployed.is_some_and(|d| d.stale.is_some()),
     };
-    let mut changes = Vec::new();
-    let reply = answer(
-        deployment,
-        recorder,
-        &mut request,
-        &mut record,
-        &mut changes,
-    );
-    record.status = reply.status;
-    if let Err(error) = request.respond(reply.into_response()) {
-        // The client went away; the log line says so instead of the status.
-        record.error = Some(format!("could not send the response: {error}"));
-    }
-    record.elapsed = started.elapsed();
-    activity.send(Activity::Request(record));
-    events.submit(changes, 0);
+    let answer = send(request, reply, None);
+    pipeline.report(RequestRecord {
+        status: answer.status,
+        error: answer.problem,
+        elapsed: line.started.elapsed(),
+        ..record
+    });
 }
 
-fn answer(
-    deployment: &Deployment,
-    recorder: &Recorder,
+/// Sends `reply`; what the log line shows of it.
+fn send(request: tiny_http::Request, reply: Reply, problem: Option<String>) -> Answer {
+    let status = reply.status;
+    let problem = match request.respond(reply.into_response()) {
+        // The client went away; the log line says so instead of the status.
+        Err(error) => Some(format!("could not send the response: {error}")),
+        Ok(()) => problem,
+    };
+    Answer { status, problem }
+}
+
+/// A request ready to run, or refused without running a function.
+// One per request, moved once, never stored: boxing the large variant would
+// only add an allocation to the request path.
+#[allow(clippy::large_enum_variant)]
+enum Prepared<'d> {
+    Run {
+        deployed: &'d Deployed,
+        module: &'d LoadedModule,
+        request: HttpRequest,
+        matched: Matched<'d>,
+    },
+    Refused {
+        reply: Reply,
+        /// The function it was meant for, when routing got that far.
+        deployed: Option<&'d Deployed>,
+    },
+}
+
+/// Routes `request` and reads its body, or refuses it.
+fn prepare<'d>(
+    deployment: &'d Deployment,
     request: &mut tiny_http::Request,
-    record: &mut RequestRecord,
-    changes: &mut Vec<ObjectChange>,
-) -> Reply {
-    let Some((path, query)) = split_target(&record.target) else {
-        return reply::bad_request(&format!(
+    line: &Line,
+) -> Prepared<'d> {
+    let refused = |reply| Prepared::Refused {
+        reply,
+        deployed: None,
+    };
+    let Some((path, query)) = split_target(&line.target) else {
+        return refused(reply::bad_request(&format!(
             "the request target {:?} is not a path; send a path such as `/hello?name=Ada`",
-            record.target
-        ));
+            line.target
+        )));
     };
     if let Some(problem) = bad_escape(path) {
-        return reply::bad_request(&problem);
+        return refused(reply::bad_request(&problem));
     }
     if path == HEALTH_PATH {
-        return reply::health(deployment);
+        return refused(reply::health(deployment));
     }
-    let (deployed, mut matched) = match deployment.route(&record.method, path) {
-        RouteMatch::Found { deployed, matched } => (deployed, matched),
+    let (deployed, mut matched) = match deployment.route(&line.method, path) {
+        RouteMatch::Found { deployed, matched } => (deployed.as_ref(), matched),
         RouteMatch::MethodNotAllowed { allowed } => {
-            return reply::method_not_allowed(&record.method, path, &allowed);
+            return refused(reply::method_not_allowed(&line.method, path, &allowed));
         }
-        RouteMatch::NotFound => return reply::not_found(&record.method, path, deployment),
+        RouteMatch::NotFound => return refused(reply::not_found(&line.method, path, deployment)),
+    };
+    let refused = |reply| Prepared::Refused {
+        reply: stale_marked(deployed, reply),
+        deployed: Some(deployed),
     };
     let function = &deployed.function;
-    record.function = Some(function.name.clone());
-    record.stale = deployed.stale.is_some();
     let Some(module) = &deployed.module else {
-        return reply::never_built(deployed);
+        return refused(reply::never_built(deployed));
     };
     let limit = function.limits.max_body_bytes;
     let body = match read_body(request, limit) {
         Ok(body) => body,
         Err(BodyError::TooLarge { size }) => {
-            let reply = match function.abi {
+            return refused(match function.abi {
                 Abi::Lambda { event } => reply::api_gateway_failure(
                     &function.name,
                     event,
                     &CallError::BodyTooLarge { size, limit },
                 ),
                 _ => reply::too_large(&function.name, size, limit),
-            };
-            return stale_marked(deployed, reply);
+            });
         }
         Err(BodyError::Read(error)) => {
-            return reply::bad_request(&format!("could not read the request body: {error}"));
+            return refused(reply::bad_request(&format!(
+                "could not read the request body: {error}"
+            )));
         }
     };
-    let http_request = HttpRequest {
-        method: record.method.clone(),
+    let request = HttpRequest {
+        method: line.method.clone(),
         path: path.to_string(),
         query: query.to_string(),
+        // The request carries the parameters the guest sees; the match
+        // keeps the route and the raw parameters the `lambda` ABI names.
         params: std::mem::take(&mut matched.params),
         headers: request
             .headers()
@@ -128,36 +170,12 @@ fn answer(
         body,
         connection: connection_of(request),
     };
-    let context = Context::live();
-    let access = recorder.access_for(&deployed.access);
-    let input = Input::Http {
-        request: &http_request,
-        route: Some(&matched.route.route),
-        resource: Some(matched.resource()),
-    };
-    let mut outcome = abi::call(module, function, input, context, Some(access));
-    recorder.record(
-        &function.name,
-        || http_trigger(&http_request),
-        context,
-        &mut outcome,
-    );
-    record.usage = Some(outcome.usage);
-    let reply = match (&outcome.result, function.abi) {
-        (Ok(response), _) => reply::from_function(&function.name, response),
-        (Err(error), Abi::Lambda { event }) => {
-            reply::api_gateway_failure(&function.name, event, error)
-        }
-        (Err(error), _) => reply::function_failed(&function.name, error, &outcome),
-    };
-    if let Err(error) = &outcome.result {
-        record.error = Some(error.to_string());
-    } else if let Some(problem) = &reply.problem {
-        record.error = Some(problem.clone());
+    Prepared::Run {
+        deployed,
+        module,
+        request,
+        matched,
     }
-    record.logs = outcome.logs;
-    *changes = outcome.changes;
-    stale_marked(deployed, reply)
 }
 
 /// The largest body the listener reads for `request`, judged from its head:
@@ -176,7 +194,7 @@ pub fn body_limit(deployment: &Deployment, request: &tiny_http::Request) -> u64 
 }
 
 /// Adds the stale-code header when the function's latest build failed.
-fn stale_marked(deployed: &Deployed, reply: Reply) -> Reply {
+pub(super) fn stale_marked(deployed: &Deployed, reply: Reply) -> Reply {
     match &deployed.stale {
         Some(failure) => reply.stale(failure),
         None => reply,

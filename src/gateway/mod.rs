@@ -9,11 +9,9 @@
 mod handle;
 mod reply;
 
-use crate::activity::ActivitySink;
 use crate::deployment::Live;
 use crate::http_pool::{AllowedHosts, Limits, Listener, Running};
-use crate::record::Recorder;
-use crate::triggers::EventSink;
+use crate::pipeline::Pipeline;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -67,21 +65,15 @@ impl Gateway {
     }
 
     /// Starts `workers` threads answering requests from the deployment that
-    /// `live` holds when each request arrives.
-    pub fn serve(
-        self,
-        live: Arc<Live>,
-        activity: ActivitySink,
-        events: EventSink,
-        recorder: Recorder,
-        workers: usize,
-    ) -> Running {
+    /// `live` holds when each request arrives, running functions through
+    /// `pipeline`.
+    pub fn serve(self, live: Arc<Live>, pipeline: Pipeline, workers: usize) -> Running {
         let routes = Arc::clone(&live);
-        self.listener.report_to(activity.clone()).serve(
+        self.listener.report_to(pipeline.activity().clone()).serve(
             "gateway",
             workers,
             move |request| handle::body_limit(&routes.snapshot(), request),
-            move |request| handle(&live.snapshot(), request, &activity, &events, &recorder),
+            move |request| handle(&live.snapshot(), request, &pipeline),
         )
     }
 }

@@ -9,7 +9,7 @@
 
 use crate::abi::http::{CallError, HttpOutcome, HttpResponse};
 use crate::aws::apigw::{self, GatewayFailure};
-use crate::config::{PayloadFormat, Vendor};
+use crate::config::{Abi, Function, PayloadFormat, Vendor};
 use crate::deployment::{BuildFailure, Deployed, Deployment};
 use crate::human;
 use crate::runtime::InvokeError;
@@ -100,6 +100,16 @@ impl Reply {
 
 fn header(name: &str, value: &str) -> Option<tiny_http::Header> {
     tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
+}
+
+/// The reply to a function's outcome: its response, or the failure page
+/// (API Gateway's error document for a `lambda` function).
+pub fn for_outcome(function: &Function, outcome: &HttpOutcome) -> Reply {
+    match (&outcome.result, function.abi) {
+        (Ok(response), _) => from_function(&function.name, response),
+        (Err(error), Abi::Lambda { event }) => api_gateway_failure(&function.name, event, error),
+        (Err(error), _) => function_failed(&function.name, error, outcome),
+    }
 }
 
 /// A function's response, or a 502 if it cannot be sent as HTTP.

@@ -133,7 +133,7 @@ pub(super) fn handle(service: &Service, mut request: tiny_http::Request) {
     let status = reply.status;
     // Before answering, so a client that writes and then acts on the answer
     // sees its events delivered in the order it made them.
-    service.events.submit(changes, 0);
+    service.events.submit(&changes);
     let error = request
         .respond(into_response(reply))
         .err()

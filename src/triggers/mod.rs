@@ -37,20 +37,18 @@
 
 pub mod schedules;
 
-use crate::abi::{self, Input};
-use crate::activity::{Activity, ActivitySink, RequestRecord};
+use crate::abi::Input;
 use crate::bindings::ObjectChange;
 use crate::config::Trigger;
 use crate::deployment::Live;
-use crate::fixture;
-use crate::record::Recorder;
+use crate::pipeline::{Call, Line, Pipeline};
 use crate::runtime::Context;
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError, SyncSender};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
 /// How many rounds one chain of events may run before it is stopped (AWS
 /// stops a recursive loop after about 16 invocations in a row).
@@ -73,7 +71,7 @@ const BATCH: usize = 64;
 /// the changes themselves.
 enum Job {
     Wake,
-    Changes(Vec<ObjectChange>, u32),
+    Changes(Vec<ObjectChange>),
 }
 
 /// Where invocations report the objects they changed.
@@ -88,7 +86,7 @@ impl std::fmt::Debug for Job {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Job::Wake => f.write_str("Wake"),
-            Job::Changes(changes, depth) => write!(f, "{} changes at {depth}", changes.len()),
+            Job::Changes(changes) => write!(f, "{} changes", changes.len()),
         }
     }
 }
@@ -99,18 +97,18 @@ impl EventSink {
         EventSink::default()
     }
 
-    /// A sink whose changes, with their depth, arrive on the returned
-    /// receiver instead of running functions (tests and tools).
-    pub fn capture() -> (EventSink, mpsc::Receiver<(ObjectChange, u32)>) {
+    /// A sink whose changes arrive on the returned receiver instead of
+    /// running functions (tests and tools).
+    pub fn capture() -> (EventSink, mpsc::Receiver<ObjectChange>) {
         let (sender, jobs) = mpsc::sync_channel::<Job>(1024);
         let (changes, receiver) = mpsc::channel();
         std::thread::Builder::new()
             .name("triggers-capture".into())
             .spawn(move || {
                 for job in jobs {
-                    if let Job::Changes(list, depth) = job {
+                    if let Job::Changes(list) = job {
                         for change in list {
-                            let _ = changes.send((change, depth));
+                            let _ = changes.send(change);
                         }
                     }
                 }
@@ -123,16 +121,17 @@ impl EventSink {
         (sink, receiver)
     }
 
-    /// Reports `changes` made by an invocation at chain `depth` (0: a
-    /// request). Their events are already in the outbox; this wakes the
-    /// dispatcher, which starts a new chain for each.
-    pub fn submit(&self, changes: Vec<ObjectChange>, depth: u32) {
+    /// Reports `changes` made by a request, a firing or a client. Their
+    /// events are already in the outbox; this wakes the dispatcher, which
+    /// starts a new chain for each. (The dispatcher's own deliveries join
+    /// their chain instead: it reads what they caused from their outcome.)
+    pub fn submit(&self, changes: &[ObjectChange]) {
         let Some(sender) = &self.sender else { return };
         if changes.is_empty() {
             return;
         }
         if self.capture {
-            let _ = sender.send(Job::Changes(changes, depth));
+            let _ = sender.send(Job::Changes(changes.to_vec()));
         } else {
             // A full channel already holds a wake-up: nothing is lost.
             let _ = sender.try_send(Job::Wake);
@@ -173,8 +172,8 @@ impl Link {
 /// The dispatcher's state between deliveries.
 struct Dispatcher {
     live: Arc<Live>,
-    activity: ActivitySink,
-    recorder: Recorder,
+    /// Runs deliveries; it sends no change events (see [`spawn`]).
+    pipeline: Pipeline,
     /// Deliveries so far, for their request ids.
     requests: u64,
     /// The chains of events caused by deliveries and not yet delivered, by
@@ -183,8 +182,10 @@ struct Dispatcher {
 }
 
 /// Starts the dispatcher; it runs until the last [`EventSink`] is gone,
-/// delivering first what an earlier process left in the outbox.
-pub fn spawn(live: Arc<Live>, activity: ActivitySink, recorder: Recorder) -> EventSink {
+/// delivering first what an earlier process left in the outbox. Deliveries
+/// run through `pipeline`, whose change events should go nowhere: the
+/// events a delivery causes are in the outbox, and join its chain.
+pub fn spawn(live: Arc<Live>, pipeline: Pipeline) -> EventSink {
     // One wake-up is all the channel needs to hold: the events are on disk.
     let (sender, jobs) = mpsc::sync_channel::<Job>(1);
     std::thread::Builder::new()
@@ -192,8 +193,7 @@ pub fn spawn(live: Arc<Live>, activity: ActivitySink, recorder: Recorder) -> Eve
         .spawn(move || {
             let mut dispatcher = Dispatcher {
                 live,
-                activity,
-                recorder,
+                pipeline,
                 requests: 0,
                 links: HashMap::new(),
             };
@@ -249,13 +249,11 @@ impl Dispatcher {
 
     /// The outbox cannot be read or written; try again at the next wake-up.
     fn storage_trouble(&self, error: &crate::state::StateError) {
-        self.activity.send(Activity::Notice {
-            message: format!(
-                "{:>12} S3 event deliveries: the event outbox is not usable ({error}); \
-                 pending events stay there and are retried",
-                "Paused"
-            ),
-        });
+        self.pipeline.notice(format!(
+            "{:>12} S3 event deliveries: the event outbox is not usable ({error}); pending \
+             events stay there and are retried",
+            "Paused"
+        ));
         std::thread::sleep(POLL_INTERVAL);
     }
 
@@ -265,14 +263,12 @@ impl Dispatcher {
         if link.chain.reported.replace(true) {
             return;
         }
-        self.activity.send(Activity::Notice {
-            message: format!(
-                "{:>12} `{function}` loops on s3://{bucket}: {why}; the rest of this chain of \
-                 events is dropped (write its output to another bucket, or filter the trigger \
-                 with `prefix`/`suffix`)",
-                "Stopped"
-            ),
-        });
+        self.pipeline.notice(format!(
+            "{:>12} `{function}` loops on s3://{bucket}: {why}; the rest of this chain of \
+             events is dropped (write its output to another bucket, or filter the trigger with \
+             `prefix`/`suffix`)",
+            "Stopped"
+        ));
     }
 
     /// Runs every function subscribed to `change`, within its chain's budget.
@@ -307,12 +303,10 @@ impl Dispatcher {
                     continue;
                 }
                 let Some(module) = &deployed.module else {
-                    self.activity.send(Activity::Notice {
-                        message: format!(
-                            "{:>12} {} on s3://{}/{} not delivered: `{}` has no working build",
-                            "Skipped", change.event_name, object.bucket, object.key, function.name
-                        ),
-                    });
+                    self.pipeline.notice(format!(
+                        "{:>12} {} on s3://{}/{} not delivered: `{}` has no working build",
+                        "Skipped", change.event_name, object.bucket, object.key, function.name
+                    ));
                     continue;
                 };
                 link.chain.invocations_left.set(left - 1);
@@ -320,36 +314,17 @@ impl Dispatcher {
                 let request_id = format!("{:016X}", self.requests);
                 let configuration_id = format!("{}-{index}", function.name);
                 let event = crate::aws::s3::notification(change, &configuration_id, &request_id);
-                let started = Instant::now();
-                let context = Context::live();
-                let access = self.recorder.access_for(&deployed.access);
                 let input = Input::Event {
                     source: "s3",
                     payload: &event,
                 };
-                let mut outcome = abi::call(module, function, input, context, Some(access));
-                let trigger = || fixture::Trigger::Event {
-                    trigger: "s3".into(),
-                    payload: event.clone(),
-                };
-                self.recorder
-                    .record(&function.name, trigger, context, &mut outcome);
-                let (status, error) = trigger_outcome_status(&outcome);
-                self.activity.send(Activity::Request(RequestRecord {
-                    at: SystemTime::now(),
-                    status,
-                    method: "EVENT".into(),
-                    target: format!(
-                        "{} s3://{}/{}",
-                        change.event_name, object.bucket, object.key
-                    ),
-                    function: Some(function.name.clone()),
-                    usage: Some(outcome.usage),
-                    elapsed: started.elapsed(),
-                    logs: outcome.logs,
-                    error,
-                    stale: deployed.stale.is_some(),
-                }));
+                let target = format!(
+                    "{} s3://{}/{}",
+                    change.event_name, object.bucket, object.key
+                );
+                let line = Line::starting("EVENT", target);
+                let call = Call::of_deployed(deployed, module, input, Context::live(), line);
+                let outcome = self.pipeline.run(call);
                 // Their events are in the outbox already; they join this chain.
                 for caused in outcome.changes {
                     let next = Link {
@@ -360,13 +335,5 @@ impl Dispatcher {
                 }
             }
         }
-    }
-}
-
-/// The status and error an event delivery's log line shows.
-fn trigger_outcome_status(outcome: &abi::http::HttpOutcome) -> (u16, Option<String>) {
-    match &outcome.result {
-        Ok(response) => (response.status, None),
-        Err(error) => (500, Some(error.to_string())),
     }
 }

@@ -8,19 +8,16 @@
 //! a schedule takes effect without a restart. Rates count from when the
 //! server started, as an AWS rate counts from when its rule was created.
 
-use super::{EventSink, trigger_outcome_status};
-use crate::abi::{self, Input};
-use crate::activity::{Activity, ActivitySink, RequestRecord};
+use crate::abi::Input;
 use crate::aws::ids::IdSource;
 use crate::config::{ScheduleTrigger, Trigger};
 use crate::deployment::{Deployed, Live};
-use crate::fixture;
-use crate::record::Recorder;
+use crate::pipeline::{Call, Line, Pipeline};
 use crate::runtime::Context;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The longest the scheduler sleeps before looking at the deployment again.
 const LOOK_AGAIN: Duration = Duration::from_secs(1);
@@ -37,9 +34,9 @@ pub fn event(trigger: &ScheduleTrigger, time_ns: u64, seed: u64) -> Value {
     crate::aws::schedule::event(&trigger.name, time_ns, &IdSource::new(seed).uuid())
 }
 
-/// Starts the scheduler; it runs for the life of the process. Changes the
-/// fired functions make to buckets go to `events`.
-pub fn spawn(live: Arc<Live>, activity: ActivitySink, recorder: Recorder, events: EventSink) {
+/// Starts the scheduler; it runs for the life of the process, firing
+/// through `pipeline`.
+pub fn spawn(live: Arc<Live>, pipeline: Pipeline) {
     let anchor_ns = now_ns();
     let spawned = std::thread::Builder::new()
         .name("schedules".into())
@@ -65,7 +62,7 @@ pub fn spawn(live: Arc<Live>, activity: ActivitySink, recorder: Recorder, events
                                 .unwrap_or(u64::MAX)
                         });
                         if next <= now {
-                            fire(deployed, schedule, next, &activity, &recorder, &events);
+                            fire(deployed, schedule, next, &pipeline);
                             let after = schedule.schedule.next_after(anchor_ns, now);
                             due.insert(key.clone(), after.unwrap_or(u64::MAX));
                         }
@@ -85,61 +82,28 @@ pub fn spawn(live: Arc<Live>, activity: ActivitySink, recorder: Recorder, events
 }
 
 /// Runs `deployed` for one firing of `schedule` at `time_ns`.
-fn fire(
-    deployed: &Arc<Deployed>,
-    schedule: &ScheduleTrigger,
-    time_ns: u64,
-    activity: &ActivitySink,
-    recorder: &Recorder,
-    events: &EventSink,
-) {
+fn fire(deployed: &Arc<Deployed>, schedule: &ScheduleTrigger, time_ns: u64, pipeline: &Pipeline) {
     let function = &deployed.function;
     let target = format!("schedule {} {}", schedule.name, schedule.expression);
     let Some(module) = &deployed.module else {
-        activity.send(Activity::Notice {
-            message: format!(
-                "{:>12} {target}: `{}` has no working build",
-                "Skipped", function.name
-            ),
-        });
+        pipeline.notice(format!(
+            "{:>12} {target}: `{}` has no working build",
+            "Skipped", function.name
+        ));
         return;
     };
-    let started = Instant::now();
     // The virtual clock reads the firing time, as the event says.
     let context = Context {
         start_time_ns: time_ns,
         ..Context::live()
     };
     let payload = event(schedule, time_ns, context.seed);
-    let access = recorder.access_for(&deployed.access);
     let input = Input::Event {
         source: "schedule",
         payload: &payload,
     };
-    let mut outcome = abi::call(module, function, input, context, Some(access));
-    recorder.record(
-        &function.name,
-        || fixture::Trigger::Event {
-            trigger: "schedule".into(),
-            payload: payload.clone(),
-        },
-        context,
-        &mut outcome,
-    );
-    let (status, error) = trigger_outcome_status(&outcome);
-    activity.send(Activity::Request(RequestRecord {
-        at: SystemTime::now(),
-        status,
-        method: "EVENT".into(),
-        target,
-        function: Some(function.name.clone()),
-        usage: Some(outcome.usage),
-        elapsed: started.elapsed(),
-        logs: outcome.logs,
-        error,
-        stale: deployed.stale.is_some(),
-    }));
-    events.submit(outcome.changes, 1);
+    let line = Line::starting("EVENT", target);
+    pipeline.run(Call::of_deployed(deployed, module, input, context, line));
 }
 
 fn now_ns() -> u64 {

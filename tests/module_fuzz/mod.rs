@@ -399,7 +399,6 @@ fn load_and_invoke(wasm: &[u8], function: &Function) -> Ended {
     let input = Input::Http {
         request: &request,
         route: None,
-        resource: None,
     };
     let outcome = abi::call(&module, function, input, context, Some(Arc::new(access)));
     let classified = match outcome.result {
