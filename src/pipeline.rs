@@ -20,8 +20,7 @@
 //! line, no events), and a new trigger or caller (service calls, queues)
 //! plugs in by building a [`Call`].
 
-use crate::abi::http::HttpOutcome;
-use crate::abi::{self, Input};
+use crate::abi::{self, CallOutcome, Input};
 use crate::activity::{Activity, ActivitySink, RequestRecord};
 use crate::bindings::Access;
 use crate::config::Function;
@@ -109,7 +108,7 @@ pub struct Answer {
 impl Answer {
     /// The function's own status, or 500 with the reason it has none: how
     /// every caller but the gateway (which has its own replies) reports.
-    pub fn of(outcome: &HttpOutcome) -> Answer {
+    pub fn of(outcome: &CallOutcome) -> Answer {
         match &outcome.result {
             Ok(response) => Answer {
                 status: response.status,
@@ -173,7 +172,7 @@ impl Pipeline {
     }
 
     /// Runs `call`, reporting the function's own status.
-    pub fn run(&self, call: Call<'_>) -> HttpOutcome {
+    pub fn run(&self, call: Call<'_>) -> CallOutcome {
         self.run_answering(call, Answer::of)
     }
 
@@ -183,8 +182,8 @@ impl Pipeline {
     pub fn run_answering(
         &self,
         call: Call<'_>,
-        answer: impl FnOnce(&HttpOutcome) -> Answer,
-    ) -> HttpOutcome {
+        answer: impl FnOnce(&CallOutcome) -> Answer,
+    ) -> CallOutcome {
         let Call {
             function,
             module,

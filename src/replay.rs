@@ -8,8 +8,9 @@
 //! between the state the fixture started from and the state the function
 //! left, so a key written twice shows once, with its final value.
 
+use crate::abi::CallError;
 use crate::abi::Input;
-use crate::abi::http::{CallError, HttpRequest, HttpResponse};
+use crate::abi::http::{HttpRequest, HttpResponse};
 use crate::bindings::{Access, CapturedObject};
 use crate::config::{Function, Instances, Project};
 use crate::fixture::{Fixture, InitialState, Trigger};
@@ -200,7 +201,7 @@ fn run(
     grants: Option<&Arc<Access>>,
     input: Input<'_>,
     context: crate::runtime::Context,
-) -> crate::abi::http::HttpOutcome {
+) -> crate::abi::CallOutcome {
     let call = Call {
         function,
         module,

@@ -5,9 +5,10 @@
 mod common;
 
 use common::{CONTEXT, rust_guest};
-use wasmfaas::abi::http::{self, CallError, HttpRequest};
+use wasmfaas::abi::http::{self, HttpRequest};
+use wasmfaas::abi::{CallError, CallOutcome};
 
-fn echo(request: HttpRequest) -> http::HttpOutcome {
+fn echo(request: HttpRequest) -> CallOutcome {
     let (project, module) = rust_guest("echo");
     let function = project.function("echo").unwrap();
     http::call(&module, function, &request, CONTEXT, None)

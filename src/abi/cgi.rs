@@ -13,7 +13,8 @@
 //! is documented where it happens.
 
 use super::Input;
-use super::http::{CallError, HttpOutcome, HttpRequest, HttpResponse, is_token, preview};
+use super::http::{HttpRequest, HttpResponse, is_token, preview};
+use super::{CallError, CallOutcome};
 use crate::bindings::Access;
 use crate::config::{Function, Route, Segment};
 use crate::router::percent_decode;
@@ -33,14 +34,14 @@ pub fn call(
     input: Input<'_>,
     context: Context,
     bindings: Option<Arc<Access>>,
-) -> HttpOutcome {
+) -> CallOutcome {
     let request = input.to_request();
     let route = match input {
         Input::Http { route, .. } => route.map(|matched| &matched.route.route),
         Input::Event { .. } => None,
     };
     if let Err(error) = super::check_body(function, &request.body) {
-        return HttpOutcome::refused(error);
+        return CallOutcome::refused(error);
     }
     // SERVER_PORT, REMOTE_ADDR and SERVER_PROTOCOL come from the socket
     // (RFC 3875 4.1.15: the port "on which this request is received"), not
@@ -76,7 +77,7 @@ pub fn call(
         context,
         bindings,
     );
-    HttpOutcome::from_report(report, |stdout| {
+    CallOutcome::from_report(report, |stdout| {
         parse_response(&stdout).map_err(CallError::from)
     })
 }

@@ -9,7 +9,8 @@
 //! they are, and the return value is the outcome.
 
 use super::Input;
-use super::http::{CallError, HttpOutcome, HttpRequest, HttpResponse};
+use super::http::{HttpRequest, HttpResponse};
+use super::{CallError, CallOutcome};
 use crate::aws::{apigw, ids::IdSource};
 use crate::bindings::Access;
 use crate::config::{Function, PayloadFormat};
@@ -28,15 +29,15 @@ pub fn call(
     input: Input<'_>,
     context: Context,
     bindings: Option<Arc<Access>>,
-) -> HttpOutcome {
+) -> CallOutcome {
     match input {
         Input::Http { request, route } => {
             if let Err(error) = super::check_body(function, &request.body) {
-                return HttpOutcome::refused(error);
+                return CallOutcome::refused(error);
             }
             let event = request_event(format, request, route, context);
             let report = super::run(module, function, event, env(function), context, bindings);
-            HttpOutcome::from_report(report, |stdout| {
+            CallOutcome::from_report(report, |stdout| {
                 let response = apigw::response(format, &stdout).map_err(CallError::from)?;
                 // The handler chose these headers: no control characters.
                 super::http::check_header_values(&response.headers)?;
@@ -46,7 +47,7 @@ pub fn call(
         Input::Event { payload, .. } => {
             let stdin = serde_json::to_vec(payload).unwrap_or_default();
             let report = super::run(module, function, stdin, env(function), context, bindings);
-            HttpOutcome::from_report(report, |stdout| Ok(returned_value(stdout)))
+            CallOutcome::from_report(report, |stdout| Ok(returned_value(stdout)))
         }
     }
 }

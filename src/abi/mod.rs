@@ -10,12 +10,15 @@
 pub mod cgi;
 pub mod http;
 pub mod lambda;
+mod outcome;
+
+pub use outcome::{CallError, CallOutcome};
 
 use crate::bindings::Access;
 use crate::config::{Abi, Function};
 use crate::router::Matched;
 use crate::runtime::{Context, Invocation, LoadedModule, Report};
-use http::{CallError, HttpOutcome, HttpRequest};
+use http::HttpRequest;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -69,7 +72,7 @@ pub fn call(
     input: Input<'_>,
     context: Context,
     bindings: Option<Arc<Access>>,
-) -> HttpOutcome {
+) -> CallOutcome {
     match function.abi {
         Abi::Http => http::call(module, function, &input.to_request(), context, bindings),
         Abi::Lambda { event } => lambda::call(module, function, event, input, context, bindings),

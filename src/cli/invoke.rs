@@ -6,8 +6,8 @@
 //! usage line go to stderr, so `> file` keeps only the response.
 
 use super::{Failure, Storage, console};
-use crate::abi::Input;
-use crate::abi::http::{HttpOutcome, HttpRequest, HttpResponse};
+use crate::abi::http::{HttpRequest, HttpResponse};
+use crate::abi::{CallOutcome, Input};
 use crate::bindings::Access;
 use crate::build;
 use crate::config::{Abi, Function, Project, ScheduleTrigger, Trigger};
@@ -248,7 +248,7 @@ fn deliver(
 
 /// For an SQS batch delivered to a Lambda-style function: which messages it
 /// reported as failed (a partial batch response), as Lambda reads it.
-fn report_batch_failures(function: &Function, input: Input<'_>, outcome: &HttpOutcome) {
+fn report_batch_failures(function: &Function, input: Input<'_>, outcome: &CallOutcome) {
     let (
         Input::Event {
             source: "sqs",
@@ -438,7 +438,7 @@ fn read_request_file(path: &PathBuf) -> Result<HttpRequest, Failure> {
     Ok(request)
 }
 
-fn print_text(function: &Function, outcome: &HttpOutcome, quiet: bool) -> Result<(), Failure> {
+fn print_text(function: &Function, outcome: &CallOutcome, quiet: bool) -> Result<(), Failure> {
     console::function_log(&function.name, &outcome.logs);
     let response = match &outcome.result {
         Ok(response) => response,
@@ -490,7 +490,7 @@ fn write_response(response: &HttpResponse) -> std::io::Result<()> {
     }
 }
 
-fn print_json(function: &Function, outcome: &HttpOutcome, context: Context) -> Result<(), Failure> {
+fn print_json(function: &Function, outcome: &CallOutcome, context: Context) -> Result<(), Failure> {
     let usage = serde_json::json!({
         "fuel": outcome.usage.fuel,
         "peak_memory_bytes": outcome.usage.peak_memory_bytes,

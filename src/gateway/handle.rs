@@ -7,8 +7,9 @@
 //! function that has never built (503 with the compiler's error).
 
 use super::reply::{self, Reply};
+use crate::abi::CallError;
 use crate::abi::Input;
-use crate::abi::http::{CallError, Connection, HttpRequest};
+use crate::abi::http::{Connection, HttpRequest};
 use crate::activity::RequestRecord;
 use crate::config::Abi;
 use crate::deployment::{Deployed, Deployment, RouteMatch};

@@ -7,7 +7,8 @@
 //! `x-wasmfaas-function` (who answered) and `x-wasmfaas-error` (a stable kind
 //! such as `fuel_exhausted`).
 
-use crate::abi::http::{CallError, HttpOutcome, HttpResponse};
+use crate::abi::http::HttpResponse;
+use crate::abi::{CallError, CallOutcome};
 use crate::aws::apigw::{self, GatewayFailure};
 use crate::config::{Abi, Function, PayloadFormat, Vendor};
 use crate::deployment::{BuildFailure, Deployed, Deployment};
@@ -104,7 +105,7 @@ fn header(name: &str, value: &str) -> Option<tiny_http::Header> {
 
 /// The reply to a function's outcome: its response, or the failure page
 /// (API Gateway's error document for a `lambda` function).
-pub fn for_outcome(function: &Function, outcome: &HttpOutcome) -> Reply {
+pub fn for_outcome(function: &Function, outcome: &CallOutcome) -> Reply {
     match (&outcome.result, function.abi) {
         (Ok(response), _) => from_function(&function.name, response),
         (Err(error), Abi::Lambda { event }) => api_gateway_failure(&function.name, event, error),
@@ -142,7 +143,7 @@ pub fn from_function(function: &str, response: &HttpResponse) -> Reply {
 }
 
 /// The page for a function that produced no response.
-pub fn function_failed(function: &str, error: &CallError, outcome: &HttpOutcome) -> Reply {
+pub fn function_failed(function: &str, error: &CallError, outcome: &CallOutcome) -> Reply {
     let status = match error {
         CallError::BodyTooLarge { .. } => 413,
         CallError::Invoke(InvokeError::Timeout { .. }) => 504,

@@ -19,7 +19,8 @@
 
 pub mod spool;
 
-use crate::abi::http::{HttpOutcome, HttpRequest};
+use crate::abi::CallOutcome;
+use crate::abi::http::HttpRequest;
 use crate::activity::{Activity, ActivitySink};
 use crate::atomic_file::{self, Durability};
 use crate::bindings::Access;
@@ -116,7 +117,7 @@ impl Recorder {
         function: &str,
         trigger: impl FnOnce() -> Trigger,
         context: Context,
-        outcome: &mut HttpOutcome,
+        outcome: &mut CallOutcome,
     ) {
         let Some(inner) = &self.0 else { return };
         let trigger = trigger();
