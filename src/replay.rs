@@ -13,7 +13,7 @@ use crate::abi::Input;
 use crate::abi::http::{HttpRequest, HttpResponse};
 use crate::bindings::{Access, CapturedObject};
 use crate::config::{Function, Instances, Project};
-use crate::fixture::{Fixture, InitialState, Trigger};
+use crate::fixture::{Fixture, InitialState, Recorded, Trigger};
 use crate::pipeline::{Call, Line, Pipeline};
 use crate::router::RouteTable;
 use crate::runtime::{LoadedModule, Usage};
@@ -394,6 +394,55 @@ fn same_object(old: &CapturedObject, new: &CapturedObject) -> bool {
         && old.meta.content_type == new.meta.content_type
         && old.meta.user_metadata == new.meta.user_metadata
         && old.meta.last_modified_ns == new.meta.last_modified_ns
+}
+
+impl Replayed {
+    /// How this replay's answer differs from `recorded`, the answer the
+    /// fixture holds from when it was recorded; `None` when it is the same.
+    /// A replay that differs is not faithful: the code, the module or what
+    /// the recording left out (a redacted header) changed what it answers.
+    pub fn difference_from(&self, recorded: &Recorded) -> Option<String> {
+        match (recorded, &self.response) {
+            (
+                Recorded::Response {
+                    status,
+                    headers,
+                    body,
+                },
+                Ok(response),
+            ) => {
+                if *status != response.status {
+                    Some(format!(
+                        "recorded status {status}, replayed {}",
+                        response.status
+                    ))
+                } else if *headers != response.headers {
+                    Some("the response headers differ".to_string())
+                } else if *body != response.body {
+                    Some(format!(
+                        "the response body differs ({} bytes recorded, {} replayed)",
+                        body.len(),
+                        response.body.len()
+                    ))
+                } else {
+                    None
+                }
+            }
+            (Recorded::Error { kind, .. }, Err(error)) if kind == error.kind() => None,
+            (Recorded::Error { kind, .. }, Err(error)) => Some(format!(
+                "recorded a failure ({kind}), replayed a different one ({})",
+                error.kind()
+            )),
+            (Recorded::Error { kind, .. }, Ok(response)) => Some(format!(
+                "recorded a failure ({kind}), replayed status {}",
+                response.status
+            )),
+            (Recorded::Response { status, .. }, Err(error)) => Some(format!(
+                "recorded status {status}, replayed a failure ({})",
+                error.kind()
+            )),
+        }
+    }
 }
 
 /// The largest S3 body shown in full in an outcome; larger ones appear as

@@ -79,6 +79,9 @@ pub struct Case {
     /// The `.snap.new` written for a new or changed outcome (never under CI
     /// or with `--accept`), relative to the project root.
     pub pending: Option<String>,
+    /// How the replay's answer differs from the one the fixture recorded,
+    /// if it does: a snapshot of it is not what production answered.
+    pub unlike_recording: Option<String>,
 }
 
 /// How a fixture's outcome compared with its snapshot.
@@ -318,6 +321,7 @@ fn run_one(
         fuel: None,
         verdict: Verdict::New,
         pending: None,
+        unlike_recording: None,
     };
     let fail = |mut case: Case, message: String| {
         case.verdict = Verdict::Error { message };
@@ -347,6 +351,10 @@ fn run_one(
         Err(e) => return fail(case, format!("{}: {e}", planned.path)),
     };
     case.fuel = Some(replayed.usage.fuel);
+    case.unlike_recording = fixture
+        .recorded
+        .as_ref()
+        .and_then(|recorded| replayed.difference_from(recorded));
     let mut document = replayed.document();
     redact(&project.test, &mut document);
     let new = Snapshot {

@@ -3,7 +3,7 @@
 //!
 //! Each ABI (`abi = "..."` in config) lives in its own file and owns both
 //! directions of its conversion; [`call`] picks the function's. ABIs sit
-//! between the callers (gateway, event dispatch, CLI, replay) and the
+//! between the [`pipeline`](crate::pipeline), which every caller runs through, and the
 //! [`runtime`](crate::runtime), which only ever sees stdin, stdout, the
 //! environment and stderr.
 

@@ -4,7 +4,7 @@
 use super::invoke::load;
 use super::{Failure, console};
 use crate::config::Project;
-use crate::fixture::{Fixture, Recorded};
+use crate::fixture::Fixture;
 use crate::replay::{self, Replayed};
 use crate::runtime::LoadedModule;
 use colored::Colorize;
@@ -22,10 +22,12 @@ pub struct ReplayArgs {
     pub json: bool,
 }
 
-/// Replays every fixture named; fails (exit 1) if one cannot be replayed.
+/// Replays every fixture named; fails (exit 1) if one cannot be replayed or
+/// answers differently from its recording.
 pub fn run(project: &Project, args: &ReplayArgs, quiet: bool) -> Result<(), Failure> {
     let files = expand(&args.fixtures)?;
     let mut modules: BTreeMap<String, LoadedModule> = BTreeMap::new();
+    let mut unfaithful = Vec::new();
     for path in &files {
         let fixture = Fixture::load(path).map_err(|e| Failure::Usage(e.to_string()))?;
         let function = replay::function_of(project, &fixture)
@@ -39,17 +41,38 @@ pub fn run(project: &Project, args: &ReplayArgs, quiet: bool) -> Result<(), Fail
         let module = &modules[&function.name];
         let replayed = replay::replay(&fixture, function, module)
             .map_err(|e| Failure::Failed(format!("{}: {e}", path.display())))?;
+        let difference = fixture
+            .recorded
+            .as_ref()
+            .and_then(|recorded| replayed.difference_from(recorded));
         if args.json {
             let mut document = replayed.document();
             if let Some(fields) = document.as_object_mut() {
                 fields.insert("fixture".into(), path.display().to_string().into());
+                if fixture.recorded.is_some() {
+                    let same = difference.is_none();
+                    fields.insert("same_as_recorded".into(), same.into());
+                }
             }
             print!("{}", crate::json_text::pretty(&document));
         } else {
-            print_text(path, &fixture, &replayed);
+            print_text(path, &fixture, &replayed, difference.as_deref());
+        }
+        if let Some(difference) = difference {
+            unfaithful.push(format!("{}: {difference}", path.display()));
         }
     }
-    Ok(())
+    if unfaithful.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::Failed(format!(
+        "{} of {} replay(s) answered differently from their recording:\n  {}\n  \
+         `wasmfaas test` shows the whole difference; a header the recording redacted \
+         (`[record] redact_headers`) cannot be replayed as it was sent",
+        unfaithful.len(),
+        files.len(),
+        unfaithful.join("\n  ")
+    )))
 }
 
 /// The files named, with folders replaced by the `.json` files under them
@@ -75,7 +98,7 @@ pub(super) fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
     Ok(files)
 }
 
-fn print_text(path: &Path, fixture: &Fixture, replayed: &Replayed) {
+fn print_text(path: &Path, fixture: &Fixture, replayed: &Replayed, difference: Option<&str>) {
     println!(
         "{} · {} · {}",
         path.display().to_string().bold(),
@@ -109,32 +132,12 @@ fn print_text(path: &Path, fixture: &Fixture, replayed: &Replayed) {
         "{}",
         console::usage_line(&replayed.function, &replayed.usage)
     );
-    if let Some(recorded) = &fixture.recorded {
-        println!("{}\n", compare(recorded, replayed));
-    } else {
-        println!();
-    }
-}
-
-/// Whether the replayed response is the recorded one, in a line.
-fn compare(recorded: &Recorded, replayed: &Replayed) -> String {
-    let same = match (recorded, &replayed.response) {
-        (
-            Recorded::Response {
-                status,
-                headers,
-                body,
-            },
-            Ok(response),
-        ) => *status == response.status && *headers == response.headers && *body == response.body,
-        (Recorded::Error { kind, .. }, Err(error)) => kind == error.kind(),
-        _ => false,
-    };
-    if same {
-        "= same response as recorded".green().to_string()
-    } else {
-        "≠ differs from the recorded response (`wasmfaas test` shows the difference)"
-            .yellow()
-            .to_string()
+    match (&fixture.recorded, difference) {
+        (None, _) => println!(),
+        (Some(_), None) => println!("{}\n", "= same response as recorded".green()),
+        (Some(_), Some(difference)) => println!(
+            "{}\n",
+            format!("≠ differs from the recorded response: {difference}").yellow()
+        ),
     }
 }

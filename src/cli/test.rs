@@ -132,6 +132,19 @@ fn print_text(project: &Project, cases: &[Case], ci: bool) {
             }
             Verdict::Passed { note: None } | Verdict::Accepted => {}
         }
+        if let Some(difference) = &case.unlike_recording {
+            // Accepting makes it the truth the suite holds code to: say
+            // that it is not what was recorded.
+            let line = match case.verdict {
+                Verdict::Accepted => format!(
+                    "warning: accepted an outcome unlike the fixture's recording ({difference}); \
+                     the snapshot holds what the replay answers, not what was served"
+                )
+                .yellow(),
+                _ => format!("unlike the fixture's recording: {difference}").dimmed(),
+            };
+            println!("         {line}");
+        }
         if !case.verdict.passed() && !matches!(case.verdict, Verdict::Error { .. }) {
             match &case.pending {
                 Some(path) => println!(
@@ -170,6 +183,7 @@ fn print_json(cases: &[Case]) {
                 "status": case.verdict.kind(),
                 "fuel": case.fuel,
                 "pending": case.pending,
+                "unlike_recording": case.unlike_recording,
             });
             let extra = match &case.verdict {
                 Verdict::Passed { note } => json!({ "note": note }),
