@@ -171,6 +171,15 @@ fn recorded_http_and_s3_event_invocations_replay_to_the_recorded_responses() {
     server.wait_for_stdout(0, "Recorded");
     let stopped = server.stop();
     assert!(stopped.status.success(), "{}", stopped.stderr);
+    // A clean stop writes everything out and leaves no spool behind.
+    let spools: Vec<_> = std::fs::read_dir(root.join(".wasmfaas"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("record-") && name.ends_with(".spool"))
+        .collect();
+    assert!(spools.is_empty(), "left behind: {spools:?}");
 
     let files = fixtures_in(&record_dir);
     let names: Vec<String> = files

@@ -172,6 +172,7 @@ pub fn run(
     // Every invocation runs through one pipeline; the dispatcher's own
     // deliveries find what they cause in the outbox, so its copy sends no
     // change events.
+    let recording = recorder.clone();
     let dispatching = Pipeline::new(recorder.clone(), activity.clone(), EventSink::discard());
     let events = triggers::spawn(Arc::clone(&live), dispatching);
     let pipeline = Pipeline::new(recorder, activity.clone(), events.clone());
@@ -228,11 +229,25 @@ pub fn run(
     if let Some(s3) = s3 {
         s3.shutdown(Duration::from_secs(5));
     }
+    if !recording.finish(RECORDING_GRACE) {
+        activity.send(Activity::Notice {
+            message: format!(
+                "{:>12} fixtures not yet written stay in {}/record-{}.spool; the next \
+                 `wasmfaas dev --record` writes them out",
+                "Pending",
+                crate::record::SPOOL_DIR,
+                std::process::id()
+            ),
+        });
+    }
     activity_log::stopped(&activity, abandoned);
     drop(activity);
     activity_log::finish(console);
     Ok(())
 }
+
+/// The longest a clean stop waits for recorded fixtures to be written out.
+const RECORDING_GRACE: Duration = Duration::from_secs(10);
 
 /// A channel that receives once per Ctrl-C (SIGINT) or SIGTERM.
 fn on_ctrl_c() -> Result<mpsc::Receiver<()>, Failure> {

@@ -42,9 +42,19 @@ pub const QUEUE: usize = 4096;
 pub struct Recorder(Option<Arc<Inner>>);
 
 struct Inner {
-    sender: SyncSender<Fixture>,
+    sender: SyncSender<Spooled>,
     dropped: AtomicU64,
     activity: ActivitySink,
+    /// Signalled when the files thread has written everything out and
+    /// removed the spool (see [`Recorder::finish`]).
+    finished: std::sync::Mutex<Receiver<()>>,
+}
+
+/// What the request path hands the writer thread.
+enum Spooled {
+    Fixture(Box<Fixture>),
+    /// The server is stopping: write out what is spooled, then end.
+    Close,
 }
 
 impl Recorder {
@@ -71,7 +81,8 @@ impl Recorder {
         let orphans = orphaned_spools(&spools);
         let own = spools.join(format!("record-{}.spool", std::process::id()));
         let (appender, reader) = spool::open(&own)?;
-        let (sender, receiver) = mpsc::sync_channel::<Fixture>(QUEUE);
+        let (sender, receiver) = mpsc::sync_channel::<Spooled>(QUEUE);
+        let (done, finished) = mpsc::channel();
         let writer_activity = activity.clone();
         std::thread::Builder::new()
             .name("recorder".into())
@@ -87,12 +98,33 @@ impl Recorder {
                 }
                 write_files(reader, &dir, &root, &files_activity);
                 let _ = std::fs::remove_file(own);
+                let _ = done.send(());
             })?;
         Ok(Recorder(Some(Arc::new(Inner {
             sender,
             dropped: AtomicU64::new(0),
             activity,
+            finished: std::sync::Mutex::new(finished),
         }))))
+    }
+
+    /// At a clean stop: writes out every fixture recorded so far and removes
+    /// the spool, waiting at most `within`. The threads that run functions
+    /// live as long as the process and keep their copies of the recorder,
+    /// so the writer is told to end rather than waiting for the last copy to
+    /// go. Past `within` the spool stays, and the next `dev --record` writes
+    /// it out. Returns whether everything was written.
+    pub fn finish(&self, within: Duration) -> bool {
+        let Some(inner) = &self.0 else { return true };
+        // A full queue drains as the writer runs; this waits for room.
+        if inner.sender.send(Spooled::Close).is_err() {
+            return false;
+        }
+        let finished = match inner.finished.lock() {
+            Ok(finished) => finished,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        finished.recv_timeout(within).is_ok()
     }
 
     /// Whether invocations should capture what they read.
@@ -143,7 +175,7 @@ impl Recorder {
                 .unwrap_or_default(),
             recorded: Some(recorded),
         };
-        match inner.sender.try_send(fixture) {
+        match inner.sender.try_send(Spooled::Fixture(Box::new(fixture))) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) => {
                 let dropped = inner.dropped.fetch_add(1, Ordering::Relaxed) + 1;
@@ -193,17 +225,27 @@ fn orphaned_spools(dir: &Path) -> Vec<(PathBuf, spool::Reader)> {
 }
 
 /// Step 2: renders fixtures into the spool, each batch the channel holds in
-/// one write, until every [`Recorder`] is gone.
+/// one write, until every [`Recorder`] is gone or one says to close. Ending
+/// drops the appender, so the files thread reads to the end and stops.
 fn append_all(
-    receiver: &Receiver<Fixture>,
+    receiver: &Receiver<Spooled>,
     mut appender: spool::Appender,
     redact: &[String],
     activity: &ActivitySink,
 ) {
     const BATCH: usize = 256;
-    while let Ok(first) = receiver.recv() {
+    let mut closing = false;
+    while !closing {
+        let Ok(first) = receiver.recv() else { break };
         let mut batch = 0;
-        for mut fixture in std::iter::once(first).chain(receiver.try_iter().take(BATCH - 1)) {
+        for spooled in std::iter::once(first).chain(receiver.try_iter().take(BATCH - 1)) {
+            let mut fixture = match spooled {
+                Spooled::Fixture(fixture) => fixture,
+                Spooled::Close => {
+                    closing = true;
+                    break;
+                }
+            };
             fixture.redact_headers(redact);
             let function = fixture.function.as_deref().unwrap_or("unrouted");
             appender.push(function, &fixture.slug(), &fixture.to_compact());
