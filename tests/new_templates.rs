@@ -337,6 +337,23 @@ fn the_c_cgi_template_builds_with_its_own_command_and_speaks_cgi() {
 }
 
 #[test]
+fn a_bare_relative_path_creates_the_project_there() {
+    // `--path proj` failed with "cannot create proj" (only `./proj` worked).
+    let dir = fresh("relative");
+    let stdout = ok(&wasmfaas(
+        &dir,
+        &["new", "demo", "--path", "proj", "--template", "wat"],
+    ));
+    assert!(dir.join("proj/wasmfaas.toml").is_file(), "{stdout}");
+    assert!(
+        stdout.contains("cd proj && wasmfaas invoke demo"),
+        "{stdout}"
+    );
+    let out = ok(&wasmfaas(&dir.join("proj"), &["invoke", "demo"]));
+    assert!(!invoke_body(&out).is_empty());
+}
+
+#[test]
 fn a_second_function_is_added_from_inside_the_project() {
     let dir = fresh("add");
     ok(&wasmfaas(&dir, &["new", "app", "--template", "wat"]));
@@ -355,6 +372,11 @@ fn a_second_function_is_added_from_inside_the_project() {
         ],
     ));
     assert!(stdout.contains("Added the function `second`"), "{stdout}");
+    // The hint is a command that matches the route it added.
+    assert!(
+        stdout.contains("wasmfaas invoke second -X POST --path /second/id --body"),
+        "{stdout}"
+    );
     assert!(stdout.contains("appended [functions.second]"), "{stdout}");
     let after = std::fs::read_to_string(project.join("wasmfaas.toml")).unwrap();
     assert!(

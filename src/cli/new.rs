@@ -166,10 +166,24 @@ fn report(generated: &Generated, template: &str, project_dir: Option<&Path>, cwd
             "  {folder}/  (the wasmfaas SDK, copied so Rust functions build offline)\n"
         ));
     }
-    let invoke = format!(
-        "wasmfaas invoke {name} --path {}",
-        shell_quote(&format!("{}?name=Ada", generated.path))
-    );
+    // The command must match the route: its method, and a body for the
+    // methods that carry one.
+    let method = generated.route.method.map_or("GET", |m| m.as_str());
+    let invoke = match method {
+        "GET" => format!(
+            "wasmfaas invoke {name} --path {}",
+            shell_quote(&format!("{}?name=Ada", generated.path))
+        ),
+        "POST" | "PUT" | "PATCH" => format!(
+            "wasmfaas invoke {name} -X {method} --path {} --body {}",
+            shell_quote(&generated.path),
+            shell_quote(r#"{"name":"Ada"}"#)
+        ),
+        _ => format!(
+            "wasmfaas invoke {name} -X {method} --path {}",
+            shell_quote(&generated.path)
+        ),
+    };
     out.push_str("Next:\n");
     match project_dir {
         Some(dir) => out.push_str(&format!(

@@ -18,7 +18,12 @@ pub(super) struct Changes {
 impl Changes {
     /// Creates `dir` and its missing parents, remembering which were new.
     pub(super) fn create_dir_all(&mut self, dir: &Path) -> std::io::Result<()> {
-        let missing: Vec<&Path> = dir.ancestors().take_while(|d| !d.exists()).collect();
+        // A bare relative path (`proj`) ends in the empty path, which is the
+        // current folder, not one to create.
+        let missing: Vec<&Path> = dir
+            .ancestors()
+            .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
+            .collect();
         for dir in missing.into_iter().rev() {
             std::fs::create_dir(dir)?;
             self.created_dirs.push(dir.to_path_buf());
