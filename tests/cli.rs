@@ -341,3 +341,38 @@ fn a_custom_build_command_runs_only_when_its_folder_changed() {
     assert_eq!(runs(), 6);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn invoking_a_path_no_route_matches_is_refused_unless_forced() {
+    let wat = printing_wat(1, "{\"status\":200}\nran", "");
+    let dir = wat_project("routed", &wat, "routes = [\"GET /orders/:id\"]\n");
+    let out = wasmfaas(&dir, &["invoke", "routed", "--path", "/nothing/here"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no route of `routed` matches GET /nothing/here")
+            && stderr.contains("`GET /orders/:id`")
+            && stderr.contains("--force"),
+        "{stderr}"
+    );
+    assert!(text(&out.stdout).is_empty(), "nothing ran");
+    // The wrong method is refused the same way.
+    let out = wasmfaas(
+        &dir,
+        &["invoke", "routed", "-X", "POST", "--path", "/orders/7"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+
+    let out = wasmfaas(
+        &dir,
+        &["invoke", "routed", "--path", "/nothing/here", "--force"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).ends_with("\n\nran\n"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(text(&out.stderr).contains("(--force)"));
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -67,6 +67,10 @@ pub struct InvokeArgs {
     /// The invocation's clock start, in nanoseconds since the Unix epoch (default: now).
     #[arg(long, value_name = "NS")]
     pub time_ns: Option<u64>,
+    /// Run the function even when none of its routes matches the request
+    /// (without route parameters), as if called on a catch-all route.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// A request file, as `--request` reads it.
@@ -130,7 +134,7 @@ pub fn run(
     let mut matched = None;
     if event.is_none() {
         request = build_request(function, args)?;
-        matched = route(&routes, function, &mut request);
+        matched = route(&routes, function, &mut request, args.force)?;
     }
     let context = context(args.seed, args.time_ns);
     let input = match &event {
@@ -373,22 +377,40 @@ fn build_request(function: &Function, args: &InvokeArgs) -> Result<HttpRequest, 
 }
 
 /// The route of `function` that answers `request`, its parameters set on
-/// the request; a warning when the function has routes and none matches.
+/// the request. A function with routes that none matches is an error
+/// naming them (the gateway would answer 404 or 405), unless `force`.
 fn route<'t>(
     routes: &'t RouteTable,
     function: &Function,
     request: &mut HttpRequest,
-) -> Option<Matched<'t>> {
+    force: bool,
+) -> Result<Option<Matched<'t>>, Failure> {
     let matched = routes.find(&request.method, &request.path);
     match &matched {
         Some(matched) => request.params = matched.params.clone(),
-        None if !function.routes.is_empty() => console::error(&format!(
-            "warning: no route of `{}` matches {} {}; invoking it without route parameters",
+        None if function.routes.is_empty() => {}
+        None if force => console::error(&format!(
+            "warning: no route of `{}` matches {} {}; invoking it without route parameters \
+             (--force)",
             function.name, request.method, request.path
         )),
-        None => {}
+        None => {
+            let routes: Vec<String> = function
+                .routes
+                .iter()
+                .map(|route| format!("`{}`", route.text))
+                .collect();
+            return Err(Failure::Usage(format!(
+                "no route of `{}` matches {} {}; its routes are {}. Pick a matching --path \
+                 and -X, or add --force to run it anyway, without route parameters",
+                function.name,
+                request.method,
+                request.path,
+                routes.join(", ")
+            )));
+        }
     }
-    matched
+    Ok(matched)
 }
 
 /// The first route's path when it has no parameters: `invoke hello` just works.
