@@ -503,3 +503,27 @@ fn a_custom_build_never_triggers_itself() {
         stopped.stdout
     );
 }
+
+#[test]
+fn a_function_nothing_reaches_is_not_counted_as_served_and_is_named() {
+    let config = "[project]\nname = \"reach\"\n\n\
+                  [functions.routed]\nsource = \"routed.wat\"\nroutes = [\"GET /routed\"]\n\n\
+                  [functions.orphan]\nsource = \"orphan.wat\"\n";
+    let project = TempProject::new(
+        "unreachable",
+        &[
+            ("wasmfaas.toml", config),
+            ("routed.wat", &answering("routed")),
+            ("orphan.wat", &answering("orphan")),
+        ],
+    );
+    let server = DevServer::start(&project, &["--no-watch"]);
+    let banner = server.wait_for_stdout(0, "Serving");
+    assert!(banner.contains("reach · 1 function\n"), "{banner}");
+    assert!(
+        banner.contains("warning: `orphan` has no route and no trigger"),
+        "{banner}"
+    );
+    assert!(!banner.contains("`routed` has no route"), "{banner}");
+    server.stop();
+}

@@ -207,16 +207,21 @@ fn clock(at: SystemTime) -> String {
 /// The start-up summary: every route with its function, and the URL.
 pub fn banner(deployment: &Deployment, address: SocketAddr, watching: bool, out: &ActivitySink) {
     let project = &deployment.project;
+    // A function with no route and no trigger is deployed but nothing
+    // reaches it: it is not counted as served, and the table says so.
+    let unreachable: Vec<&Deployed> = deployment
+        .functions
+        .values()
+        .filter(|d| d.function.routes.is_empty() && d.function.triggers.is_empty())
+        .map(|d| d.as_ref())
+        .collect();
+    let served = project.functions.len() - unreachable.len();
     let mut text = format!(
         "\n{} {} · {} function{}\n\n",
         "wasmfaas dev".bold(),
         project.name,
-        project.functions.len(),
-        if project.functions.len() == 1 {
-            ""
-        } else {
-            "s"
-        }
+        served,
+        if served == 1 { "" } else { "s" }
     );
     // Routes first, then event triggers, in one aligned table: a function
     // that only an event invokes is listed too.
@@ -247,6 +252,18 @@ pub fn banner(deployment: &Deployment, address: SocketAddr, watching: bool, out:
     }
     if entries.is_empty() {
         text.push_str("  (no routes: add `routes = [\"GET /path\"]` to a function)\n");
+    }
+    for deployed in unreachable {
+        let name = &deployed.function.name;
+        text.push_str(&format!(
+            "  {}\n",
+            format!(
+                "warning: `{name}` has no route and no trigger, so nothing reaches it; add \
+                 `routes = [\"GET /{name}\"]` or a trigger to [functions.{name}] (or run it \
+                 with `wasmfaas invoke {name}`)"
+            )
+            .yellow()
+        ));
     }
     text.push_str(&format!(
         "\nServing {}  (Ctrl-C to stop)\n",
