@@ -376,3 +376,22 @@ fn invoking_a_path_no_route_matches_is_refused_unless_forced() {
     assert!(text(&out.stderr).contains("(--force)"));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn an_event_to_a_lambda_handler_prints_its_return_value_and_the_status_it_means() {
+    let returned = r#"{"statusCode":400,"body":"no name"}"#;
+    let wat = printing_wat(1, returned, "");
+    let dir = wat_project("handler", &wat, "abi = \"lambda\"\n");
+    std::fs::write(dir.join("event.json"), r#"{"anything": 1}"#).unwrap();
+    let out = wasmfaas(&dir, &["invoke", "handler", "--event", "event.json"]);
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    // The value as the handler returned it, with no invented `HTTP 200 OK`.
+    assert_eq!(stdout, format!("{returned}\n"));
+    assert!(
+        stderr.contains("handler: returned an API Gateway response: HTTP 400 Bad Request"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

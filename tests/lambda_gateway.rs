@@ -827,7 +827,10 @@ fn a_generated_event_piped_into_invoke_reaches_the_handler_unchanged() {
         Stdio::from(pipe),
     );
     assert!(generator.wait().expect("event generate ends").success());
-    let received = printed_body(&succeeded(&invoked, "invoke --event -"));
+    // A handler given an event: its return value is printed as it is.
+    let printed = succeeded(&invoked, "invoke --event -");
+    let received: Value = serde_json::from_str(&printed)
+        .unwrap_or_else(|e| panic!("not the returned JSON ({e}): {printed:?}"));
 
     // The same command again gives the event the handler should have seen.
     let expected = generate(&project, "aws:apigw-v2", "3", &options);

@@ -246,7 +246,11 @@ fn deliver(
         print_json(function, &outcome, context)
     } else {
         report_batch_failures(function, input, &outcome);
-        print_text(function, &outcome, quiet)
+        // A Lambda handler given an event returns a value, not an HTTP
+        // response: it is printed as it is, as `aws lambda invoke` does.
+        let returned_value =
+            matches!(input, Input::Event { .. }) && matches!(function.abi, Abi::Lambda { .. });
+        print_text(function, &outcome, returned_value, quiet)
     }
 }
 
@@ -460,7 +464,12 @@ fn read_request_file(path: &PathBuf) -> Result<HttpRequest, Failure> {
     Ok(request)
 }
 
-fn print_text(function: &Function, outcome: &CallOutcome, quiet: bool) -> Result<(), Failure> {
+fn print_text(
+    function: &Function,
+    outcome: &CallOutcome,
+    returned_value: bool,
+    quiet: bool,
+) -> Result<(), Failure> {
     console::function_log(&function.name, &outcome.logs);
     let response = match &outcome.result {
         Ok(response) => response,
@@ -477,11 +486,48 @@ fn print_text(function: &Function, outcome: &CallOutcome, quiet: bool) -> Result
             return Err(Failure::Failed(message));
         }
     };
-    write_response(response).map_err(|error| Failure::Failed(error.to_string()))?;
+    let written = if returned_value {
+        write_returned_value(&response.body)
+    } else {
+        write_response(response)
+    };
+    written.map_err(|error| Failure::Failed(error.to_string()))?;
+    if returned_value && let Some(status) = proxy_status(&response.body) {
+        // What API Gateway would answer with this value, not the
+        // invocation's success, is what a reader wants to know.
+        eprintln!(
+            "{}: returned an API Gateway response: HTTP {status} {}",
+            function.name,
+            reason(status)
+        );
+    }
     if !quiet {
         eprintln!("{}", console::usage_line(&function.name, &outcome.usage));
     }
     Ok(())
+}
+
+/// The `statusCode` of a returned value shaped as an API Gateway proxy
+/// response.
+fn proxy_status(value: &[u8]) -> Option<u16> {
+    let value: serde_json::Value = serde_json::from_slice(value).ok()?;
+    value.get("statusCode")?.as_u64()?.try_into().ok()
+}
+
+/// Writes a handler's return value as it is; a closed stdout is not an error.
+fn write_returned_value(value: &[u8]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let result = (|| {
+        out.write_all(value)?;
+        if !value.ends_with(b"\n") && !value.is_empty() {
+            writeln!(out)?;
+        }
+        out.flush()
+    })();
+    match result {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
 }
 
 fn indent(text: &str) -> String {
