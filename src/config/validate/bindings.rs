@@ -1,7 +1,8 @@
 //! The schema of bindings and triggers: `[kv.<name>]`, `[s3.<name>]`,
 //! `[s3_endpoint]` and `[[functions.<name>.triggers]]`.
 
-use super::{Cx, IntRule, KV, NameRule, RELATIVE_TO, Result, S3, Value};
+use super::limits::IntRule;
+use super::{Cx, KV, NameRule, RELATIVE_TO, Result, S3, Value};
 use crate::config::raw::{RawTable, RawValue};
 use crate::config::{
     Bucket, Credential, Function, KvNamespace, S3Endpoint, S3EventPattern, S3Trigger,
