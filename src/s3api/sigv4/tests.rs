@@ -1,4 +1,6 @@
+use super::v2::v2_string_to_sign;
 use super::*;
+use crate::s3api::headers::Headers;
 
 // The AWS documentation's example credentials and moment
 // (Signature Version 4 examples in the S3 API reference).
