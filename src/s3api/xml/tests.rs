@@ -1,4 +1,6 @@
+use super::parse::malformed;
 use super::*;
+use crate::s3api::error::ErrorCode;
 
 const NS: i64 = 1_000_000_000;
 
