@@ -1,4 +1,5 @@
 use super::*;
+use crate::hex::hex;
 use crate::s3api::sigv4::signing_key;
 
 const BODY: &[u8] = b"hello world\nhello world\nhello world\n";
