@@ -33,6 +33,7 @@ mod instances;
 mod limits;
 mod routes;
 mod testing;
+mod triggers;
 
 use routes::RouteSite;
 
