@@ -83,6 +83,14 @@ fn no_source_file_or_function_is_over_the_size_limits() {
             .to_string_lossy()
             .replace('\\', "/");
         let text = std::fs::read_to_string(file).unwrap();
+        let code = blank_out_comments_and_literals(&text);
+        assert_eq!(
+            code.matches('{').count(),
+            code.matches('}').count(),
+            "{relative}: braces do not balance once comments and literals are blanked out, \
+             so this scan would miscount; teach blank_out_comments_and_literals the syntax \
+             it missed"
+        );
         findings.extend(measure(&relative, &text));
     }
 
