@@ -4,9 +4,10 @@
 use super::{Failure, Storage, activity_log};
 use crate::activity::Activity;
 use crate::activity::ActivitySink;
+use crate::bindings::Seeded;
 use crate::build::Cancel;
 use crate::config::Project;
-use crate::deployment::Live;
+use crate::deployment::{Deployment, Live};
 use crate::dev::{self, Watching};
 use crate::gateway::Gateway;
 use crate::http_pool::{AllowedHosts, Limits, host_name_problem};
@@ -14,6 +15,7 @@ use crate::pipeline::Pipeline;
 use crate::record::Recorder;
 use crate::runtime::Context;
 use crate::s3endpoint::{self, S3Server};
+use crate::state::State;
 use crate::triggers::{self, EventSink};
 use clap::Args;
 use std::sync::Arc;
@@ -89,86 +91,22 @@ pub fn run(
         .allow_hosts(hosts.clone())
         .limits(limits.clone());
     // S3 endpoint: bound here with the gateway, served beside it.
-    let s3_server = if args.no_s3 {
-        None
-    } else {
-        let port = (args.s3_port)
-            .or(project.s3_endpoint.port)
-            .unwrap_or(s3endpoint::DEFAULT_PORT);
-        Some(
-            S3Server::bind(&args.host, port)
-                .map_err(|e| Failure::Usage(e.to_string()))?
-                .allow_hosts(hosts)
-                .limits(limits),
-        )
-    };
+    let s3_server = bind_s3_endpoint(&project, args, hosts, limits)?;
     // Watch before building: a file saved while the first builds run must
     // still be rebuilt afterwards.
-    let watching = if args.no_watch {
-        None
-    } else {
-        Some(Watching::begin(&project).map_err(|error| {
-            Failure::Failed(format!(
-                "cannot watch {} for changes: {error}; run with --no-watch, or raise the \
-                 inotify limit (sysctl fs.inotify.max_user_watches)",
-                project.root.display()
-            ))
-        })?)
-    };
+    let watching = begin_watching(&project, args)?;
     let (state, seeded) = storage.open(&project, Context::live().start_time_ns)?;
-    for (name, count) in &seeded.loaded {
-        activity.send(Activity::Notice {
-            message: format!("{:>12} {name} with {count} entries", "Seeded"),
-        });
-    }
-    if seeded.purged > 0 {
-        activity.send(Activity::Notice {
-            message: format!("{:>12} {} expired KV entries", "Purged", seeded.purged),
-        });
-    }
-    let cancel = Cancel::default();
-    let first = {
-        let cancel = cancel.clone();
-        let project = Arc::clone(&project);
-        let activity = activity.clone();
-        let state = state.clone();
-        std::thread::spawn(move || dev::deploy_all(&project, &state, &activity, &cancel))
-    };
-    // Ctrl-C during the first builds stops them (cargo runs in its own process
-    // group, so the terminal's signal does not reach it).
-    let deployment = loop {
-        if first.is_finished() {
-            break first
-                .join()
-                .map_err(|_| Failure::Failed("the first build panicked".into()))?;
-        }
-        if interrupted.recv_timeout(Duration::from_millis(20)).is_ok() {
-            cancel.cancel();
-            let _ = first.join();
-            drop(activity);
-            activity_log::finish(console);
-            return Ok(());
-        }
+    announce_seeding(&seeded, &activity);
+    let Some(deployment) = first_deploy(&project, &state, &activity, &interrupted)? else {
+        drop(activity);
+        activity_log::finish(console);
+        return Ok(());
     };
     let live = Arc::new(Live::new(deployment));
     let workers = args.workers.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
     });
-    let recorder = match &args.record {
-        Some(dir) => Recorder::spawn(
-            project.root.join(dir),
-            project.root.clone(),
-            project.record.redact_headers.clone(),
-            activity.clone(),
-        )
-        .map_err(|error| {
-            Failure::Failed(format!(
-                "cannot record: no spool for fixtures in `{}`: {error}",
-                crate::record::SPOOL_DIR
-            ))
-        })?,
-        None => Recorder::off(),
-    };
+    let recorder = start_recorder(&project, args, &activity)?;
     // Every invocation runs through one pipeline; the dispatcher's own
     // deliveries find what they cause in the outbox, so its copy sends no
     // change events.
@@ -215,16 +153,7 @@ pub fn run(
     if let Some(watch) = watch {
         watch.stop();
     }
-    let grace = live
-        .snapshot()
-        .functions
-        .values()
-        .map(|deployed| deployed.function.limits.timeout)
-        .max()
-        .unwrap_or_default()
-        .saturating_add(Duration::from_secs(1))
-        .min(MAX_GRACE);
-    let abandoned = running.shutdown(grace);
+    let abandoned = running.shutdown(grace_period(&live));
     // S3 endpoint: its requests are short; no function runs on its threads.
     if let Some(s3) = s3 {
         s3.shutdown(Duration::from_secs(5));
@@ -244,6 +173,124 @@ pub fn run(
     drop(activity);
     activity_log::finish(console);
     Ok(())
+}
+
+/// The S3 endpoint's listener, unless `--no-s3`.
+fn bind_s3_endpoint(
+    project: &Project,
+    args: &DevArgs,
+    hosts: AllowedHosts,
+    limits: Limits,
+) -> Result<Option<S3Server>, Failure> {
+    if args.no_s3 {
+        return Ok(None);
+    }
+    let port = (args.s3_port)
+        .or(project.s3_endpoint.port)
+        .unwrap_or(s3endpoint::DEFAULT_PORT);
+    let server = S3Server::bind(&args.host, port)
+        .map_err(|e| Failure::Usage(e.to_string()))?
+        .allow_hosts(hosts)
+        .limits(limits);
+    Ok(Some(server))
+}
+
+/// The file watcher, unless `--no-watch`.
+fn begin_watching(project: &Project, args: &DevArgs) -> Result<Option<Watching>, Failure> {
+    if args.no_watch {
+        return Ok(None);
+    }
+    let watching = Watching::begin(project).map_err(|error| {
+        Failure::Failed(format!(
+            "cannot watch {} for changes: {error}; run with --no-watch, or raise the \
+             inotify limit (sysctl fs.inotify.max_user_watches)",
+            project.root.display()
+        ))
+    })?;
+    Ok(Some(watching))
+}
+
+/// Console lines for the seed files loaded and the expired entries purged.
+fn announce_seeding(seeded: &Seeded, activity: &ActivitySink) {
+    for (name, count) in &seeded.loaded {
+        activity.send(Activity::Notice {
+            message: format!("{:>12} {name} with {count} entries", "Seeded"),
+        });
+    }
+    if seeded.purged > 0 {
+        activity.send(Activity::Notice {
+            message: format!("{:>12} {} expired KV entries", "Purged", seeded.purged),
+        });
+    }
+}
+
+/// Builds and loads every function; `None` when Ctrl-C stopped it. Ctrl-C
+/// cancels the builds itself because cargo runs in its own process group,
+/// so the terminal's signal does not reach it.
+fn first_deploy(
+    project: &Arc<Project>,
+    state: &State,
+    activity: &ActivitySink,
+    interrupted: &mpsc::Receiver<()>,
+) -> Result<Option<Deployment>, Failure> {
+    let cancel = Cancel::default();
+    let first = {
+        let cancel = cancel.clone();
+        let project = Arc::clone(project);
+        let activity = activity.clone();
+        let state = state.clone();
+        std::thread::spawn(move || dev::deploy_all(&project, &state, &activity, &cancel))
+    };
+    loop {
+        if first.is_finished() {
+            return first
+                .join()
+                .map(Some)
+                .map_err(|_| Failure::Failed("the first build panicked".into()));
+        }
+        if interrupted.recv_timeout(Duration::from_millis(20)).is_ok() {
+            cancel.cancel();
+            let _ = first.join();
+            return Ok(None);
+        }
+    }
+}
+
+/// The fixture recorder when `--record DIR` is given, else one that drops
+/// everything.
+fn start_recorder(
+    project: &Project,
+    args: &DevArgs,
+    activity: &ActivitySink,
+) -> Result<Recorder, Failure> {
+    let Some(dir) = &args.record else {
+        return Ok(Recorder::off());
+    };
+    Recorder::spawn(
+        project.root.join(dir),
+        project.root.clone(),
+        project.record.redact_headers.clone(),
+        activity.clone(),
+    )
+    .map_err(|error| {
+        Failure::Failed(format!(
+            "cannot record: no spool for fixtures in `{}`: {error}",
+            crate::record::SPOOL_DIR
+        ))
+    })
+}
+
+/// How long in-flight requests may finish at Ctrl-C: the longest function
+/// timeout and a second, at most [`MAX_GRACE`].
+fn grace_period(live: &Live) -> Duration {
+    live.snapshot()
+        .functions
+        .values()
+        .map(|deployed| deployed.function.limits.timeout)
+        .max()
+        .unwrap_or_default()
+        .saturating_add(Duration::from_secs(1))
+        .min(MAX_GRACE)
 }
 
 /// The longest a clean stop waits for recorded fixtures to be written out.

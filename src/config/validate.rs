@@ -1,17 +1,17 @@
 //! Stage two: the schema. Turns the spanned [`RawTable`] into a [`Project`].
 //!
-//! This file owns every rule of schema v1 (`docs/config.md`): which keys exist,
+//! This module owns every rule of schema v1 (`docs/config.md`): which keys exist,
 //! their types, ranges and defaults, how `source` is classified, how `build`
-//! combines with it, and route conflicts across functions. Each rule fails with
+//! combines with it, and route conflicts across functions. This file holds the
+//! document and function tables and the shared checks; each other table has a
+//! room below (`build`, `routes`, `env`, `limits`, `bindings`, ...). Each rule fails with
 //! a [`Diagnostic`] at the span of the offending key or value, so the user sees
 //! the exact place and a fix. Each table rejects unknown keys before reading
 //! known ones, because a misspelt key is usually the cause of a "missing" one.
 
 use std::collections::{BTreeMap, HashSet};
-use std::ffi::OsStr;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use toml::Spanned;
 
@@ -26,9 +26,19 @@ type Value = Spanned<RawValue>;
 type Result<T> = std::result::Result<T, ConfigError>;
 
 mod bindings;
+mod build;
 mod dev;
+mod env;
 mod instances;
+mod limits;
+mod routes;
 mod testing;
+mod triggers;
+
+use routes::RouteSite;
+
+/// Where the help for paths says they resolve from.
+const RELATIVE_TO: &str = "paths are relative to the folder holding the config file";
 
 const TOP_LEVEL_KEYS: &[&str] = &[
     "project",
@@ -55,51 +65,6 @@ const FUNCTION_KEYS: &[&str] = &[
     "limits",
     "instances",
 ];
-const BUILD_KEYS: &[&str] = &["command", "output", "stack_size"];
-const LIMIT_KEYS: &[&str] = &[
-    "fuel",
-    "memory_mb",
-    "timeout_ms",
-    "max_body_bytes",
-    "max_response_bytes",
-    "max_log_bytes",
-];
-
-const KIB: u64 = 1024;
-const MIB: u64 = 1024 * KIB;
-const GIB: u64 = 1024 * MIB;
-
-/// Where the help for paths says they resolve from.
-const RELATIVE_TO: &str = "paths are relative to the folder holding the config file";
-const SIZE_HELP: &str = "write a byte count or a size such as `6MiB`, `10MB` or `512KiB` (units: B, KB, MB, GB, KiB, MiB, GiB)";
-
-/// An integer limit: its bounds and how to explain them.
-struct IntRule {
-    min: i64,
-    max: i64,
-    example: &'static str,
-    why: &'static str,
-}
-
-const FUEL: IntRule = IntRule {
-    min: 1,
-    max: i64::MAX,
-    example: "fuel = 1000000000",
-    why: "fuel is the instruction budget of one invocation",
-};
-const MEMORY_MB: IntRule = IntRule {
-    min: 1,
-    max: 4096,
-    example: "memory_mb = 128",
-    why: "a wasm32 memory holds at most 4 GiB",
-};
-const TIMEOUT_MS: IntRule = IntRule {
-    min: 1,
-    max: 900_000,
-    example: "timeout_ms = 3000",
-    why: "the longest timeout is 15 minutes, AWS Lambda's maximum",
-};
-
 /// A list of unique names, such as `kv` namespaces or `s3` buckets.
 struct NameRule {
     field: &'static str,
@@ -170,22 +135,6 @@ struct Cx<'a> {
     text: &'a str,
     path: &'a Path,
     root: PathBuf,
-}
-
-/// `build` as written, type-checked but not yet matched against the source kind.
-#[derive(Default)]
-struct BuildSpec<'v> {
-    command: Option<String>,
-    output: Option<(&'v str, Range<usize>)>,
-    stack_size: Option<(u64, Range<usize>)>,
-    span: Range<usize>,
-}
-
-/// A route and where it came from, for conflict messages.
-struct RouteSite {
-    function: String,
-    route: Route,
-    span: Range<usize>,
 }
 
 impl Cx<'_> {
@@ -426,356 +375,6 @@ impl Cx<'_> {
         ))
     }
 
-    /// Classifies `source` by what is on disk. A missing `.wasm` is fine when a
-    /// build command will produce it; nothing else may be missing.
-    fn source(&self, value: &Value, function_key: &str, has_command: bool) -> Result<Source> {
-        let key = format!("{function_key}.source");
-        let kinds = "point it at a Rust crate folder, a `.wasm` file or a `.wat` file";
-        let written = self.string(value, &key, kinds)?;
-        let fail =
-            |message: String, help: String| Err(self.error(value.span(), &key, message, help));
-        if written.is_empty() {
-            return fail(format!("`{key}` is empty"), kinds.to_string());
-        }
-        let path = self.root.join(written);
-        match path.extension().and_then(OsStr::to_str) {
-            Some("wasm") if path.is_file() || has_command => Ok(Source::Wasm(path)),
-            Some("wasm") => fail(
-                format!("source `{written}` does not exist; run its build or fix the path"),
-                format!("add a `build` command that produces it, or fix the path ({RELATIVE_TO})"),
-            ),
-            Some("wat") if path.is_file() => Ok(Source::Wat(path)),
-            Some("wat") => fail(
-                format!("source `{written}` does not exist"),
-                format!("fix the path ({RELATIVE_TO})"),
-            ),
-            _ if path.join("Cargo.toml").is_file() => Ok(Source::RustCrate(path)),
-            _ if path.is_dir() => fail(
-                format!("source `{written}` is a folder without a `Cargo.toml`"),
-                "point `source` at a Rust crate folder, or at the `.wasm` file a `build` command produces".to_string(),
-            ),
-            Some(_) => fail(
-                format!("source `{written}` is not a Rust crate folder, a `.wasm` file or a `.wat` file"),
-                "compile it to WebAssembly: set `source` to the `.wasm` file and `build` to the command that produces it".to_string(),
-            ),
-            None => fail(
-                format!("source `{written}` does not exist"),
-                format!("create the crate with `cargo new --lib {written}`, or fix the path ({RELATIVE_TO})"),
-            ),
-        }
-    }
-
-    /// `build = "command"` or a `build` table, types checked.
-    fn build_spec<'v>(
-        &self,
-        value: Option<&'v Value>,
-        function_key: &str,
-    ) -> Result<BuildSpec<'v>> {
-        let Some(value) = value else {
-            return Ok(BuildSpec::default());
-        };
-        let key = format!("{function_key}.build");
-        let table = match value.get_ref() {
-            RawValue::String(command) => {
-                return Ok(BuildSpec {
-                    command: Some(self.command(command, value, &key)?),
-                    span: value.span(),
-                    ..BuildSpec::default()
-                });
-            }
-            RawValue::Table(table) => table,
-            _ => {
-                return Err(self.wrong_type(
-                    value,
-                    &key,
-                    "a string or a table",
-                    "write `build = \"make wasm\"`, or a table with `command` and `output`",
-                ));
-            }
-        };
-        self.check_keys(table, BUILD_KEYS, &key)?;
-        let command = match table.get("command") {
-            Some(value) => {
-                let command_key = format!("{key}.command");
-                let text = self.string(value, &command_key, "write `command = \"make wasm\"`")?;
-                Some(self.command(text, value, &command_key)?)
-            }
-            None => None,
-        };
-        let output = match table.get("output") {
-            Some(value) => {
-                let help = "write `output = \"out/app.wasm\"`";
-                Some((
-                    self.string(value, &format!("{key}.output"), help)?,
-                    value.span(),
-                ))
-            }
-            None => None,
-        };
-        let stack_size = match table.get("stack_size") {
-            Some(value) => Some((
-                self.stack_size(value, &format!("{key}.stack_size"))?,
-                value.span(),
-            )),
-            None => None,
-        };
-        Ok(BuildSpec {
-            command,
-            output,
-            stack_size,
-            span: value.span(),
-        })
-    }
-
-    fn command(&self, text: &str, value: &Value, key: &str) -> Result<String> {
-        if text.trim().is_empty() {
-            return Err(self.error(
-                value.span(),
-                key,
-                format!("`{key}` is an empty command"),
-                "give a shell command, or remove it to use the default build",
-            ));
-        }
-        Ok(text.to_string())
-    }
-
-    /// Matches the build spec against the source kind: `output` belongs to a
-    /// folder built by a custom command; a `.wasm` source is its own output.
-    fn build(&self, spec: BuildSpec, source: &Source, function_key: &str) -> Result<BuildSettings> {
-        let key = format!("{function_key}.build");
-        let is_crate = matches!(source, Source::RustCrate(_));
-        if let Some((_, span)) = &spec.stack_size
-            && !is_crate
-        {
-            return Err(self.error(
-                span.clone(),
-                &format!("{key}.stack_size"),
-                "`stack_size` only applies to Rust crate sources",
-                "remove it: a `.wasm` or `.wat` module sets its own stack",
-            ));
-        }
-        if matches!(source, Source::Wat(_)) && spec.command.is_some() {
-            // Otherwise the command would silently never run.
-            return Err(self.error(
-                spec.span,
-                &key,
-                "a `.wat` source is compiled by wasmfaas itself, so a build command would never run",
-                "remove `build`, or point `source` at the `.wasm` your command writes",
-            ));
-        }
-        let output = match (source, &spec.command, spec.output) {
-            (Source::Wasm(path), _, None) => Some(path.clone()),
-            (Source::RustCrate(_), Some(_), Some((written, span))) => {
-                Some(self.output_path(written, span, &key)?)
-            }
-            (Source::RustCrate(_), Some(_), None) => {
-                return Err(self.error(
-                    spec.span,
-                    &key,
-                    format!("`{key}` has a `command` but no `output`"),
-                    format!("name the `.wasm` the command writes: `build = {{ command = \"...\", output = \"out/app.wasm\" }}` ({RELATIVE_TO})"),
-                ));
-            }
-            (_, _, None) => None,
-            (_, None, Some((_, span))) => {
-                return Err(self.error(
-                    span,
-                    &format!("{key}.output"),
-                    "`output` needs a `command`",
-                    "add the `command` that writes this file, or remove `output`",
-                ));
-            }
-            (_, Some(_), Some((_, span))) => {
-                return Err(self.error(
-                    span,
-                    &format!("{key}.output"),
-                    "`output` only applies to a folder source",
-                    "the command must write the `source` file itself: remove `output`",
-                ));
-            }
-        };
-        Ok(BuildSettings {
-            command: spec.command,
-            output,
-            stack_size: spec.stack_size.map_or(DEFAULT_STACK_SIZE, |(size, _)| size),
-        })
-    }
-
-    fn output_path(&self, written: &str, span: Range<usize>, build_key: &str) -> Result<PathBuf> {
-        let path = self.root.join(written);
-        if path.extension() != Some(OsStr::new("wasm")) {
-            return Err(self.error(
-                span,
-                &format!("{build_key}.output"),
-                format!("`output` must be a `.wasm` file, found `{written}`"),
-                format!("name the file the command writes, e.g. `output = \"out/app.wasm\"` ({RELATIVE_TO})"),
-            ));
-        }
-        Ok(path)
-    }
-
-    fn stack_size(&self, value: &Value, key: &str) -> Result<u64> {
-        let size = self.size(value, key)?;
-        let problem = if size % 16 != 0 {
-            "must be a multiple of 16"
-        } else if !(4 * KIB..=64 * MIB).contains(&size) {
-            "must be between 4 KiB and 64 MiB"
-        } else {
-            return Ok(size);
-        };
-        Err(self.error(
-            value.span(),
-            key,
-            format!("`{key}` {problem}, found {size} bytes"),
-            "e.g. `stack_size = \"64KiB\"` (the default) or `stack_size = \"1MiB\"`",
-        ))
-    }
-
-    /// `abi`, and `event` (the API Gateway payload format) for `lambda`.
-    fn abi(&self, table: &RawTable, function_key: &str) -> Result<Abi> {
-        let key = format!("{function_key}.abi");
-        let event_key = format!("{function_key}.event");
-        let formats = "`apigw-v2` (HTTP API, payload 2.0) or `apigw-v1` (REST API, payload 1.0)";
-        let abi = match table.get("abi") {
-            None => "http",
-            Some(value) => {
-                let valid = format!("valid values are {}", backticked(Abi::VALID));
-                let text = self.string(value, &key, &valid)?;
-                if !Abi::VALID.contains(&text) {
-                    return Err(self.error(
-                        value.span(),
-                        &key,
-                        format!("unknown ABI `{text}` in `{key}`"),
-                        valid,
-                    ));
-                }
-                text
-            }
-        };
-        let event = table.get("event");
-        if let (Some(value), false) = (event, abi == "lambda") {
-            return Err(self.error(
-                value.span(),
-                &event_key,
-                format!(
-                    "`event` applies to `abi = \"lambda\"` only, and this function's ABI is `{abi}`"
-                ),
-                "remove `event`, or set `abi = \"lambda\"` to receive API Gateway events",
-            ));
-        }
-        Ok(match abi {
-            "lambda" => {
-                let event = match event {
-                    // HTTP APIs, and their payload 2.0, are what AWS
-                    // recommends for new APIs.
-                    None => PayloadFormat::V2,
-                    Some(value) => {
-                        let text = self.string(value, &event_key, formats)?;
-                        text.parse().map_err(|_| {
-                            self.error(
-                                value.span(),
-                                &event_key,
-                                format!(
-                                    "unknown API Gateway payload format `{text}` in `{event_key}`"
-                                ),
-                                format!("use {formats}"),
-                            )
-                        })?
-                    }
-                };
-                Abi::Lambda { event }
-            }
-            "cgi" => Abi::Cgi,
-            _ => Abi::Http,
-        })
-    }
-
-    fn routes(
-        &self,
-        value: Option<&Value>,
-        function_key: &str,
-    ) -> Result<(Vec<Route>, Vec<Range<usize>>)> {
-        let key = format!("{function_key}.routes");
-        let mut routes = Vec::new();
-        let mut spans = Vec::new();
-        for (text, span) in self.string_list(value, &key, "routes = [\"GET /hello\"]")? {
-            let route = Route::parse(text).map_err(|error| {
-                let message = format!("invalid route `{text}` in `{key}`: {}", error.message);
-                self.error(span.clone(), &key, message, error.help)
-            })?;
-            routes.push(route);
-            spans.push(span);
-        }
-        Ok((routes, spans))
-    }
-
-    /// Two routes that can match the same request, reported at the later one.
-    fn check_route_conflicts(&self, mut sites: Vec<RouteSite>) -> Result<()> {
-        sites.sort_by_key(|site| site.span.start);
-        for (index, later) in sites.iter().enumerate() {
-            let Some(earlier) = sites[..index]
-                .iter()
-                .find(|earlier| earlier.route.conflicts_with(&later.route))
-            else {
-                continue;
-            };
-            return Err(self.error(
-                later.span.clone(),
-                &format!("functions.{}.routes", later.function),
-                format!(
-                    "route `{}` of function `{}` conflicts with route `{}` of function `{}`",
-                    later.route, later.function, earlier.route, earlier.function
-                ),
-                "both match the same requests: change a path or a method (a literal segment beats `:param`, which beats `*wildcard`)",
-            ));
-        }
-        Ok(())
-    }
-
-    fn env(&self, value: Option<&Value>, function_key: &str) -> Result<BTreeMap<String, String>> {
-        let Some(value) = value else {
-            return Ok(BTreeMap::new());
-        };
-        let key = format!("{function_key}.env");
-        let table = self.table(value, &key, "write `env = { GREETING = \"hi\" }`")?;
-        table
-            .iter()
-            .map(|(name, value)| {
-                Ok((
-                    self.env_name(name, &key)?,
-                    self.env_value(name, value, &key)?,
-                ))
-            })
-            .collect()
-    }
-
-    fn env_name(&self, name: &Spanned<String>, env_key: &str) -> Result<String> {
-        let text = name.get_ref();
-        let valid = text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-            && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !valid {
-            return Err(self.error(
-                name.span(),
-                &format!("{env_key}.{text}"),
-                format!("invalid environment variable name `{text}`"),
-                "names start with a letter or `_` and contain only letters, digits and `_`",
-            ));
-        }
-        Ok(text.clone())
-    }
-
-    fn env_value(&self, name: &Spanned<String>, value: &Value, env_key: &str) -> Result<String> {
-        let name = name.get_ref();
-        let help = match value.get_ref() {
-            RawValue::String(text) => return Ok(text.clone()),
-            RawValue::Array(_) | RawValue::Table(_) => {
-                format!("environment values are strings, e.g. `{name} = \"value\"`")
-            }
-            _ => format!("quote it: `{name} = \"{}\"`", self.source_of(value)),
-        };
-        Err(self.wrong_type(value, &format!("{env_key}.{name}"), "a string", &help))
-    }
-
     /// A list of unique names checked by `rule`.
     fn names(
         &self,
@@ -838,105 +437,6 @@ impl Cx<'_> {
             })
             .collect()
     }
-
-    fn limits(&self, value: Option<&Value>, function_key: &str) -> Result<Limits> {
-        let mut limits = Limits::default();
-        let Some(value) = value else {
-            return Ok(limits);
-        };
-        let key = format!("{function_key}.limits");
-        let table = self.table(value, &key, &format!("write a `[{key}]` table"))?;
-        self.check_keys(table, LIMIT_KEYS, &key)?;
-        for (field, value) in table {
-            let field_key = format!("{key}.{}", field.get_ref());
-            match field.get_ref().as_str() {
-                "fuel" => limits.fuel = self.int_in(value, &field_key, &FUEL)?,
-                "memory_mb" => {
-                    limits.memory_bytes = self.int_in(value, &field_key, &MEMORY_MB)? * MIB
-                }
-                "timeout_ms" => {
-                    limits.timeout =
-                        Duration::from_millis(self.int_in(value, &field_key, &TIMEOUT_MS)?);
-                }
-                "max_body_bytes" => limits.max_body_bytes = self.size(value, &field_key)?,
-                "max_response_bytes" => limits.max_response_bytes = self.size(value, &field_key)?,
-                "max_log_bytes" => limits.max_log_bytes = self.size(value, &field_key)?,
-                // Anything else was rejected by check_keys above.
-                _ => {}
-            }
-        }
-        Ok(limits)
-    }
-
-    fn int_in(&self, value: &Value, key: &str, rule: &IntRule) -> Result<u64> {
-        let RawValue::Integer(number) = *value.get_ref() else {
-            let help = format!(
-                "write a whole number without quotes, e.g. `{}`",
-                rule.example
-            );
-            return Err(self.wrong_type(value, key, "an integer", &help));
-        };
-        let problem = if number < rule.min && rule.min == 1 {
-            "must be greater than 0".to_string()
-        } else if number < rule.min {
-            format!("must be at least {}", rule.min)
-        } else if number > rule.max {
-            format!("must be at most {}", rule.max)
-        } else {
-            // Every rule's minimum is positive, so this is the number itself.
-            return Ok(number.unsigned_abs());
-        };
-        Err(self.error(
-            value.span(),
-            key,
-            format!("`{key}` {problem}, found {number}"),
-            format!("{}, e.g. `{}`", rule.why, rule.example),
-        ))
-    }
-
-    /// A byte count: a non-negative integer or a size string like `"6MiB"`.
-    fn size(&self, value: &Value, key: &str) -> Result<u64> {
-        match value.get_ref() {
-            RawValue::Integer(number) => u64::try_from(*number).map_err(|_| {
-                self.error(
-                    value.span(),
-                    key,
-                    format!("`{key}` must not be negative, found {number}"),
-                    SIZE_HELP,
-                )
-            }),
-            RawValue::String(text) => parse_size(text).ok_or_else(|| {
-                self.error(
-                    value.span(),
-                    key,
-                    format!("`{key}` has an invalid size `{text}`"),
-                    SIZE_HELP,
-                )
-            }),
-            _ => Err(self.wrong_type(value, key, "an integer or a size string", SIZE_HELP)),
-        }
-    }
-}
-
-/// Parses `"512"`, `"64KiB"`, `"10 MB"`: digits, then an optional unit.
-/// Decimal units (KB, MB, GB) are powers of 1000, binary ones (KiB, ...) of 1024.
-pub(crate) fn parse_size(text: &str) -> Option<u64> {
-    let text = text.trim();
-    let digits = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(digits);
-    let multiplier = match unit.trim_start() {
-        "" | "B" => 1,
-        "KB" | "kB" => 1_000,
-        "MB" => 1_000_000,
-        "GB" => 1_000_000_000,
-        "KiB" => KIB,
-        "MiB" => MIB,
-        "GiB" => GIB,
-        _ => return None,
-    };
-    number.parse::<u64>().ok()?.checked_mul(multiplier)
 }
 
 fn kv_name_problem(name: &str) -> Option<&'static str> {
@@ -967,27 +467,4 @@ fn bucket_name_problem(name: &str) -> Option<&'static str> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn size_strings_use_decimal_and_binary_units() {
-        assert_eq!(parse_size("512"), Some(512));
-        assert_eq!(parse_size("512KiB"), Some(512 * 1024));
-        assert_eq!(parse_size("10MB"), Some(10_000_000));
-        assert_eq!(parse_size("6 MiB"), Some(6 * 1024 * 1024));
-        assert_eq!(parse_size("1.5MiB"), None);
-        assert_eq!(parse_size("MiB"), None);
-        assert_eq!(parse_size("99999999999999999999GiB"), None);
-    }
-
-    #[test]
-    fn bucket_names_follow_the_s3_rules() {
-        assert_eq!(bucket_name_problem("uploads"), None);
-        assert_eq!(bucket_name_problem("my.bucket-2"), None);
-        assert!(bucket_name_problem("ab").is_some());
-        assert!(bucket_name_problem("Uploads").is_some());
-        assert!(bucket_name_problem("-uploads").is_some());
-        assert!(bucket_name_problem("a..b").is_some());
-    }
-}
+mod tests;

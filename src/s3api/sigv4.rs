@@ -17,16 +17,22 @@
 //! in the credential scope is taken as the client gives it, since a local
 //! endpoint has no region of its own.
 
+mod canonical;
+mod params;
+mod v2;
+
 use super::error::{ErrorCode, S3Error};
-use super::headers::{Headers, RawRequest};
+use super::headers::RawRequest;
 use super::percent;
 use super::time;
 use crate::hex::hex;
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
+use canonical::{canonical_headers, canonical_query, canonical_uris};
 use hmac::{Hmac, KeyInit, Mac};
-use sha1::Sha1;
+use params::{
+    Mode, V4Auth, malformed_header, malformed_query, parse_authorization, parse_presigned,
+};
 use sha2::{Digest, Sha256};
+use v2::{verify_v2_header, verify_v2_query};
 
 /// How far a signed request's time may be from the server's (S3: 15 min).
 const MAX_SKEW_SECS: i64 = 15 * 60;
@@ -171,160 +177,6 @@ impl ChunkSigner {
     }
 }
 
-/// Where the SigV4 parameters came from.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    Header,
-    Query,
-}
-
-/// SigV4 parameters, from the `Authorization` header or the query.
-struct V4Auth {
-    access_key: String,
-    date: String,
-    region: String,
-    service: String,
-    signed_headers: Vec<String>,
-    signature: String,
-    /// Presigned only: X-Amz-Date and X-Amz-Expires.
-    amz_date: Option<String>,
-    expires: Option<i64>,
-}
-
-impl V4Auth {
-    fn scope(&self) -> String {
-        format!(
-            "{}/{}/{}/aws4_request",
-            self.date, self.region, self.service
-        )
-    }
-}
-
-fn malformed_header(why: &str) -> S3Error {
-    S3Error::with_message(
-        ErrorCode::AuthorizationHeaderMalformed,
-        format!("The authorization header is malformed; {why}"),
-    )
-}
-
-fn malformed_query(why: &str) -> S3Error {
-    S3Error::with_message(ErrorCode::AuthorizationQueryParametersError, why)
-}
-
-/// Splits `AKID/20130524/us-east-1/s3/aws4_request`.
-fn parse_credential(credential: &str) -> Option<(String, String, String, String)> {
-    let mut parts = credential.rsplitn(5, '/');
-    let terminator = parts.next()?;
-    let service = parts.next()?;
-    let region = parts.next()?;
-    let date = parts.next()?;
-    let access_key = parts.next()?;
-    let valid = terminator == "aws4_request"
-        && date.len() == 8
-        && date.bytes().all(|b| b.is_ascii_digit())
-        && !access_key.is_empty();
-    valid.then(|| {
-        (
-            access_key.into(),
-            date.into(),
-            region.into(),
-            service.into(),
-        )
-    })
-}
-
-/// Parses `AWS4-HMAC-SHA256 Credential=.., SignedHeaders=.., Signature=..`
-/// (botocore separates with `, `; other clients with `,`).
-fn parse_authorization(value: &str) -> Result<V4Auth, S3Error> {
-    let rest = &value["AWS4-HMAC-SHA256 ".len()..];
-    let (mut credential, mut signed_headers, mut signature) = (None, None, None);
-    for part in rest.split(',') {
-        match part.trim().split_once('=') {
-            Some(("Credential", v)) => credential = Some(v),
-            Some(("SignedHeaders", v)) => signed_headers = Some(v),
-            Some(("Signature", v)) => signature = Some(v),
-            _ => {
-                return Err(malformed_header(&format!(
-                    "unexpected component '{}'.",
-                    part.trim()
-                )));
-            }
-        }
-    }
-    let credential = credential.ok_or_else(|| malformed_header("missing Credential."))?;
-    let (access_key, date, region, service) = parse_credential(credential).ok_or_else(|| {
-        malformed_header(
-            "the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".",
-        )
-    })?;
-    Ok(V4Auth {
-        access_key,
-        date,
-        region,
-        service,
-        signed_headers: signed_headers
-            .ok_or_else(|| malformed_header("missing SignedHeaders."))?
-            .split(';')
-            .map(str::to_ascii_lowercase)
-            .collect(),
-        signature: signature
-            .ok_or_else(|| malformed_header("missing Signature."))?
-            .to_string(),
-        amz_date: None,
-        expires: None,
-    })
-}
-
-/// Parses the `X-Amz-*` parameters of a presigned URL.
-fn parse_presigned(query: &str) -> Result<V4Auth, S3Error> {
-    let param = |name: &str| {
-        percent::raw_pairs(query)
-            .find(|(n, _)| *n == name)
-            .and_then(|(_, v)| percent::decode_utf8(v, false))
-    };
-    let missing = || {
-        malformed_query(
-            "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
-        )
-    };
-    if param("X-Amz-Algorithm").as_deref() != Some("AWS4-HMAC-SHA256") {
-        return Err(malformed_query(
-            "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"",
-        ));
-    }
-    let credential = param("X-Amz-Credential").ok_or_else(missing)?;
-    let (access_key, date, region, service) = parse_credential(&credential).ok_or_else(|| {
-        malformed_query(
-            "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".",
-        )
-    })?;
-    let expires = param("X-Amz-Expires").ok_or_else(missing)?;
-    let expires: i64 = expires
-        .parse()
-        .ok()
-        .filter(|secs| *secs >= 0)
-        .ok_or_else(|| malformed_query("X-Amz-Expires should be a number"))?;
-    if expires > MAX_EXPIRES_SECS {
-        return Err(malformed_query(
-            "X-Amz-Expires must be less than a week (in seconds) that is 604800",
-        ));
-    }
-    Ok(V4Auth {
-        access_key,
-        date,
-        region,
-        service,
-        signed_headers: param("X-Amz-SignedHeaders")
-            .ok_or_else(missing)?
-            .split(';')
-            .map(str::to_ascii_lowercase)
-            .collect(),
-        signature: param("X-Amz-Signature").ok_or_else(missing)?,
-        amz_date: Some(param("X-Amz-Date").ok_or_else(missing)?),
-        expires: Some(expires),
-    })
-}
-
 fn verify_v4(
     request: &RawRequest<'_>,
     auth: &V4Auth,
@@ -336,81 +188,15 @@ fn verify_v4(
         Mode::Header => malformed_header(why),
         Mode::Query => malformed_query(why),
     };
-    // The request time: X-Amz-Date (header or presigned query), else Date.
-    let amz_date = match (&auth.amz_date, request.headers.get("x-amz-date")) {
-        (Some(date), _) => date.clone(),
-        (None, Some(date)) => date.trim().to_string(),
-        (None, None) => {
-            let date = request.headers.get("date").and_then(time::parse_http_date);
-            let date = date.ok_or_else(|| {
-                S3Error::with_message(
-                    ErrorCode::AccessDenied,
-                    "AWS authentication requires a valid Date or x-amz-date header",
-                )
-            })?;
-            amz_date_of(date)
-        }
-    };
+    let amz_date = request_time(request, auth)?;
     let signed_at = time::parse_amz_date(&amz_date).ok_or_else(|| {
         malformed(&format!(
             "X-Amz-Date '{amz_date}' must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\""
         ))
     })?;
-    if !amz_date.starts_with(&auth.date) {
-        return Err(malformed(&format!(
-            "Invalid credential date \"{}\". This date is not the same as X-Amz-Date: \"{}\".",
-            auth.date,
-            &amz_date[..8]
-        )));
-    }
-    if auth.service != "s3" {
-        return Err(malformed(&format!(
-            "incorrect service \"{}\". This endpoint belongs to \"s3\".",
-            auth.service
-        )));
-    }
-    if !auth.signed_headers.iter().any(|h| h == "host") {
-        return Err(malformed("the host header must be signed."));
-    }
-    match auth.expires {
-        None => check_skew(signed_at, now)?,
-        Some(expires) => {
-            if now > signed_at + expires {
-                return Err(
-                    S3Error::with_message(ErrorCode::AccessDenied, "Request has expired")
-                        .detail("X-Amz-Expires", expires.to_string())
-                        .detail(
-                            "Expires",
-                            time::iso8601_ms((signed_at + expires) * 1_000_000_000),
-                        )
-                        .detail("ServerTime", time::iso8601_ms(now * 1_000_000_000)),
-                );
-            }
-            if signed_at > now + MAX_SKEW_SECS {
-                return Err(S3Error::with_message(
-                    ErrorCode::AccessDenied,
-                    "Request is not valid yet",
-                ));
-            }
-        }
-    }
-    let payload_hash = match mode {
-        Mode::Header => request
-            .headers
-            .get("x-amz-content-sha256")
-            .map(str::trim)
-            .ok_or_else(|| {
-                S3Error::with_message(
-                    ErrorCode::InvalidRequest,
-                    "Missing required header for this request: x-amz-content-sha256",
-                )
-            })?
-            .to_string(),
-        Mode::Query => percent::raw_pairs(request.query)
-            .find(|(n, _)| *n == "X-Amz-Content-Sha256")
-            .and_then(|(_, v)| percent::decode_utf8(v, false))
-            .unwrap_or_else(|| "UNSIGNED-PAYLOAD".into()),
-    };
+    check_scope(auth, &amz_date).map_err(|why| malformed(&why))?;
+    check_time_window(auth.expires, signed_at, now)?;
+    let payload_hash = payload_hash(request, mode)?;
     let secret = secret_for(&auth.access_key).ok_or_else(|| {
         S3Error::new(ErrorCode::InvalidAccessKeyId)
             .detail("AWSAccessKeyId", auth.access_key.clone())
@@ -448,6 +234,96 @@ fn verify_v4(
         .detail("CanonicalRequest", canonical_request))
 }
 
+/// The request time as `yyyyMMddTHHmmssZ`: X-Amz-Date (header or presigned
+/// query), else the Date header.
+fn request_time(request: &RawRequest<'_>, auth: &V4Auth) -> Result<String, S3Error> {
+    Ok(match (&auth.amz_date, request.headers.get("x-amz-date")) {
+        (Some(date), _) => date.clone(),
+        (None, Some(date)) => date.trim().to_string(),
+        (None, None) => {
+            let date = request.headers.get("date").and_then(time::parse_http_date);
+            let date = date.ok_or_else(|| {
+                S3Error::with_message(
+                    ErrorCode::AccessDenied,
+                    "AWS authentication requires a valid Date or x-amz-date header",
+                )
+            })?;
+            amz_date_of(date)
+        }
+    })
+}
+
+/// The credential scope and signed headers S3 insists on; the error is the
+/// reason, for the caller to word as a malformed header or query.
+fn check_scope(auth: &V4Auth, amz_date: &str) -> Result<(), String> {
+    if !amz_date.starts_with(&auth.date) {
+        return Err(format!(
+            "Invalid credential date \"{}\". This date is not the same as X-Amz-Date: \"{}\".",
+            auth.date,
+            &amz_date[..8]
+        ));
+    }
+    if auth.service != "s3" {
+        return Err(format!(
+            "incorrect service \"{}\". This endpoint belongs to \"s3\".",
+            auth.service
+        ));
+    }
+    if !auth.signed_headers.iter().any(|h| h == "host") {
+        return Err("the host header must be signed.".to_string());
+    }
+    Ok(())
+}
+
+/// A header-signed request must be within the skew window; a presigned URL
+/// (`expires` given) must not have expired nor be from the future.
+fn check_time_window(expires: Option<i64>, signed_at: i64, now: i64) -> Result<(), S3Error> {
+    let Some(expires) = expires else {
+        return check_skew(signed_at, now);
+    };
+    if now > signed_at + expires {
+        return Err(
+            S3Error::with_message(ErrorCode::AccessDenied, "Request has expired")
+                .detail("X-Amz-Expires", expires.to_string())
+                .detail(
+                    "Expires",
+                    time::iso8601_ms((signed_at + expires) * 1_000_000_000),
+                )
+                .detail("ServerTime", time::iso8601_ms(now * 1_000_000_000)),
+        );
+    }
+    if signed_at > now + MAX_SKEW_SECS {
+        return Err(S3Error::with_message(
+            ErrorCode::AccessDenied,
+            "Request is not valid yet",
+        ));
+    }
+    Ok(())
+}
+
+/// The payload hash the signature covers: `x-amz-content-sha256` (required
+/// when header-signed), or a presigned URL's `X-Amz-Content-Sha256`,
+/// defaulting to `UNSIGNED-PAYLOAD`.
+fn payload_hash(request: &RawRequest<'_>, mode: Mode) -> Result<String, S3Error> {
+    match mode {
+        Mode::Header => Ok(request
+            .headers
+            .get("x-amz-content-sha256")
+            .map(str::trim)
+            .ok_or_else(|| {
+                S3Error::with_message(
+                    ErrorCode::InvalidRequest,
+                    "Missing required header for this request: x-amz-content-sha256",
+                )
+            })?
+            .to_string()),
+        Mode::Query => Ok(percent::raw_pairs(request.query)
+            .find(|(n, _)| *n == "X-Amz-Content-Sha256")
+            .and_then(|(_, v)| percent::decode_utf8(v, false))
+            .unwrap_or_else(|| "UNSIGNED-PAYLOAD".into())),
+    }
+}
+
 fn check_skew(signed_at: i64, now: i64) -> Result<(), S3Error> {
     if (signed_at - now).abs() <= MAX_SKEW_SECS {
         return Ok(());
@@ -464,246 +340,6 @@ fn amz_date_of(secs: i64) -> String {
     iso[..19].replace(['-', ':'], "") + "Z"
 }
 
-/// The canonical URIs to try. S3 takes the path as the client encoded it;
-/// clients that encode characters AWS leaves alone, or the reverse, sign the
-/// AWS-normalised form, so that is tried second.
-fn canonical_uris(path: &str) -> Vec<String> {
-    let raw = if path.is_empty() {
-        "/".to_string()
-    } else {
-        path.to_string()
-    };
-    let mut uris = vec![raw.clone()];
-    if let Some(decoded) = percent::decode(&raw, false) {
-        let normalised = percent::encode(&decoded, true);
-        if normalised != raw {
-            uris.push(normalised);
-        }
-    }
-    uris
-}
-
-/// Query parameters, each name and value URI-encoded the AWS way, sorted;
-/// a presigned URL's own `X-Amz-Signature` left out.
-fn canonical_query(query: &str, presigned: bool) -> String {
-    let normalise = |text: &str| match percent::decode(text, false) {
-        Some(bytes) => percent::encode(&bytes, false),
-        None => text.to_string(),
-    };
-    let mut pairs: Vec<(String, String)> = percent::raw_pairs(query)
-        .filter(|(name, _)| !(presigned && *name == "X-Amz-Signature"))
-        .map(|(name, value)| (normalise(name), normalise(value)))
-        .collect();
-    pairs.sort();
-    let joined: Vec<String> = pairs.into_iter().map(|(n, v)| format!("{n}={v}")).collect();
-    joined.join("&")
-}
-
-/// `name:value\n` for each signed header: repeated headers joined with `,`,
-/// values trimmed and inner runs of spaces collapsed.
-fn canonical_headers(headers: &Headers, signed: &[String]) -> String {
-    let mut out = String::new();
-    for name in signed {
-        let values: Vec<String> = headers
-            .get_all(name)
-            .map(|v| v.split_ascii_whitespace().collect::<Vec<_>>().join(" "))
-            .collect();
-        out.push_str(name);
-        out.push(':');
-        out.push_str(&values.join(","));
-        out.push('\n');
-    }
-    out
-}
-
-/// The sub-resources a SigV2 signature covers (as botocore's `HmacV1Auth`).
-const V2_SUBRESOURCES: &[&str] = &[
-    "accelerate",
-    "acl",
-    "analytics",
-    "cors",
-    "defaultObjectAcl",
-    "delete",
-    "inventory",
-    "lifecycle",
-    "location",
-    "logging",
-    "metrics",
-    "notification",
-    "object-lock",
-    "partNumber",
-    "policy",
-    "replication",
-    "requestPayment",
-    "response-cache-control",
-    "response-content-disposition",
-    "response-content-encoding",
-    "response-content-language",
-    "response-content-type",
-    "response-expires",
-    "restore",
-    "select",
-    "select-type",
-    "storageClass",
-    "tagging",
-    "torrent",
-    "uploadId",
-    "uploads",
-    "versionId",
-    "versioning",
-    "versions",
-    "website",
-];
-
-/// The SigV2 string to sign, with `date` in the Date/Expires slot.
-fn v2_string_to_sign(request: &RawRequest<'_>, date: &str) -> String {
-    let header = |name: &str| request.headers.get(name).unwrap_or("").trim().to_string();
-    let mut amz: Vec<(String, String)> = Vec::new();
-    for (name, value) in request.headers.iter() {
-        if name.starts_with("x-amz-") {
-            match amz.iter_mut().find(|(n, _)| n == name) {
-                Some((_, joined)) => {
-                    joined.push(',');
-                    joined.push_str(value.trim());
-                }
-                None => amz.push((name.to_string(), value.trim().to_string())),
-            }
-        }
-    }
-    amz.sort();
-    let mut resource = request.path.to_string();
-    let mut sub: Vec<(&str, Option<String>)> = percent::raw_pairs(request.query)
-        .filter(|(name, _)| V2_SUBRESOURCES.contains(name))
-        .map(|(name, value)| {
-            let has_value = request
-                .query
-                .split('&')
-                .any(|p| p.starts_with(&format!("{name}=")));
-            (
-                name,
-                has_value.then(|| percent::decode_utf8(value, false).unwrap_or(value.into())),
-            )
-        })
-        .collect();
-    sub.sort_by(|a, b| a.0.cmp(b.0));
-    if !sub.is_empty() {
-        let parts: Vec<String> = sub
-            .into_iter()
-            .map(|(name, value)| match value {
-                Some(value) => format!("{name}={value}"),
-                None => name.to_string(),
-            })
-            .collect();
-        resource.push('?');
-        resource.push_str(&parts.join("&"));
-    }
-    let mut out = format!(
-        "{}\n{}\n{}\n{date}\n",
-        request.method,
-        header("content-md5"),
-        header("content-type")
-    );
-    for (name, value) in amz {
-        out.push_str(&format!("{name}:{value}\n"));
-    }
-    out.push_str(&resource);
-    out
-}
-
-fn verify_v2_signature(
-    access_key: &str,
-    signature: &str,
-    string_to_sign: String,
-    secret_for: &impl Fn(&str) -> Option<String>,
-) -> Result<Verified, S3Error> {
-    let secret = secret_for(access_key).ok_or_else(|| {
-        S3Error::new(ErrorCode::InvalidAccessKeyId).detail("AWSAccessKeyId", access_key)
-    })?;
-    let mut mac =
-        <Hmac<Sha1> as KeyInit>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
-    mac.update(string_to_sign.as_bytes());
-    let expected = BASE64.encode(mac.finalize().into_bytes());
-    if constant_time_eq(expected.as_bytes(), signature.as_bytes()) {
-        return Ok(Verified {
-            access_key: access_key.to_string(),
-            chunk_signer: None,
-        });
-    }
-    Err(S3Error::new(ErrorCode::SignatureDoesNotMatch)
-        .detail("AWSAccessKeyId", access_key)
-        .detail("StringToSign", string_to_sign)
-        .detail("SignatureProvided", signature))
-}
-
-/// SigV2 presigned URL: `?AWSAccessKeyId=..&Expires=<epoch secs>&Signature=..`.
-fn verify_v2_query(
-    request: &RawRequest<'_>,
-    secret_for: &impl Fn(&str) -> Option<String>,
-    now: i64,
-) -> Result<Verified, S3Error> {
-    // `+` stays `+`: a base64 signature holds no spaces, and clients that
-    // forget to encode its `+` are common.
-    let param = |name: &str| {
-        percent::raw_pairs(request.query)
-            .find(|(n, _)| *n == name)
-            .and_then(|(_, v)| percent::decode_utf8(v, false))
-    };
-    let access_key = param("AWSAccessKeyId").unwrap_or_default();
-    let signature = param("Signature").unwrap_or_default();
-    let expires = param("Expires").ok_or_else(|| {
-        S3Error::with_message(ErrorCode::AccessDenied, "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters")
-    })?;
-    let expires_at: i64 = expires.parse().map_err(|_| {
-        S3Error::with_message(
-            ErrorCode::AccessDenied,
-            "Invalid date (should be seconds since epoch)",
-        )
-    })?;
-    if now > expires_at {
-        return Err(
-            S3Error::with_message(ErrorCode::AccessDenied, "Request has expired")
-                .detail("Expires", time::iso8601_ms(expires_at * 1_000_000_000))
-                .detail("ServerTime", time::iso8601_ms(now * 1_000_000_000)),
-        );
-    }
-    let string_to_sign = v2_string_to_sign(request, &expires);
-    verify_v2_signature(&access_key, &signature, string_to_sign, secret_for)
-}
-
-/// SigV2 header: `Authorization: AWS <access key>:<signature>`.
-fn verify_v2_header(
-    request: &RawRequest<'_>,
-    value: &str,
-    secret_for: &impl Fn(&str) -> Option<String>,
-    now: i64,
-) -> Result<Verified, S3Error> {
-    let (access_key, signature) = value["AWS ".len()..]
-        .trim()
-        .rsplit_once(':')
-        .ok_or_else(|| malformed_header("expecting \"AWS <access key>:<signature>\"."))?;
-    // With x-amz-date present the Date slot is empty (it is signed among
-    // the x-amz-* headers instead).
-    let (date_slot, signed_at) = match request.headers.get("x-amz-date") {
-        Some(amz) => (
-            String::new(),
-            time::parse_http_date(amz).or_else(|| time::parse_amz_date(amz)),
-        ),
-        None => {
-            let date = request.headers.get("date").unwrap_or("").trim();
-            (date.to_string(), time::parse_http_date(date))
-        }
-    };
-    let signed_at = signed_at.ok_or_else(|| {
-        S3Error::with_message(
-            ErrorCode::AccessDenied,
-            "AWS authentication requires a valid Date or x-amz-date header",
-        )
-    })?;
-    check_skew(signed_at, now)?;
-    let string_to_sign = v2_string_to_sign(request, &date_slot);
-    verify_v2_signature(access_key, signature, string_to_sign, secret_for)
-}
-
 fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key");
     mac.update(data);
@@ -717,231 +353,4 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    // The AWS documentation's example credentials and moment
-    // (Signature Version 4 examples in the S3 API reference).
-    const AKID: &str = "AKIAIOSFODNN7EXAMPLE";
-    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
-    const MAY_24_2013: i64 = 1_369_353_600;
-
-    fn keys(access_key: &str) -> Option<String> {
-        (access_key == AKID).then(|| SECRET.to_string())
-    }
-
-    fn get_object_with_range(signature: &str) -> Headers {
-        Headers::new([
-            ("Host", "examplebucket.s3.amazonaws.com"),
-            ("Range", "bytes=0-9"),
-            ("x-amz-content-sha256", EMPTY_SHA256),
-            ("x-amz-date", "20130524T000000Z"),
-            (
-                "Authorization",
-                &*format!(
-                    "AWS4-HMAC-SHA256 Credential={AKID}/20130524/us-east-1/s3/aws4_request,SignedHeaders=host;range;x-amz-content-sha256;x-amz-date,Signature={signature}"
-                ),
-            ),
-        ])
-    }
-
-    fn get<'a>(path: &'a str, query: &'a str, headers: &'a Headers) -> RawRequest<'a> {
-        RawRequest {
-            method: "GET",
-            path,
-            query,
-            headers,
-        }
-    }
-
-    #[test]
-    fn the_aws_get_object_example_verifies() {
-        // "Example: GET Object": signature published by AWS.
-        let headers = get_object_with_range(
-            "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41",
-        );
-        let request = get("/test.txt", "", &headers);
-        let verified = verify(&request, keys, MAY_24_2013 + 60).unwrap();
-        assert_eq!(verified.access_key, AKID);
-    }
-
-    #[test]
-    fn a_wrong_signature_says_what_we_signed() {
-        let headers = get_object_with_range(
-            "00e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41",
-        );
-        let request = get("/test.txt", "", &headers);
-        let error = verify(&request, keys, MAY_24_2013).unwrap_err();
-        assert_eq!(error.code, ErrorCode::SignatureDoesNotMatch);
-        let canonical = &error
-            .details
-            .iter()
-            .find(|(n, _)| *n == "CanonicalRequest")
-            .unwrap()
-            .1;
-        assert!(canonical.starts_with(
-            "GET\n/test.txt\n\nhost:examplebucket.s3.amazonaws.com\nrange:bytes=0-9\n"
-        ));
-    }
-
-    #[test]
-    fn the_aws_presigned_url_example_verifies_until_it_expires() {
-        // "Example: Presigned URL": GET examplebucket/test.txt for 86400 s.
-        static HEADERS: std::sync::LazyLock<Headers> =
-            std::sync::LazyLock::new(|| Headers::new([("Host", "examplebucket.s3.amazonaws.com")]));
-        let query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404";
-        let request = get("/test.txt", query, &HEADERS);
-        assert_eq!(
-            verify(&request, keys, MAY_24_2013 + 86_400)
-                .unwrap()
-                .access_key,
-            AKID
-        );
-        let expired = verify(&request, keys, MAY_24_2013 + 86_401).unwrap_err();
-        assert_eq!(
-            (expired.code, expired.message.as_str()),
-            (ErrorCode::AccessDenied, "Request has expired")
-        );
-        let early = verify(&request, keys, MAY_24_2013 - 3600).unwrap_err();
-        assert_eq!(early.code, ErrorCode::AccessDenied);
-    }
-
-    #[test]
-    fn unknown_keys_unsigned_requests_and_old_requests_are_refused() {
-        let headers = get_object_with_range(
-            "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41",
-        );
-        let request = get("/test.txt", "", &headers);
-        assert_eq!(
-            verify(&request, |_| None, MAY_24_2013).unwrap_err().code,
-            ErrorCode::InvalidAccessKeyId
-        );
-        let skewed = verify(&request, keys, MAY_24_2013 + 16 * 60).unwrap_err();
-        assert_eq!(
-            (skewed.code, skewed.status()),
-            (ErrorCode::RequestTimeTooSkewed, 403)
-        );
-        let anonymous = Headers::new([("Host", "h")]);
-        let request = get("/", "", &anonymous);
-        assert_eq!(
-            verify(&request, keys, 0).unwrap_err().code,
-            ErrorCode::AccessDenied
-        );
-    }
-
-    #[test]
-    fn malformed_authorization_headers_are_named_as_such() {
-        for value in [
-            "AWS4-HMAC-SHA256 Credential=AKID/2013/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00",
-            "AWS4-HMAC-SHA256 Credential=AKID/20130524/us-east-1/s3/aws4_request, Signature=00",
-            "AWS4-HMAC-SHA256 Credential=AKID/20130524/us-east-1/s3/aws4_request, SignedHeaders=x-amz-date, Signature=00",
-            "AWS4-HMAC-SHA256 Credential=AKID/20130525/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00",
-        ] {
-            let headers = Headers::new([
-                ("Host", "h"),
-                ("x-amz-date", "20130524T000000Z"),
-                ("x-amz-content-sha256", "UNSIGNED-PAYLOAD"),
-                ("Authorization", value),
-            ]);
-            let request = get("/", "", &headers);
-            let error = verify(&request, keys, MAY_24_2013).unwrap_err();
-            assert_eq!(
-                error.code,
-                ErrorCode::AuthorizationHeaderMalformed,
-                "{value}: {error}"
-            );
-        }
-    }
-
-    #[test]
-    fn presigned_urls_longer_than_a_week_are_refused() {
-        static HEADERS: std::sync::LazyLock<Headers> =
-            std::sync::LazyLock::new(|| Headers::new([("Host", "h")]));
-        let query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=604801&X-Amz-SignedHeaders=host&X-Amz-Signature=00";
-        let error = verify(&get("/t", query, &HEADERS), keys, MAY_24_2013).unwrap_err();
-        assert_eq!(error.code, ErrorCode::AuthorizationQueryParametersError);
-    }
-
-    #[test]
-    fn the_aws_streaming_example_chains_chunk_signatures() {
-        // "Example: PUT Object" with STREAMING-AWS4-HMAC-SHA256-PAYLOAD: seed
-        // and chunk signatures published by AWS for 65 KiB of 'a'.
-        let headers = Headers::new([
-            ("Host", "s3.amazonaws.com"),
-            ("x-amz-date", "20130524T000000Z"),
-            ("x-amz-storage-class", "REDUCED_REDUNDANCY"),
-            (
-                "Authorization",
-                "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,SignedHeaders=content-encoding;content-length;host;x-amz-content-sha256;x-amz-date;x-amz-decoded-content-length;x-amz-storage-class,Signature=4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9",
-            ),
-            ("x-amz-content-sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"),
-            ("Content-Encoding", "aws-chunked"),
-            ("x-amz-decoded-content-length", "66560"),
-            ("Content-Length", "66824"),
-        ]);
-        let request = RawRequest {
-            method: "PUT",
-            path: "/examplebucket/chunkObject.txt",
-            query: "",
-            headers: &headers,
-        };
-        let mut signer = verify(&request, keys, MAY_24_2013)
-            .unwrap()
-            .chunk_signer
-            .unwrap();
-        let sha = |data: &[u8]| -> [u8; 32] { Sha256::digest(data).into() };
-        signer
-            .verify_chunk(
-                &sha(&[b'a'; 65536]),
-                "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648",
-            )
-            .unwrap();
-        signer
-            .verify_chunk(
-                &sha(&[b'a'; 1024]),
-                "0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497",
-            )
-            .unwrap();
-        let error = signer
-            .clone()
-            .verify_chunk(&sha(b""), &"0".repeat(64))
-            .unwrap_err();
-        assert_eq!(error.code, ErrorCode::SignatureDoesNotMatch);
-        signer
-            .verify_chunk(
-                &sha(b""),
-                "b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9",
-            )
-            .unwrap();
-    }
-
-    #[test]
-    fn canonical_query_sorts_and_encodes_parameters() {
-        assert_eq!(
-            canonical_query("prefix=dir%2F&list-type=2&uploads&a=b+c&x=%7e", false),
-            "a=b%2Bc&list-type=2&prefix=dir%2F&uploads=&x=~"
-        );
-        assert_eq!(canonical_query("X-Amz-Signature=1&b=2", true), "b=2");
-    }
-
-    #[test]
-    fn sigv2_signs_the_amz_headers_and_subresources() {
-        // botocore's HmacV1Auth canonical string for a PUT with metadata.
-        let headers = Headers::new([
-            ("Content-Type", "text/plain"),
-            ("x-amz-meta-b", "2"),
-            ("X-Amz-Meta-A", "1"),
-            ("x-amz-meta-a", " one "),
-        ]);
-        let request = RawRequest {
-            method: "PUT",
-            path: "/bucket/a%20b",
-            query: "uploadId=x%2By&partNumber=2&foo=bar",
-            headers: &headers,
-        };
-        assert_eq!(
-            v2_string_to_sign(&request, "1700000000"),
-            "PUT\n\ntext/plain\n1700000000\nx-amz-meta-a:1,one\nx-amz-meta-b:2\n/bucket/a%20b?partNumber=2&uploadId=x+y"
-        );
-    }
-}
+mod tests;
