@@ -12,6 +12,7 @@ use crate::bindings::Access;
 use crate::config::{Function, Project};
 use crate::router::{Lookup, Matched, RouteTable};
 use crate::runtime::LoadedModule;
+use crate::secrets::Redactor;
 use crate::state::State;
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
@@ -98,6 +99,9 @@ pub struct Deployment {
     /// The project's routes, compiled once per config ([`Deployment::new`]);
     /// a rebuilt module keeps its config's table ([`Deployment::with_functions`]).
     pub routes: Arc<RouteTable>,
+    /// Hides the config's secret values wherever an invocation is written
+    /// down (console, fixtures, error pages).
+    pub redactor: Arc<Redactor>,
 }
 
 impl Deployment {
@@ -109,11 +113,13 @@ impl Deployment {
         state: State,
     ) -> Deployment {
         let routes = Arc::new(RouteTable::new(project.functions.values()));
+        let redactor = Arc::new(Redactor::for_project(&project));
         Deployment {
             project,
             functions,
             state,
             routes,
+            redactor,
         }
     }
 
@@ -125,6 +131,7 @@ impl Deployment {
             functions,
             state: self.state.clone(),
             routes: Arc::clone(&self.routes),
+            redactor: Arc::clone(&self.redactor),
         }
     }
 

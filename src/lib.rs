@@ -42,6 +42,7 @@ pub mod s3api;
 pub mod s3endpoint;
 pub mod scaffold;
 pub mod schedule;
+pub mod secrets;
 pub mod snapshot;
 pub mod state;
 pub mod suite;

@@ -24,10 +24,11 @@ use crate::abi::{self, CallOutcome, Input};
 use crate::activity::{Activity, ActivitySink, RequestRecord};
 use crate::bindings::Access;
 use crate::config::Function;
-use crate::deployment::Deployed;
+use crate::deployment::{Deployed, Deployment};
 use crate::fixture;
 use crate::record::{Recorder, http_trigger};
 use crate::runtime::{Context, LoadedModule};
+use crate::secrets::Redactor;
 use crate::triggers::EventSink;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
@@ -56,6 +57,8 @@ pub struct Call<'a> {
     pub context: Context,
     /// How the console names it.
     pub line: Line,
+    /// Hides secret values in what is written down about it.
+    pub redactor: &'a Arc<Redactor>,
 }
 
 /// How an invocation appears in the activity log, and when it started.
@@ -125,6 +128,7 @@ impl Answer {
 impl<'a> Call<'a> {
     /// A call of a deployed function (`dev`), which must have a module.
     pub fn of_deployed(
+        deployment: &'a Deployment,
         deployed: &'a Deployed,
         module: &'a LoadedModule,
         input: Input<'a>,
@@ -139,6 +143,7 @@ impl<'a> Call<'a> {
             input,
             context,
             line,
+            redactor: &deployment.redactor,
         }
     }
 }
@@ -192,16 +197,23 @@ impl Pipeline {
             input,
             context,
             line,
+            redactor,
         } = call;
         let access = grants.map(|grants| self.recorder.access_for(grants));
         let mut outcome = abi::call(module, function, input, context, access);
+        // The log is never the response: whoever reads it gets it redacted.
+        redactor.in_place(&mut outcome.logs);
         self.recorder.record(
             &function.name,
             || fixture_trigger(input),
             context,
             &mut outcome,
+            redactor,
         );
-        let answered = answer(&outcome);
+        let mut answered = answer(&outcome);
+        answered.problem = answered
+            .problem
+            .map(|problem| redactor.text(&problem).into_owned());
         self.activity.send(Activity::Request(RequestRecord {
             at: line.at,
             status: answered.status,

@@ -143,6 +143,10 @@ fn the_wat_template_answers_and_echoes_a_body() {
         &[
             "invoke",
             "tiny",
+            // The template's route is `GET /tiny`; a body alone would make
+            // it a POST, which the route does not take.
+            "-X",
+            "GET",
             "--path",
             "/tiny",
             "--body-file",
@@ -157,6 +161,10 @@ fn the_wat_template_answers_and_echoes_a_body() {
         &[
             "invoke",
             "tiny",
+            // The template's route is `GET /tiny`; a body alone would make
+            // it a POST, which the route does not take.
+            "-X",
+            "GET",
             "--path",
             "/tiny",
             "--body-file",

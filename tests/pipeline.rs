@@ -4,12 +4,13 @@
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wasmfaas::abi::Input;
 use wasmfaas::activity::{Activity, ActivitySink, RequestRecord};
 use wasmfaas::config::Project;
-use wasmfaas::deployment::Deployed;
+use wasmfaas::deployment::{Deployed, Deployment};
 use wasmfaas::pipeline::{Answer, Call, Line, Pipeline};
 use wasmfaas::record::Recorder;
 use wasmfaas::state::State;
@@ -37,7 +38,7 @@ const WRITER: &str = r#"(module
 
 struct Setup {
     dir: std::path::PathBuf,
-    deployed: Deployed,
+    deployment: Deployment,
 }
 
 fn setup(name: &str) -> Setup {
@@ -52,18 +53,21 @@ fn setup(name: &str) -> Setup {
     state.ensure_bucket("out", 0).unwrap();
     let function = project.functions["writer"].clone();
     let module = Arc::new(common::wat("writer", WRITER));
-    let deployed = Deployed::ready(function, module, &state);
-    Setup { dir, deployed }
+    let deployed = Arc::new(Deployed::ready(function, module, &state));
+    let functions = BTreeMap::from([("writer".to_string(), deployed)]);
+    let deployment = Deployment::new(Arc::new(project), functions, state);
+    Setup { dir, deployment }
 }
 
-fn event_call<'a>(deployed: &'a Deployed, payload: &'a serde_json::Value) -> Call<'a> {
+fn event_call<'a>(deployment: &'a Deployment, payload: &'a serde_json::Value) -> Call<'a> {
+    let deployed = &deployment.functions["writer"];
     let module = deployed.module.as_deref().unwrap();
     let input = Input::Event {
         source: "schedule",
         payload,
     };
     let line = Line::starting("EVENT", "schedule nightly rate(1 day)");
-    Call::of_deployed(deployed, module, input, common::CONTEXT, line)
+    Call::of_deployed(deployment, deployed, module, input, common::CONTEXT, line)
 }
 
 fn request_lines(feed: &std::sync::mpsc::Receiver<Activity>) -> Vec<RequestRecord> {
@@ -77,7 +81,7 @@ fn request_lines(feed: &std::sync::mpsc::Receiver<Activity>) -> Vec<RequestRecor
 
 #[test]
 fn a_run_is_recorded_reported_and_its_writes_handed_on() {
-    let Setup { dir, deployed } = setup("all");
+    let Setup { dir, deployment } = setup("all");
     let (activity, feed) = ActivitySink::bounded(64);
     let fixtures = dir.join("fixtures");
     let recorder = Recorder::spawn(fixtures.clone(), dir.clone(), Vec::new(), activity.clone())
@@ -86,7 +90,7 @@ fn a_run_is_recorded_reported_and_its_writes_handed_on() {
     let pipeline = Pipeline::new(recorder, activity, events);
 
     let payload = serde_json::json!({ "order": 7 });
-    let outcome = pipeline.run(event_call(&deployed, &payload));
+    let outcome = pipeline.run(event_call(&deployment, &payload));
     assert_eq!(outcome.result.as_ref().map(|r| r.status).ok(), Some(200));
 
     // The log line names the call as the caller described it.
@@ -133,11 +137,11 @@ fn a_run_is_recorded_reported_and_its_writes_handed_on() {
 
 #[test]
 fn the_callers_answer_is_what_the_line_shows() {
-    let Setup { dir, deployed } = setup("answer");
+    let Setup { dir, deployment } = setup("answer");
     let (activity, feed) = ActivitySink::bounded(64);
     let pipeline = Pipeline::new(Recorder::off(), activity, EventSink::discard());
     let payload = serde_json::json!({});
-    let outcome = pipeline.run_answering(event_call(&deployed, &payload), |outcome| {
+    let outcome = pipeline.run_answering(event_call(&deployment, &payload), |outcome| {
         assert!(outcome.result.is_ok(), "the caller sees the outcome first");
         Answer {
             status: 502,
@@ -159,12 +163,12 @@ fn the_callers_answer_is_what_the_line_shows() {
 
 #[test]
 fn the_offline_pipeline_runs_the_same_function_and_reports_nothing() {
-    let Setup { dir, deployed } = setup("offline");
+    let Setup { dir, deployment } = setup("offline");
     let payload = serde_json::json!({ "order": 7 });
-    let offline = Pipeline::offline().run(event_call(&deployed, &payload));
+    let offline = Pipeline::offline().run(event_call(&deployment, &payload));
     let (activity, feed) = ActivitySink::bounded(64);
     let live = Pipeline::new(Recorder::off(), activity, EventSink::discard())
-        .run(event_call(&deployed, &payload));
+        .run(event_call(&deployment, &payload));
     // Same guest, same context: the same work, byte for byte.
     assert_eq!(offline.usage.fuel, live.usage.fuel);
     assert_eq!(

@@ -14,6 +14,7 @@ use crate::config::{Abi, Function, Project, ScheduleTrigger, Trigger};
 use crate::pipeline::{Call, Line, Pipeline};
 use crate::router::{Matched, RouteTable};
 use crate::runtime::{Context, LoadedModule};
+use crate::secrets::Redactor;
 use crate::triggers::schedules;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -232,6 +233,7 @@ fn deliver(
         let (state, _) = storage.open(project, context.start_time_ns)?;
         Some(Arc::new(Access::for_function(state, function)))
     };
+    let redactor = Arc::new(Redactor::for_project(project));
     let call = Call {
         function,
         module: &module,
@@ -240,17 +242,18 @@ fn deliver(
         input,
         context,
         line: Line::of_input(&input),
+        redactor: &redactor,
     };
     let outcome = Pipeline::offline().run(call);
     if json {
-        print_json(function, &outcome, context)
+        print_json(function, &outcome, context, &redactor)
     } else {
         report_batch_failures(function, input, &outcome);
         // A Lambda handler given an event returns a value, not an HTTP
         // response: it is printed as it is, as `aws lambda invoke` does.
         let returned_value =
             matches!(input, Input::Event { .. }) && matches!(function.abi, Abi::Lambda { .. });
-        print_text(function, &outcome, returned_value, quiet)
+        print_text(function, &outcome, returned_value, quiet, &redactor)
     }
 }
 
@@ -469,11 +472,13 @@ fn print_text(
     outcome: &CallOutcome,
     returned_value: bool,
     quiet: bool,
+    redactor: &Redactor,
 ) -> Result<(), Failure> {
     console::function_log(&function.name, &outcome.logs);
     let response = match &outcome.result {
         Ok(response) => response,
         Err(error) => {
+            let error = redactor.text(&error.to_string()).into_owned();
             let mut message = format!("`{}`: {error}", function.name);
             let tail = outcome.log_tail(10);
             if !tail.is_empty() {
@@ -558,7 +563,12 @@ fn write_response(response: &HttpResponse) -> std::io::Result<()> {
     }
 }
 
-fn print_json(function: &Function, outcome: &CallOutcome, context: Context) -> Result<(), Failure> {
+fn print_json(
+    function: &Function,
+    outcome: &CallOutcome,
+    context: Context,
+    redactor: &Redactor,
+) -> Result<(), Failure> {
     let usage = serde_json::json!({
         "fuel": outcome.usage.fuel,
         "peak_memory_bytes": outcome.usage.peak_memory_bytes,
@@ -586,7 +596,7 @@ fn print_json(function: &Function, outcome: &CallOutcome, context: Context) -> R
         Err(error) => {
             report["error"] = serde_json::json!({
                 "kind": error.kind(),
-                "message": error.to_string(),
+                "message": redactor.text(&error.to_string()),
             });
             true
         }

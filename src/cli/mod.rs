@@ -24,6 +24,7 @@ mod test;
 
 use crate::bindings::{self, Seeded};
 use crate::config::{CONFIG_FILE_NAME, ConfigError, Project};
+use crate::secrets;
 use crate::state::State;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -165,17 +166,29 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     // `event` needs no project, and `new` may run where there is none yet;
     // every other command loads it first.
     let project = || project_for(cli.config.as_ref(), cli.quiet);
+    // Functions that run for real get their secrets; replays get stand-ins
+    // and never read the secrets file.
+    let live = || {
+        let mut project = project()?;
+        secrets::resolve(&mut project).map_err(|error| Failure::Usage(error.to_string()))?;
+        Ok::<_, Failure>(project)
+    };
+    let replayed = || {
+        let mut project = project()?;
+        secrets::stand_in(&mut project);
+        Ok::<_, Failure>(project)
+    };
     match &cli.command {
         Command::Event(args) => event::run(args),
         Command::New(args) => new::run(args, cli.config.as_deref(), cli.quiet),
         Command::Build(args) => build::run(&project()?, args, cli.quiet),
-        Command::Invoke(args) => invoke::run(&project()?, args, &storage, cli.quiet),
-        Command::Trigger(args) => invoke::trigger(&project()?, args, &storage, cli.quiet),
-        Command::Dev(args) => dev::run(project()?, args, &storage, cli.quiet),
+        Command::Invoke(args) => invoke::run(&live()?, args, &storage, cli.quiet),
+        Command::Trigger(args) => invoke::trigger(&live()?, args, &storage, cli.quiet),
+        Command::Dev(args) => dev::run(live()?, args, &storage, cli.quiet),
         Command::Kv(args) => inspect::kv(&project()?, args, &storage),
         Command::S3(args) => inspect::s3(&project()?, args, &storage),
-        Command::Replay(args) => replay::run(&project()?, args, cli.quiet),
-        Command::Test(args) => test::run(&project()?, args, cli.quiet),
+        Command::Replay(args) => replay::run(&replayed()?, args, cli.quiet),
+        Command::Test(args) => test::run(&replayed()?, args, cli.quiet),
     }
 }
 

@@ -10,6 +10,7 @@
 //! beyond reading the config file and checking that declared sources exist.
 
 mod error;
+pub mod outbound;
 mod raw;
 mod route;
 mod validate;
@@ -336,6 +337,14 @@ pub struct Function {
     pub limits: Limits,
     /// `instances`: a fresh instance per invocation, or warm ones reused.
     pub instances: Instances,
+    /// `outbound`: the origins (and path prefixes) it may send HTTP
+    /// requests to; nothing else is reachable.
+    pub outbound: Vec<outbound::OutboundRule>,
+    /// `services`: functions of the project it may call directly.
+    pub services: Vec<String>,
+    /// `secrets`: names of values read from the project's secrets file
+    /// (`crate::secrets`) into its environment.
+    pub secrets: Vec<String>,
 }
 
 /// How invocations get their instance (`instances = "..."`).

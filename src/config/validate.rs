@@ -27,6 +27,7 @@ type Result<T> = std::result::Result<T, ConfigError>;
 
 mod bindings;
 mod build;
+mod calls;
 mod dev;
 mod env;
 mod instances;
@@ -64,6 +65,9 @@ const FUNCTION_KEYS: &[&str] = &[
     "triggers",
     "limits",
     "instances",
+    "outbound",
+    "services",
+    "secrets",
 ];
 /// A list of unique names, such as `kv` namespaces or `s3` buckets.
 struct NameRule {
@@ -100,6 +104,7 @@ pub(super) fn project(text: &str, path: &Path) -> Result<Project> {
     let vendor = cx.vendor(&document)?;
     let functions = cx.functions(document.get("functions"))?;
     cx.check_schedule_names(document.get("functions"), &functions)?;
+    cx.check_services(document.get("functions"), &functions)?;
     let kv = cx.kv_namespaces(document.get("kv"), &functions)?;
     let s3 = cx.buckets(document.get("s3"), &functions)?;
     let s3_endpoint = cx.s3_endpoint(document.get("s3_endpoint"))?;
@@ -343,13 +348,17 @@ impl Cx<'_> {
                 "remove the triggers, or handle the events in a function with `abi = \"lambda\"` or `\"http\"`",
             ));
         }
+        let env = self.env(table.get("env"), &key)?;
         let function = Function {
             name: name.get_ref().clone(),
             source,
             build,
             abi,
             routes,
-            env: self.env(table.get("env"), &key)?,
+            secrets: self.secrets(table.get("secrets"), &key, &env)?,
+            env,
+            outbound: self.outbound(table.get("outbound"), &key)?,
+            services: self.services(table.get("services"), &key)?,
             kv: self.names(table.get("kv"), &key, &KV)?,
             s3: self.names(table.get("s3"), &key, &S3)?,
             triggers: self.triggers(table.get("triggers"), &key)?,

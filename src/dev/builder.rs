@@ -133,12 +133,17 @@ impl Builder {
     /// valid one is published and the functions whose code or build settings
     /// changed (or that are new) are queued for a build.
     fn reload_config(&mut self) {
-        let next = match Project::load(&self.project.config_path) {
+        let loaded = Project::load(&self.project.config_path)
+            .map_err(|error| error.to_string())
+            .and_then(|mut next| {
+                // A secret the new config needs must be there, as at start.
+                crate::secrets::resolve(&mut next).map_err(|error| error.to_string())?;
+                Ok(next)
+            });
+        let next = match loaded {
             Ok(next) => Arc::new(next),
-            Err(error) => {
-                self.activity.send(Activity::ConfigRejected {
-                    message: error.to_string(),
-                });
+            Err(message) => {
+                self.activity.send(Activity::ConfigRejected { message });
                 return;
             }
         };

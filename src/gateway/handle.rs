@@ -37,9 +37,15 @@ pub fn handle(deployment: &Deployment, mut request: tiny_http::Request, pipeline
                 request: &http_request,
                 route: Some(&matched),
             };
-            let call = Call::of_deployed(deployed, module, input, Context::live(), line);
+            let call =
+                Call::of_deployed(deployment, deployed, module, input, Context::live(), line);
             pipeline.run_answering(call, |outcome| {
-                let reply = stale_marked(deployed, reply::for_outcome(&deployed.function, outcome));
+                let mut reply =
+                    stale_marked(deployed, reply::for_outcome(&deployed.function, outcome));
+                if outcome.result.is_err() {
+                    // An error page quotes the function's output: no secrets.
+                    deployment.redactor.in_place(&mut reply.body);
+                }
                 let problem = match &outcome.result {
                     Err(error) => Some(error.to_string()),
                     Ok(_) => reply.problem.clone(),

@@ -26,6 +26,7 @@ use crate::atomic_file::{self, Durability};
 use crate::bindings::Access;
 use crate::fixture::{self, Fixture, InitialState, Recorded, Trigger};
 use crate::runtime::Context;
+use crate::secrets::Redactor;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -52,7 +53,8 @@ struct Inner {
 
 /// What the request path hands the writer thread.
 enum Spooled {
-    Fixture(Box<Fixture>),
+    /// A fixture, and what hides secret values in it.
+    Fixture(Box<Fixture>, Arc<Redactor>),
     /// The server is stopping: write out what is spooled, then end.
     Close,
 }
@@ -150,6 +152,7 @@ impl Recorder {
         trigger: impl FnOnce() -> Trigger,
         context: Context,
         outcome: &mut CallOutcome,
+        redactor: &Arc<Redactor>,
     ) {
         let Some(inner) = &self.0 else { return };
         let trigger = trigger();
@@ -175,7 +178,10 @@ impl Recorder {
                 .unwrap_or_default(),
             recorded: Some(recorded),
         };
-        match inner.sender.try_send(Spooled::Fixture(Box::new(fixture))) {
+        match inner
+            .sender
+            .try_send(Spooled::Fixture(Box::new(fixture), Arc::clone(redactor)))
+        {
             Ok(()) => {}
             Err(TrySendError::Full(_)) => {
                 let dropped = inner.dropped.fetch_add(1, Ordering::Relaxed) + 1;
@@ -239,8 +245,8 @@ fn append_all(
         let Ok(first) = receiver.recv() else { break };
         let mut batch = 0;
         for spooled in std::iter::once(first).chain(receiver.try_iter().take(BATCH - 1)) {
-            let mut fixture = match spooled {
-                Spooled::Fixture(fixture) => fixture,
+            let (mut fixture, redactor) = match spooled {
+                Spooled::Fixture(fixture, redactor) => (fixture, redactor),
                 Spooled::Close => {
                     closing = true;
                     break;
@@ -248,7 +254,8 @@ fn append_all(
             };
             fixture.redact_headers(redact);
             let function = fixture.function.as_deref().unwrap_or("unrouted");
-            appender.push(function, &fixture.slug(), &fixture.to_compact());
+            let text = fixture.to_compact();
+            appender.push(function, &fixture.slug(), &redactor.text(&text));
             batch += 1;
         }
         if let Err(error) = appender.flush() {

@@ -323,7 +323,8 @@ impl Dispatcher {
                     change.event_name, object.bucket, object.key
                 );
                 let line = Line::starting("EVENT", target);
-                let call = Call::of_deployed(deployed, module, input, Context::live(), line);
+                let call =
+                    Call::of_deployed(&deployment, deployed, module, input, Context::live(), line);
                 let outcome = self.pipeline.run(call);
                 // Their events are in the outbox already; they join this chain.
                 for caused in outcome.changes {

@@ -11,7 +11,7 @@
 use crate::abi::Input;
 use crate::aws::ids::IdSource;
 use crate::config::{ScheduleTrigger, Trigger};
-use crate::deployment::{Deployed, Live};
+use crate::deployment::{Deployed, Deployment, Live};
 use crate::pipeline::{Call, Line, Pipeline};
 use crate::runtime::Context;
 use serde_json::Value;
@@ -62,7 +62,7 @@ pub fn spawn(live: Arc<Live>, pipeline: Pipeline) {
                                 .unwrap_or(u64::MAX)
                         });
                         if next <= now {
-                            fire(deployed, schedule, next, &pipeline);
+                            fire(&deployment, deployed, schedule, next, &pipeline);
                             let after = schedule.schedule.next_after(anchor_ns, now);
                             due.insert(key.clone(), after.unwrap_or(u64::MAX));
                         }
@@ -82,7 +82,13 @@ pub fn spawn(live: Arc<Live>, pipeline: Pipeline) {
 }
 
 /// Runs `deployed` for one firing of `schedule` at `time_ns`.
-fn fire(deployed: &Arc<Deployed>, schedule: &ScheduleTrigger, time_ns: u64, pipeline: &Pipeline) {
+fn fire(
+    deployment: &Deployment,
+    deployed: &Arc<Deployed>,
+    schedule: &ScheduleTrigger,
+    time_ns: u64,
+    pipeline: &Pipeline,
+) {
     let function = &deployed.function;
     let target = format!("schedule {} {}", schedule.name, schedule.expression);
     let Some(module) = &deployed.module else {
@@ -103,7 +109,9 @@ fn fire(deployed: &Arc<Deployed>, schedule: &ScheduleTrigger, time_ns: u64, pipe
         payload: &payload,
     };
     let line = Line::starting("EVENT", target);
-    pipeline.run(Call::of_deployed(deployed, module, input, context, line));
+    pipeline.run(Call::of_deployed(
+        deployment, deployed, module, input, context, line,
+    ));
 }
 
 fn now_ns() -> u64 {
