@@ -32,6 +32,7 @@ mod hex;
 pub mod http_pool;
 pub mod human;
 pub mod json_text;
+pub mod outbound;
 pub mod percent;
 pub mod pipeline;
 pub mod record;

@@ -161,6 +161,7 @@ pub fn replay(
     };
     let stateless = function.kv.is_empty()
         && function.s3.is_empty()
+        && function.outbound.is_empty()
         && fixture.state.kv.is_empty()
         && fixture.state.s3.is_empty();
     let (outcome, writes) = if stateless {
@@ -177,7 +178,7 @@ pub fn replay(
         let buckets: BTreeSet<&String> =
             function.s3.iter().chain(fixture.state.s3.keys()).collect();
         seed(&state, &fixture.state, &buckets)?;
-        let access = Arc::new(Access::for_function(state.clone(), function));
+        let access = Arc::new(Access::for_function(state.clone(), function).offline());
         let outcome = run(function, module, Some(&access), input, fixture.context);
         let now = fixture.context.start_time_ns;
         let mut writes = kv_writes(&state, &fixture.state, &namespaces, now)?;

@@ -11,6 +11,9 @@ pub(super) struct Call<'a> {
     memory: &'a mut [u8],
     /// The invocation's virtual clock, read once per call.
     pub now_ns: u64,
+    /// Wall-clock time left before the invocation's deadline (`None`: no
+    /// deadline), for calls that wait on the network.
+    pub time_left: Option<std::time::Duration>,
 }
 
 impl<'a> Call<'a> {
@@ -24,10 +27,12 @@ impl<'a> Call<'a> {
         let (bytes, data) = memory.data_and_store_mut(caller);
         let fuel = data.fuel_consumed(fuel_left);
         let now_ns = data.wasi().clock.realtime_ns(fuel);
+        let time_left = data.time_left();
         Some((
             Call {
                 memory: bytes,
                 now_ns,
+                time_left,
             },
             data,
         ))

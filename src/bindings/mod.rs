@@ -19,6 +19,7 @@
 //! semantics live in `state`.
 
 mod capture;
+mod fetch;
 mod kv;
 mod memory;
 mod s3;
@@ -28,6 +29,7 @@ pub use capture::{Capture, CapturedObject};
 pub use seed::{SeedError, Seeded, prepare};
 
 use crate::config::Function;
+use crate::config::outbound::OutboundRule;
 use crate::state::{ObjectMeta, State};
 use crate::wasi::WasiView;
 use crate::wasi::cost::{CALL_FUEL, STORAGE_CALL_FUEL, bytes_fuel, charge};
@@ -52,6 +54,11 @@ pub enum Status {
     NoSuchBucket = 8,
     Storage = 9,
     Fault = 10,
+    /// An outbound request got no answer: the network failed or the
+    /// invocation's time ran out.
+    Unreachable = 11,
+    /// A per-invocation limit is reached (`limits.subrequests`).
+    Limit = 12,
 }
 
 /// A failed host call: its ABI status and the message the guest can read.
@@ -82,6 +89,13 @@ pub struct Access {
     /// The most linear memory the function may have: a result larger than
     /// this could never be read by it, so it is refused before being loaded.
     memory_limit: u64,
+    /// Where it may send HTTP requests (`outbound = [...]`).
+    outbound: Arc<[OutboundRule]>,
+    /// How many it may send per invocation (`limits.subrequests`).
+    subrequests: u32,
+    /// Whether requests may leave the process at all: replays are
+    /// hermetic ([`Access::offline`]).
+    network: bool,
 }
 
 /// A wasm32 guest's largest possible memory: 65536 pages of 64 KiB.
@@ -92,6 +106,9 @@ impl Access {
     pub fn for_function(state: State, function: &Function) -> Access {
         Access {
             memory_limit: function.limits.memory_bytes,
+            outbound: function.outbound.iter().cloned().collect(),
+            subrequests: function.limits.subrequests,
+            network: true,
             ..Access::new(
                 state,
                 &function.name,
@@ -115,6 +132,9 @@ impl Access {
             s3: s3.into_iter().collect(),
             capture: false,
             memory_limit: WASM32_MEMORY_MAX,
+            outbound: Arc::from([]),
+            subrequests: 0,
+            network: false,
         }
     }
 
@@ -123,6 +143,15 @@ impl Access {
     pub fn with_memory_limit(self, bytes: u64) -> Access {
         Access {
             memory_limit: bytes,
+            ..self
+        }
+    }
+
+    /// The same grants with no network: for replays, which must give the
+    /// same bytes on every machine, online or not.
+    pub fn offline(self) -> Access {
+        Access {
+            network: false,
             ..self
         }
     }
@@ -204,6 +233,16 @@ pub struct Effects {
     pub changes: Vec<ObjectChange>,
     /// `Some` when the invocation is recorded.
     pub capture: Option<Capture>,
+    /// What its outbound requests have spent so far.
+    pub outbound: OutboundSpent,
+}
+
+/// The outbound requests an invocation made and the response bytes they
+/// brought, against its [`Access`] limits.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct OutboundSpent {
+    pub subrequests: u32,
+    pub response_bytes: u64,
 }
 
 impl BindingCtx {
@@ -215,6 +254,7 @@ impl BindingCtx {
             effects: Effects {
                 changes: Vec::new(),
                 capture,
+                outbound: OutboundSpent::default(),
             },
         }
     }
@@ -239,6 +279,7 @@ pub trait BindingsView: WasiView {
 /// Only if a name is defined twice, which would be a bug here.
 pub fn add_to_linker<T: BindingsView + 'static>(linker: &mut Linker<T>) -> Result<(), Error> {
     kv::add_to_linker(linker)?;
+    fetch::add_to_linker(linker)?;
     s3::add_to_linker(linker)?;
     linker.func_wrap(MODULE, "result_read", result_read::<T>)?;
     Ok(())
@@ -284,6 +325,7 @@ fn staged_call<T: BindingsView>(
     let mut effects = Effects {
         changes: Vec::new(),
         capture: ctx.effects.capture.take(),
+        outbound: ctx.effects.outbound,
     };
     let outcome = body(&call, &access, &mut effects);
     let (answer, staged) = match outcome {
@@ -301,6 +343,7 @@ fn staged_call<T: BindingsView>(
         ctx.result = staged;
         ctx.effects.changes.append(&mut effects.changes);
         ctx.effects.capture = effects.capture;
+        ctx.effects.outbound = effects.outbound;
     }
     answer
 }

@@ -226,12 +226,17 @@ fn deliver(
     quiet: bool,
 ) -> Result<(), Failure> {
     let module = load(project, function, quiet)?;
-    // Only a function with bindings needs the state (and creates its folder).
-    let access = if function.kv.is_empty() && function.s3.is_empty() {
-        None
-    } else {
+    // Only a function with storage bindings needs the state (and creates its
+    // folder); one that only calls out gets its grants over an empty one.
+    let access = if !function.kv.is_empty() || !function.s3.is_empty() {
         let (state, _) = storage.open(project, context.start_time_ns)?;
         Some(Arc::new(Access::for_function(state, function)))
+    } else if !function.outbound.is_empty() || !function.services.is_empty() {
+        let state = crate::state::State::in_memory()
+            .map_err(|error| Failure::Failed(format!("cannot create a state: {error}")))?;
+        Some(Arc::new(Access::for_function(state, function)))
+    } else {
+        None
     };
     let redactor = Arc::new(Redactor::for_project(project));
     let call = Call {

@@ -450,6 +450,9 @@ pub struct Limits {
     pub max_response_bytes: u64,
     /// Largest stderr (the function's log) a guest may write.
     pub max_log_bytes: u64,
+    /// Outbound HTTP requests one invocation may make (each redirect
+    /// followed counts), as Workers counts subrequests.
+    pub subrequests: u32,
 }
 
 impl Default for Limits {
@@ -461,6 +464,7 @@ impl Default for Limits {
             max_body_bytes: 6 * 1024 * 1024,
             max_response_bytes: 6 * 1024 * 1024,
             max_log_bytes: 1024 * 1024,
+            subrequests: 50,
         }
     }
 }

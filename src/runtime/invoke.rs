@@ -195,6 +195,11 @@ impl WasiView for HostState {
         self.fuel.spent_before_slice + self.fuel.slice.saturating_sub(fuel_left_in_store)
     }
 
+    fn time_left(&self) -> Option<Duration> {
+        let deadline = self.deadline?;
+        Some(deadline.limit.saturating_sub(deadline.started.elapsed()))
+    }
+
     fn charge(&mut self, fuel_left: Option<u64>, fuel: u64) -> Result<Option<u64>, wasmi::Error> {
         if let Some(deadline) = self.deadline
             && deadline.started.elapsed() >= deadline.limit

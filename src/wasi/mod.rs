@@ -114,4 +114,9 @@ pub trait WasiView {
         fuel_left_in_store: Option<u64>,
         fuel: u64,
     ) -> Result<Option<u64>, wasmi::Error>;
+    /// Wall-clock time left before the invocation's deadline; `None` when
+    /// it has none (trial instantiation, tests).
+    fn time_left(&self) -> Option<std::time::Duration> {
+        None
+    }
 }

@@ -28,6 +28,7 @@ pub fn small_limits() -> Limits {
         max_body_bytes: 1024 * 1024,
         max_response_bytes: 1024 * 1024,
         max_log_bytes: 64 * 1024,
+        subrequests: 50,
     }
 }
 

@@ -29,6 +29,10 @@ impl Cx<'_> {
                 "max_body_bytes" => limits.max_body_bytes = self.size(value, &field_key)?,
                 "max_response_bytes" => limits.max_response_bytes = self.size(value, &field_key)?,
                 "max_log_bytes" => limits.max_log_bytes = self.size(value, &field_key)?,
+                "subrequests" => {
+                    let count = self.int_in(value, &field_key, &SUBREQUESTS)?;
+                    limits.subrequests = u32::try_from(count).unwrap_or(u32::MAX);
+                }
                 // Anything else was rejected by check_keys above.
                 _ => {}
             }
@@ -93,6 +97,7 @@ pub(super) const LIMIT_KEYS: &[&str] = &[
     "max_body_bytes",
     "max_response_bytes",
     "max_log_bytes",
+    "subrequests",
 ];
 
 pub(super) const KIB: u64 = 1024;
@@ -116,6 +121,13 @@ pub(super) const FUEL: IntRule = IntRule {
     max: i64::MAX,
     example: "fuel = 1000000000",
     why: "fuel is the instruction budget of one invocation",
+};
+
+pub(super) const SUBREQUESTS: IntRule = IntRule {
+    min: 0,
+    max: 10_000,
+    example: "subrequests = 50",
+    why: "the outbound requests one invocation may make",
 };
 
 pub(super) const MEMORY_MB: IntRule = IntRule {

@@ -1,0 +1,294 @@
+//! Outbound HTTP from guests: allowed origins are called for real (here an
+//! upstream on 127.0.0.1 the test starts), anything else is DENIED before a
+//! byte is sent, redirects are followed only when asked and each hop is
+//! checked, and the per-invocation limits hold.
+
+mod common;
+
+use common::dev_server::TempProject;
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// A CGI program: its request body is a `http_fetch` envelope, which it
+/// sends; it answers the staged result (200), or 502 with the host's
+/// message when the call failed.
+const PROXY: &str = r#"(module
+  (import "wasmfaas" "http_fetch" (func $fetch (param i32 i32) (result i64)))
+  (import "wasmfaas" "result_read" (func $read (param i32 i32) (result i64)))
+  (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 4)
+  (data (i32.const 16) "Content-Type: text/plain\n\n")
+  (data (i32.const 100) "Status: 502 Bad Gateway\nContent-Type: text/plain\n\n")
+  (func $out (param $ptr i32) (param $len i32)
+    (i32.store (i32.const 0) (local.get $ptr))
+    (i32.store (i32.const 4) (local.get $len))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+  (func (export "_start") (local $n i64)
+    (i32.store (i32.const 0) (i32.const 8192))
+    (i32.store (i32.const 4) (i32.const 57344))
+    (drop (call $fd_read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (local.set $n (call $fetch (i32.const 8192) (i32.load (i32.const 8))))
+    (if (i64.lt_s (local.get $n) (i64.const 0))
+      (then (call $out (i32.const 100) (i32.const 50)))
+      (else (call $out (i32.const 16) (i32.const 26))))
+    (call $out (i32.const 65536)
+      (i32.wrap_i64 (call $read (i32.const 65536) (i32.const 131072))))))"#;
+
+/// An upstream on 127.0.0.1: `/public/hello` answers, `/public/redirect`
+/// and `/public/outside` redirect (inside and outside the grant), `/slow`
+/// answers after 3 s. It counts the requests it gets.
+struct Upstream {
+    port: u16,
+    hits: Arc<AtomicUsize>,
+    server: Arc<tiny_http::Server>,
+}
+
+impl Upstream {
+    fn start() -> Upstream {
+        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+        let port = server.server_addr().to_ip().unwrap().port();
+        let hits = Arc::new(AtomicUsize::new(0));
+        let (serving, counting) = (Arc::clone(&server), Arc::clone(&hits));
+        std::thread::spawn(move || {
+            for request in serving.incoming_requests() {
+                counting.fetch_add(1, Ordering::SeqCst);
+                let header = |name: &str, value: &str| {
+                    tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).unwrap()
+                };
+                let seen = request
+                    .headers()
+                    .iter()
+                    .find(|h| h.field.equiv("x-from-guest"))
+                    .map(|h| h.value.to_string())
+                    .unwrap_or_default();
+                let response = match request.url() {
+                    "/public/hello" => tiny_http::Response::from_string(format!(
+                        "hi from upstream; x-from-guest={seen}"
+                    ))
+                    .with_header(header("x-up", "1")),
+                    "/public/redirect" => tiny_http::Response::from_string("")
+                        .with_status_code(302)
+                        .with_header(header("location", "/public/hello")),
+                    "/public/outside" => tiny_http::Response::from_string("")
+                        .with_status_code(302)
+                        .with_header(header("location", "/private/secret")),
+                    "/slow" => {
+                        std::thread::sleep(Duration::from_secs(3));
+                        tiny_http::Response::from_string("late")
+                    }
+                    _ => tiny_http::Response::from_string("no").with_status_code(404),
+                };
+                let _ = request.respond(response);
+            }
+        });
+        Upstream { port, hits, server }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Upstream {
+    fn drop(&mut self) {
+        self.server.unblock();
+    }
+}
+
+fn project(upstream: &Upstream, limits: &str) -> TempProject {
+    let config = format!(
+        "[project]\nname = \"calls\"\n\n[functions.proxy]\nsource = \"proxy.wat\"\nabi = \"cgi\"\n\
+         routes = [\"POST /proxy\"]\noutbound = [\"http://127.0.0.1:{}/public/*\"]\n{limits}",
+        upstream.port
+    );
+    TempProject::new(
+        "outbound",
+        &[("wasmfaas.toml", &config), ("proxy.wat", PROXY)],
+    )
+}
+
+/// `invoke proxy` with `envelope` (head JSON; empty body) as its request body.
+fn fetch_through(project: &TempProject, head: &str) -> Output {
+    let body = format!("{head}\n");
+    Command::new(env!("CARGO_BIN_EXE_wasmfaas"))
+        .current_dir(project.root())
+        .env("NO_COLOR", "1")
+        .args(["invoke", "proxy", "--path", "/proxy", "--body", &body])
+        .output()
+        .expect("running wasmfaas")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn an_allowed_origin_is_called_with_the_guests_headers() {
+    let upstream = Upstream::start();
+    let project = project(&upstream, "");
+    let head = format!(
+        r#"{{"url":"{}","headers":[["x-from-guest","ada"]]}}"#,
+        upstream.url("/public/hello")
+    );
+    let out = fetch_through(&project, &head);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(stdout.starts_with("HTTP 200 OK\n"), "{stdout}");
+    assert!(stdout.contains("\"status\":200"), "{stdout}");
+    assert!(stdout.contains("[\"x-up\",\"1\"]"), "{stdout}");
+    assert!(
+        stdout.contains("hi from upstream; x-from-guest=ada"),
+        "{stdout}"
+    );
+    assert_eq!(upstream.hits(), 1);
+}
+
+#[test]
+fn anything_else_is_denied_before_a_byte_is_sent_and_says_what_to_add() {
+    let upstream = Upstream::start();
+    let project = project(&upstream, "");
+    for url in [
+        upstream.url("/private/secret"),
+        upstream.url("/public/../private/secret"),
+        format!("http://localhost:{}/public/hello", upstream.port),
+    ] {
+        let out = fetch_through(&project, &format!(r#"{{"url":"{url}"}}"#));
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert!(stdout.starts_with("HTTP 502"), "{url}: {stdout}");
+        assert!(
+            stdout.contains("function `proxy` may not call") && stdout.contains("outbound = [...]"),
+            "{stdout}"
+        );
+        // The function's log names the denial, so the console shows it.
+        assert!(stderr.contains("wasmfaas: denied:"), "{stderr}");
+    }
+    assert_eq!(upstream.hits(), 0, "a denied request never leaves");
+}
+
+#[test]
+fn redirects_are_returned_unless_followed_and_each_hop_is_checked() {
+    let upstream = Upstream::start();
+    let project = project(&upstream, "");
+    let manual = fetch_through(
+        &project,
+        &format!(r#"{{"url":"{}"}}"#, upstream.url("/public/redirect")),
+    );
+    assert!(
+        text(&manual.stdout).contains("\"status\":302"),
+        "{}",
+        text(&manual.stdout)
+    );
+    let followed = fetch_through(
+        &project,
+        &format!(
+            r#"{{"url":"{}","redirect":"follow"}}"#,
+            upstream.url("/public/redirect")
+        ),
+    );
+    let stdout = text(&followed.stdout);
+    assert!(
+        stdout.contains("\"status\":200") && stdout.contains("hi from upstream"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("/public/hello"), "the final URL: {stdout}");
+    assert_eq!(upstream.hits(), 3);
+    // A redirect out of the grant is denied at that hop.
+    let out = fetch_through(
+        &project,
+        &format!(
+            r#"{{"url":"{}","redirect":"follow"}}"#,
+            upstream.url("/public/outside")
+        ),
+    );
+    assert!(
+        text(&out.stdout).contains("may not call"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(upstream.hits(), 4, "the private path was never requested");
+}
+
+#[test]
+fn the_subrequest_limit_counts_redirects() {
+    let upstream = Upstream::start();
+    let project = project(&upstream, "[functions.proxy.limits]\nsubrequests = 1\n");
+    let out = fetch_through(
+        &project,
+        &format!(
+            r#"{{"url":"{}","redirect":"follow"}}"#,
+            upstream.url("/public/redirect")
+        ),
+    );
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("HTTP 502"), "{stdout}");
+    assert!(
+        stdout.contains("has made its 1 outbound requests"),
+        "{stdout}"
+    );
+    assert_eq!(upstream.hits(), 1);
+}
+
+#[test]
+fn waiting_on_the_network_counts_against_the_timeout() {
+    let upstream = Upstream::start();
+    let config_limits = "[functions.proxy.limits]\ntimeout_ms = 300\n";
+    let config = format!(
+        "[project]\nname = \"calls\"\n\n[functions.proxy]\nsource = \"proxy.wat\"\nabi = \"cgi\"\n\
+         routes = [\"POST /proxy\"]\noutbound = [\"http://127.0.0.1:{}\"]\n{config_limits}",
+        upstream.port
+    );
+    let project = TempProject::new(
+        "outbound-slow",
+        &[("wasmfaas.toml", &config), ("proxy.wat", PROXY)],
+    );
+    let out = fetch_through(
+        &project,
+        &format!(r#"{{"url":"{}"}}"#, upstream.url("/slow")),
+    );
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    // Either the call gives up with the invocation's time, or the runtime
+    // ends the invocation as it returns: never the upstream's late answer.
+    assert!(!all.contains("late"), "{all}");
+    assert!(
+        all.contains("did not answer before the invocation's timeout") || all.contains("timeout"),
+        "{all}"
+    );
+}
+
+#[test]
+fn a_replay_never_reaches_the_network() {
+    let upstream = Upstream::start();
+    let project = project(&upstream, "");
+    let envelope = format!(r#"{{"url":"{}"}}"#, upstream.url("/public/hello"));
+    let body = serde_json::to_string(&format!("{envelope}\n")).unwrap();
+    let fixture = format!(
+        r#"{{
+  "wasmfaas": "fixture/1",
+  "function": "proxy",
+  "time": "2026-12-01T00:00:00Z",
+  "seed": 1,
+  "http": {{ "method": "POST", "path": "/proxy", "headers": [], "body": {body} }}
+}}"#
+    );
+    project.write("fixtures/proxy/post-proxy-1.json", fixture);
+    let out = Command::new(env!("CARGO_BIN_EXE_wasmfaas"))
+        .current_dir(project.root())
+        .env("NO_COLOR", "1")
+        .args(["replay", "fixtures"])
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("HTTP 502"), "{stdout}");
+    assert!(
+        stdout.contains("during a replay; replays make no network requests"),
+        "{stdout}"
+    );
+    assert_eq!(upstream.hits(), 0);
+}
