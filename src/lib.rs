@@ -26,6 +26,7 @@ pub mod deployment;
 pub mod dev;
 pub mod fixture;
 pub mod gateway;
+mod guest_memory;
 mod hex;
 pub mod http_pool;
 pub mod human;

@@ -1,7 +1,7 @@
 //! `kv_*`: KV namespaces (`docs/abi.md`, "KV").
 
 use super::{Access, Effects, HostCallError, MODULE, Record, Status, host_call};
-use super::{BindingsView, memory::Call};
+use super::{BindingsView, call::Call};
 use crate::state::{KvError, KvListRequest, KvPutOptions};
 use std::time::Duration;
 use wasmi::{Caller, Error, Linker};

@@ -1,7 +1,7 @@
 //! `s3_*`: buckets (`docs/abi.md`, "S3").
 
 use super::{Access, Effects, HostCallError, MODULE, ObjectChange, Record, Status, host_call};
-use super::{BindingsView, memory::Call};
+use super::{BindingsView, call::Call};
 use crate::state::{ByteRange, CopyOptions, ListRequest, ObjectMeta, PutOptions, S3Error};
 use std::collections::BTreeMap;
 use wasmi::{Caller, Error, Linker};
