@@ -10,6 +10,7 @@
 //! beyond reading the config file and checking that declared sources exist.
 
 mod error;
+mod payload_format;
 mod raw;
 mod route;
 mod validate;
@@ -18,10 +19,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use crate::aws::apigw::PayloadFormat;
 use crate::schedule::Schedule;
 
 pub use error::{ConfigError, Diagnostic};
+pub use payload_format::{PayloadFormat, UnknownPayloadFormat};
 pub use route::{Method, Route, RouteError, RoutePath, Segment};
 
 /// The name of the project file looked up by every command.
