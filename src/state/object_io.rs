@@ -17,6 +17,7 @@
 
 use super::State;
 use super::blobs::{Opened, StageFailure, Staged};
+use super::checksum::Checksum;
 use super::error::{S3Error, StateError};
 use super::limits::S3_MAX_PUT_BYTES as MAX_PUT_BYTES;
 use super::range::ByteRange;
@@ -25,7 +26,6 @@ use super::s3::{
     require_bucket, resolve_put_options, store_object, validate_key,
 };
 use crate::hex::hex;
-use crate::s3api::checksum::Checksum;
 use std::io::{Cursor, Read, Seek, SeekFrom, Take};
 use std::path::PathBuf;
 
@@ -229,9 +229,11 @@ impl State {
         let checksum = match checksum {
             Some(given) => {
                 let computed = Checksum::of(given.algorithm, body);
-                given.verify(&computed).map_err(|_| S3Error::BadDigest {
-                    algorithm: given.algorithm.name(),
-                })?;
+                if !given.matches(&computed) {
+                    return Err(S3Error::BadDigest {
+                        algorithm: given.algorithm.name(),
+                    });
+                }
                 Some(computed)
             }
             None => None,

@@ -3,6 +3,7 @@
 //! ListObjects (V1 and V2) with prefix, delimiter and continuation.
 
 use super::blobs::{ReadError, Stored};
+use super::checksum::{Checksum, ChecksumAlgorithm};
 use super::error::{S3Error, StateError};
 use super::limits::{
     S3_DEFAULT_CONTENT_TYPE as DEFAULT_CONTENT_TYPE, S3_MAX_KEY_BYTES as MAX_KEY_BYTES,
@@ -10,7 +11,6 @@ use super::limits::{
     S3_MAX_USER_METADATA_BYTES as MAX_USER_METADATA_BYTES,
 };
 use super::{State, Tx, decode_token, encode_token, from_sql, to_sql};
-use crate::s3api::checksum::{Checksum, ChecksumAlgorithm};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::collections::BTreeMap;
 

@@ -1,7 +1,7 @@
 //! S3 objects and buckets: round trips, ranges, listing, copy, names.
 
 use super::*;
-use crate::s3api::checksum::{Checksum, ChecksumAlgorithm};
+use crate::state::{Checksum, ChecksumAlgorithm};
 use md5::{Digest, Md5};
 use std::collections::BTreeMap;
 
