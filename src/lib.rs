@@ -5,7 +5,8 @@
 //! [`config::Project`]; [`build`] turns each function's source into a `.wasm`
 //! artifact; [`runtime`] loads artifacts and runs one isolated invocation at a time
 //! on the virtual, deterministic [`wasi`] layer; [`abi`] converts between the
-//! host's requests and responses and the bytes a guest reads and writes.
+//! host's requests and responses ([`http`]) and the bytes a guest reads and
+//! writes.
 //! [`bindings`] gives guests the KV namespaces and buckets of [`state`]; writes
 //! to buckets reach subscribed functions through [`triggers`]. [`gateway`]
 //! serves functions over HTTP, [`dev`] keeps what it serves in step with the
@@ -28,6 +29,7 @@ pub mod fixture;
 pub mod gateway;
 mod guest_memory;
 mod hex;
+pub mod http;
 pub mod http_pool;
 pub mod human;
 pub mod json_text;

@@ -3,7 +3,9 @@
 //! one from creeping back:
 //!
 //! - `config` knows nothing of AWS shapes (`aws` reads config, not the reverse);
-//! - `state` knows nothing of the S3 wire protocol (`s3api` builds on state).
+//! - `state` knows nothing of the S3 wire protocol (`s3api` builds on state);
+//! - `aws` knows nothing of the guest ABIs (the `lambda` ABI uses `aws`, and
+//!   both speak the neutral `crate::http` vocabulary).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -12,6 +14,7 @@ use std::path::{Path, PathBuf};
 const RULES: &[(&str, &[&str])] = &[
     ("src/config", &["aws"]),
     ("src/state", &["s3api"]),
+    ("src/aws", &["abi"]),
 ];
 
 #[test]

@@ -34,7 +34,7 @@
 //!   APIs (ministackorg/ministack pull request 766).
 
 use super::{ACCOUNT_ID, REGION, time};
-use crate::abi::http::{HttpRequest, HttpResponse};
+use crate::http::{HttpRequest, HttpResponse};
 use crate::percent::{Plus, decode_lossy};
 use crate::router::percent_decode;
 // The payload format is a function's config choice; API Gateway's shapes
@@ -110,7 +110,7 @@ fn v1_event(request: &HttpRequest, info: &RequestInfo) -> Value {
                 .collect(),
         )
     };
-    let user_agent = first_header(&request.headers, "user-agent");
+    let user_agent = request.header("user-agent");
     let (body, is_base64) = encode_body(&request.body, true);
     let domain = domain_name(info);
     json!({
@@ -279,7 +279,7 @@ fn v2_event(request: &HttpRequest, info: &RequestInfo) -> Value {
                 "path": path,
                 "protocol": "HTTP/1.1",
                 "sourceIp": info.source_ip,
-                "userAgent": first_header(&request.headers, "user-agent").unwrap_or(""),
+                "userAgent": request.header("user-agent").unwrap_or(""),
             },
             "requestId": info.request_id,
             "routeKey": route_key,
@@ -291,10 +291,7 @@ fn v2_event(request: &HttpRequest, info: &RequestInfo) -> Value {
     if !request.params.is_empty() {
         event.insert("pathParameters".into(), json!(request.params));
     }
-    let (body, is_base64) = encode_body(
-        &request.body,
-        is_textual(first_header(&request.headers, "content-type")),
-    );
+    let (body, is_base64) = encode_body(&request.body, is_textual(request.header("content-type")));
     if !body.is_null() {
         event.insert("body".into(), body);
     }
@@ -330,13 +327,6 @@ fn encode_body(body: &[u8], textual: bool) -> (Value, bool) {
         Ok(text) if textual => (json!(text), false),
         _ => (json!(BASE64.encode(body)), true),
     }
-}
-
-fn first_header<'r>(headers: &'r [(String, String)], name: &str) -> Option<&'r str> {
-    headers
-        .iter()
-        .find(|(key, _)| key.eq_ignore_ascii_case(name))
-        .map(|(_, value)| value.as_str())
 }
 
 fn domain_name(info: &RequestInfo) -> String {
@@ -610,7 +600,7 @@ fn header_value(field: &str, value: &Value) -> Result<String, LambdaResponseErro
 }
 
 fn check_header(name: &str, value: &str) -> Result<(), LambdaResponseError> {
-    if !crate::abi::http::is_token(name) {
+    if !crate::http::is_token(name) {
         return Err(LambdaResponseError::BadHeaderName { name: name.into() });
     }
     // HTTP/1.1 carries visible ASCII, spaces and tabs; what the gateway
