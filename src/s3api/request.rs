@@ -60,7 +60,7 @@ pub enum Operation {
     PutObject {
         bucket: String,
         key: String,
-        meta: ObjectMeta,
+        meta: UploadHeaders,
         conditions: Conditions,
     },
     CopyObject {
@@ -69,7 +69,7 @@ pub enum Operation {
         source: CopySource,
         directive: MetadataDirective,
         /// The new metadata, used when `directive` is `Replace`.
-        meta: ObjectMeta,
+        meta: UploadHeaders,
     },
     GetObject {
         bucket: String,
@@ -88,7 +88,7 @@ pub enum Operation {
     CreateMultipartUpload {
         bucket: String,
         key: String,
-        meta: ObjectMeta,
+        meta: UploadHeaders,
     },
     UploadPart {
         bucket: String,
@@ -204,10 +204,11 @@ pub struct ListUploads {
     pub url_encoding: bool,
 }
 
-/// An object's metadata as given on upload (PutObject, CopyObject with
-/// `REPLACE`, CreateMultipartUpload).
+/// The headers of an upload that become the object's metadata (PutObject,
+/// CopyObject with `REPLACE`, CreateMultipartUpload); the stored metadata
+/// is `state::ObjectMeta`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ObjectMeta {
+pub struct UploadHeaders {
     pub content_type: Option<String>,
     /// Without the `aws-chunked` transfer coding, which S3 does not store.
     pub content_encoding: Option<String>,
@@ -735,7 +736,7 @@ fn route_object(
             }
         }
         "PUT" => {
-            let meta = object_meta(headers)?;
+            let meta = upload_headers(headers)?;
             let Some(source) = copy_source else {
                 let conditions = Conditions::from_headers(headers, "");
                 return Ok(Operation::PutObject {
@@ -823,7 +824,7 @@ fn route_object(
             None => Ok(Operation::DeleteObject { bucket, key }),
         },
         "POST" if query.has("uploads") => {
-            let mut meta = object_meta(headers)?;
+            let mut meta = upload_headers(headers)?;
             if let Some(name) = headers.get("x-amz-checksum-algorithm") {
                 meta.checksum_algorithm =
                     Some(ChecksumAlgorithm::from_name(name.trim()).ok_or_else(|| {
@@ -946,7 +947,7 @@ fn parse_copy_source(header: &str, headers: &Headers) -> Result<CopySource, S3Er
 }
 
 /// The metadata headers of an upload.
-fn object_meta(headers: &Headers) -> Result<ObjectMeta, S3Error> {
+fn upload_headers(headers: &Headers) -> Result<UploadHeaders, S3Error> {
     let get = |name: &str| headers.get(name).map(|v| v.trim().to_string());
     let mut user = BTreeMap::new();
     let mut size = 0;
@@ -973,7 +974,7 @@ fn object_meta(headers: &Headers) -> Result<ObjectMeta, S3Error> {
             .detail("Size", size.to_string())
             .detail("MaxSizeAllowed", MAX_USER_METADATA_BYTES.to_string()));
     }
-    Ok(ObjectMeta {
+    Ok(UploadHeaders {
         content_type: get("content-type"),
         content_encoding: stored_content_encoding(headers.get("content-encoding")),
         content_disposition: get("content-disposition"),

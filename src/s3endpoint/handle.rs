@@ -79,10 +79,10 @@ impl Reply {
 }
 
 /// What a successful operation produced: the reply and the changes to report.
-pub(super) type Outcome = Result<(Reply, Vec<ObjectChange>), S3Error>;
+pub(super) type OperationResult = Result<(Reply, Vec<ObjectChange>), S3Error>;
 
 /// A reply with no change to report.
-pub(super) fn done(reply: Reply) -> Outcome {
+pub(super) fn done(reply: Reply) -> OperationResult {
     Ok((reply, Vec::new()))
 }
 
@@ -216,7 +216,7 @@ fn answer(
     (method, path, query): (&str, &str, &str),
     allowed: &[String],
     announced: Option<u64>,
-) -> Outcome {
+) -> OperationResult {
     let headers = body.headers();
     let origin = headers.get("origin");
     if method == "OPTIONS" {
@@ -278,8 +278,8 @@ pub(super) fn change(event_name: &'static str, object: ObjectMeta) -> ObjectChan
 }
 
 /// Maps the store's refusal onto the error S3 answers with.
-pub(super) fn from_state(error: state::S3Error) -> S3Error {
-    use state::S3Error as E;
+pub(super) fn from_state(error: state::BucketError) -> S3Error {
+    use state::BucketError as E;
     let message = error.to_string();
     let (code, details): (ErrorCode, Vec<(&'static str, String)>) = match error {
         E::NoSuchBucket { bucket } => (ErrorCode::NoSuchBucket, vec![("BucketName", bucket)]),
@@ -331,7 +331,7 @@ fn perform(
     operation: Operation,
     body: &mut RequestBody,
     is_head: bool,
-) -> Outcome {
+) -> OperationResult {
     use Operation as O;
     match operation {
         O::ListBuckets => buckets::list_buckets(service),

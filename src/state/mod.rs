@@ -37,7 +37,7 @@ mod s3;
 mod tests;
 
 pub use checksum::{Checksum, ChecksumAlgorithm, Hasher};
-pub use error::{KvError, S3Error, StateError};
+pub use error::{BucketError, KvError, StateError};
 pub use kv::{KvEntry, KvKey, KvListRequest, KvPage, KvPutOptions};
 pub use multipart::UploadInfo;
 pub use object_io::{ObjectBody, ObjectReader, StageError, StagedBody};
