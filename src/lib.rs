@@ -11,8 +11,9 @@
 //! to buckets reach subscribed functions through [`triggers`]. [`gateway`]
 //! serves functions over HTTP, [`dev`] keeps what it serves in step with the
 //! files, and [`s3api`] is the protocol real S3 clients speak. An invocation
-//! recorded as a [`fixture`] runs again hermetically in [`replay`]. [`cli`]
-//! wires them into commands.
+//! recorded as a [`fixture`] runs again hermetically in [`replay`]. A
+//! project meant for a cloud (`vendor = "aws"`) is checked against that
+//! cloud's [`profile`]. [`cli`] wires them into commands.
 
 pub mod abi;
 pub mod activity;
@@ -34,6 +35,7 @@ pub mod http_pool;
 pub mod human;
 pub mod json_text;
 pub mod percent;
+pub mod profile;
 pub mod record;
 pub mod replay;
 pub mod router;
@@ -46,5 +48,4 @@ pub mod snapshot;
 pub mod state;
 pub mod suite;
 pub mod triggers;
-pub mod vendor;
 pub mod wasi;

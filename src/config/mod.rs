@@ -51,7 +51,7 @@ pub struct Project {
     /// `[project] name`.
     pub name: String,
     /// `[project] vendor`: whose limits and behaviour to check against
-    /// (`crate::vendor`).
+    /// (`crate::profile`).
     pub vendor: Vendor,
     /// `[functions.<name>]`, in name order.
     pub functions: BTreeMap<String, Function>,
