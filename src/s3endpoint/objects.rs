@@ -178,7 +178,11 @@ pub(super) fn read(
     }
     reply.body = match body {
         None => Body::HeadOnly(len),
-        Some(body) => Body::Object(body.span(first, len).map_err(s)?),
+        Some(body) => {
+            let reader = body.span(first, len).map_err(s)?;
+            let len = reader.len();
+            Body::stream(reader, len)
+        }
     };
     done(with_overrides(reply, read))
 }
