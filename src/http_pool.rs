@@ -15,10 +15,12 @@
 //! after a bound, so a stuck handler cannot keep the process alive.
 
 mod hosts;
+pub mod reply;
 
 use crate::activity::{Activity, ActivitySink, RequestRecord};
 
 pub use hosts::{AllowedHosts, HostRefusal, host_name_problem};
+pub use reply::{Body, Reply};
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;

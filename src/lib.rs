@@ -5,15 +5,17 @@
 //! [`config::Project`]; [`build`] turns each function's source into a `.wasm`
 //! artifact; [`runtime`] loads artifacts and runs one isolated invocation at a time
 //! on the virtual, deterministic [`wasi`] layer; [`abi`] converts between the
-//! host's requests and responses and the bytes a guest reads and writes.
+//! host's requests and responses ([`http`]) and the bytes a guest reads and
+//! writes.
 //! [`bindings`] gives guests the KV namespaces and buckets of [`state`]; writes
 //! to buckets reach subscribed functions through [`triggers`]. Whoever runs a
 //! function (gateway, triggers, the CLI, replay) runs it through
 //! [`pipeline`], which records, reports and hands on its changes. [`gateway`]
 //! serves functions over HTTP, [`dev`] keeps what it serves in step with the
 //! files, and [`s3api`] is the protocol real S3 clients speak. An invocation
-//! recorded as a [`fixture`] runs again hermetically in [`replay`]. [`cli`]
-//! wires them into commands.
+//! recorded as a [`fixture`] runs again hermetically in [`replay`]. A
+//! project meant for a cloud (`vendor = "aws"`) is checked against that
+//! cloud's [`profile`]. [`cli`] wires them into commands.
 
 pub mod abi;
 pub mod activity;
@@ -28,13 +30,16 @@ pub mod deployment;
 pub mod dev;
 pub mod fixture;
 pub mod gateway;
+mod guest_memory;
 mod hex;
+pub mod http;
 pub mod http_pool;
 pub mod human;
 pub mod json_text;
 pub mod outbound;
 pub mod percent;
 pub mod pipeline;
+pub mod profile;
 pub mod record;
 pub mod replay;
 pub mod router;
@@ -48,5 +53,4 @@ pub mod snapshot;
 pub mod state;
 pub mod suite;
 pub mod triggers;
-pub mod vendor;
 pub mod wasi;

@@ -34,9 +34,12 @@
 //!   APIs (ministackorg/ministack pull request 766).
 
 use super::{ACCOUNT_ID, REGION, time};
-use crate::abi::http::{HttpRequest, HttpResponse};
+use crate::http::{HttpRequest, HttpResponse};
 use crate::percent::{Plus, decode_lossy};
 use crate::router::percent_decode;
+// The payload format is a function's config choice; API Gateway's shapes
+// depend on config, not the reverse.
+pub use crate::config::{PayloadFormat, UnknownPayloadFormat};
 
 mod resource;
 use base64::Engine as _;
@@ -46,58 +49,9 @@ pub use resource::{
     PROXY_RESOURCE, Resource, match_resource, proxy_parameters, resource_for, resource_of,
 };
 use serde_json::{Map, Value, json};
-use std::fmt;
-use std::str::FromStr;
 
 /// The `apiId` of every event: ten lower-case letters and digits, like AWS's.
 pub const API_ID: &str = "wasmfaas01";
-
-/// Which proxy event a function receives and how its return value is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PayloadFormat {
-    /// REST API, payload format 1.0 (`apigw-v1`).
-    V1,
-    /// HTTP API, payload format 2.0 (`apigw-v2`).
-    V2,
-}
-
-impl PayloadFormat {
-    /// Both formats, in the order messages list them.
-    pub const ALL: [PayloadFormat; 2] = [PayloadFormat::V1, PayloadFormat::V2];
-
-    /// The name used in config and on the command line: `apigw-v1` or `apigw-v2`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PayloadFormat::V1 => "apigw-v1",
-            PayloadFormat::V2 => "apigw-v2",
-        }
-    }
-}
-
-impl fmt::Display for PayloadFormat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A payload format name that is neither `apigw-v1` nor `apigw-v2`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown API Gateway payload format `{0}`; use `apigw-v1` (REST API, payload 1.0) \
-     or `apigw-v2` (HTTP API, payload 2.0)"
-)]
-pub struct UnknownPayloadFormat(pub String);
-
-impl FromStr for PayloadFormat {
-    type Err = UnknownPayloadFormat;
-
-    fn from_str(text: &str) -> Result<PayloadFormat, UnknownPayloadFormat> {
-        PayloadFormat::ALL
-            .into_iter()
-            .find(|format| format.as_str() == text)
-            .ok_or_else(|| UnknownPayloadFormat(text.to_string()))
-    }
-}
 
 /// What the gateway knows about a request beyond the request itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,7 +110,7 @@ fn v1_event(request: &HttpRequest, info: &RequestInfo) -> Value {
                 .collect(),
         )
     };
-    let user_agent = first_header(&request.headers, "user-agent");
+    let user_agent = request.header("user-agent");
     let (body, is_base64) = encode_body(&request.body, true);
     let domain = domain_name(info);
     json!({
@@ -325,7 +279,7 @@ fn v2_event(request: &HttpRequest, info: &RequestInfo) -> Value {
                 "path": path,
                 "protocol": "HTTP/1.1",
                 "sourceIp": info.source_ip,
-                "userAgent": first_header(&request.headers, "user-agent").unwrap_or(""),
+                "userAgent": request.header("user-agent").unwrap_or(""),
             },
             "requestId": info.request_id,
             "routeKey": route_key,
@@ -337,10 +291,7 @@ fn v2_event(request: &HttpRequest, info: &RequestInfo) -> Value {
     if !request.params.is_empty() {
         event.insert("pathParameters".into(), json!(request.params));
     }
-    let (body, is_base64) = encode_body(
-        &request.body,
-        is_textual(first_header(&request.headers, "content-type")),
-    );
+    let (body, is_base64) = encode_body(&request.body, is_textual(request.header("content-type")));
     if !body.is_null() {
         event.insert("body".into(), body);
     }
@@ -376,13 +327,6 @@ fn encode_body(body: &[u8], textual: bool) -> (Value, bool) {
         Ok(text) if textual => (json!(text), false),
         _ => (json!(BASE64.encode(body)), true),
     }
-}
-
-fn first_header<'r>(headers: &'r [(String, String)], name: &str) -> Option<&'r str> {
-    headers
-        .iter()
-        .find(|(key, _)| key.eq_ignore_ascii_case(name))
-        .map(|(_, value)| value.as_str())
 }
 
 fn domain_name(info: &RequestInfo) -> String {
@@ -656,7 +600,7 @@ fn header_value(field: &str, value: &Value) -> Result<String, LambdaResponseErro
 }
 
 fn check_header(name: &str, value: &str) -> Result<(), LambdaResponseError> {
-    if !crate::abi::http::is_token(name) {
+    if !crate::http::is_token(name) {
         return Err(LambdaResponseError::BadHeaderName { name: name.into() });
     }
     // HTTP/1.1 carries visible ASCII, spaces and tabs; what the gateway

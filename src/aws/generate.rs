@@ -8,8 +8,8 @@
 //! here reads a clock or entropy: the time and the seed are options.
 
 use super::{IdSource, apigw, s3, schedule, sqs};
-use crate::abi::http::HttpRequest;
 use crate::bindings::ObjectChange;
+use crate::http::HttpRequest;
 use crate::router::percent_decode;
 use crate::state::ObjectMeta;
 use serde_json::Value;

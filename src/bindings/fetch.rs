@@ -6,7 +6,7 @@
 //! response the same way: `{"status", "url", "headers"}`, `\n`, the body.
 //! The grants, limits and the client are [`crate::outbound`]'s.
 
-use super::memory::Call;
+use super::call::Call;
 use super::{Access, BindingsView, Effects, HostCallError, MODULE, Status, host_call};
 use crate::outbound::{self, Budget, FetchError, FetchRequest, FetchResponse};
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,7 @@
 //! `kv_*`: KV namespaces (`docs/abi.md`, "KV").
 
 use super::{Access, Effects, HostCallError, MODULE, Record, Status, host_call};
-use super::{BindingsView, memory::Call};
+use super::{BindingsView, call::Call};
 use crate::state::{KvError, KvListRequest, KvPutOptions};
 use std::time::Duration;
 use wasmi::{Caller, Error, Linker};
@@ -58,7 +58,7 @@ fn kv_get<T: BindingsView>(
         match access
             .state
             .kv_get(namespace, key, call.now_ns)
-            .map_err(failure)?
+            .map_err(host_call_error)?
         {
             Some(entry) => Ok(Record::default()
                 .u64(entry.expiration_ns.unwrap_or(0))
@@ -100,7 +100,7 @@ fn kv_put<T: BindingsView>(
         access
             .state
             .kv_put(namespace, key, value, &options, call.now_ns)
-            .map_err(failure)?;
+            .map_err(host_call_error)?;
         Ok(Vec::new())
     })
 }
@@ -115,7 +115,10 @@ fn kv_delete<T: BindingsView>(
     let paid_for = [ns_len, key_len];
     host_call(&mut caller, &paid_for, |call, access, effects| {
         let (namespace, key) = touched_entry(call, access, effects, (ns, ns_len), (key, key_len))?;
-        access.state.kv_delete(namespace, key).map_err(failure)?;
+        access
+            .state
+            .kv_delete(namespace, key)
+            .map_err(host_call_error)?;
         Ok(Vec::new())
     })
 }
@@ -149,7 +152,7 @@ fn kv_list<T: BindingsView>(
         let page = access
             .state
             .kv_list(namespace, &request, call.now_ns)
-            .map_err(failure)?;
+            .map_err(host_call_error)?;
         let mut record = Record::default();
         record
             .u32(u32::from(page.list_complete))
@@ -166,7 +169,7 @@ fn kv_list<T: BindingsView>(
 }
 
 /// The ABI status for a store error.
-fn failure(error: KvError) -> HostCallError {
+fn host_call_error(error: KvError) -> HostCallError {
     let status = match &error {
         KvError::InvalidKey { .. } => Status::InvalidKey,
         KvError::ValueTooLarge { .. } | KvError::MetadataTooLarge { .. } => Status::TooLarge,

@@ -18,10 +18,10 @@
 //! This module owns the ABI's encoding and capability checks; storage
 //! semantics live in `state`.
 
+mod call;
 mod capture;
 mod fetch;
 mod kv;
-mod memory;
 mod s3;
 mod seed;
 
@@ -33,7 +33,7 @@ use crate::config::outbound::OutboundRule;
 use crate::state::{ObjectMeta, State};
 use crate::wasi::WasiView;
 use crate::wasi::cost::{CALL_FUEL, STORAGE_CALL_FUEL, bytes_fuel, charge};
-use memory::Call;
+use call::Call;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use wasmi::{Caller, Error, Linker};

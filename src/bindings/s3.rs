@@ -1,8 +1,8 @@
 //! `s3_*`: buckets (`docs/abi.md`, "S3").
 
 use super::{Access, Effects, HostCallError, MODULE, ObjectChange, Record, Status, host_call};
-use super::{BindingsView, memory::Call};
-use crate::state::{ByteRange, CopyOptions, ListRequest, ObjectMeta, PutOptions, S3Error};
+use super::{BindingsView, call::Call};
+use crate::state::{BucketError, ByteRange, CopyOptions, ListRequest, ObjectMeta, PutOptions};
 use std::collections::BTreeMap;
 use wasmi::{Caller, Error, Linker};
 
@@ -100,10 +100,13 @@ fn s3_get<T: BindingsView>(
         } else {
             None
         };
-        let (meta, body) = access.state.open_object(bucket, key).map_err(failure)?;
+        let (meta, body) = access
+            .state
+            .open_object(bucket, key)
+            .map_err(host_call_error)?;
         let (first, len) = match range {
             Some(range) => {
-                let (first, last) = range.resolve(meta.size).map_err(failure)?;
+                let (first, last) = range.resolve(meta.size).map_err(host_call_error)?;
                 (first, last - first + 1)
             }
             None => (0, meta.size),
@@ -118,7 +121,7 @@ fn s3_get<T: BindingsView>(
             return Err(too_large_for_guest(&meta, len, access.memory_limit));
         }
         result.reserve_exact(len as usize);
-        let mut reader = body.span(first, len).map_err(failure)?;
+        let mut reader = body.span(first, len).map_err(host_call_error)?;
         std::io::Read::read_to_end(&mut reader, &mut result).map_err(|e| {
             HostCallError::new(Status::Storage, format!("reading {:?}: {e}", meta.key))
         })?;
@@ -156,7 +159,10 @@ fn s3_head<T: BindingsView>(
             (key, key_len),
             "key",
         )?;
-        let meta = access.state.head_object(bucket, key).map_err(failure)?;
+        let meta = access
+            .state
+            .head_object(bucket, key)
+            .map_err(host_call_error)?;
         Ok(object_only(&meta))
     })
 }
@@ -200,7 +206,7 @@ fn s3_put<T: BindingsView>(
         let meta = access
             .state
             .put_object(bucket, key, body, &options, call.now_ns)
-            .map_err(failure)?;
+            .map_err(host_call_error)?;
         let result = object_only(&meta);
         effects.changes.push(ObjectChange {
             event_name: "ObjectCreated:Put",
@@ -228,7 +234,11 @@ fn s3_delete<T: BindingsView>(
             (key, key_len),
             "key",
         )?;
-        if let Some(meta) = access.state.delete_object(bucket, key).map_err(failure)? {
+        if let Some(meta) = access
+            .state
+            .delete_object(bucket, key)
+            .map_err(host_call_error)?
+        {
             effects.changes.push(ObjectChange {
                 event_name: "ObjectRemoved:Delete",
                 object: meta,
@@ -274,7 +284,7 @@ fn s3_list<T: BindingsView>(
         let page = access
             .state
             .list_objects(bucket, &request)
-            .map_err(failure)?;
+            .map_err(host_call_error)?;
         let mut record = Record::default();
         record
             .u32(u32::from(page.is_truncated))
@@ -331,7 +341,7 @@ fn s3_copy<T: BindingsView>(
                 &CopyOptions::default(),
                 call.now_ns,
             )
-            .map_err(failure)?;
+            .map_err(host_call_error)?;
         let result = object_only(&meta);
         effects.changes.push(ObjectChange {
             event_name: "ObjectCreated:Copy",
@@ -380,15 +390,15 @@ fn metadata_pairs(bytes: &[u8]) -> Result<BTreeMap<String, String>, HostCallErro
 }
 
 /// The ABI status for a store error.
-fn failure(error: S3Error) -> HostCallError {
+fn host_call_error(error: BucketError) -> HostCallError {
     let status = match &error {
-        S3Error::NoSuchKey { .. } => Status::NotFound,
-        S3Error::NoSuchBucket { .. } => Status::NoSuchBucket,
-        S3Error::KeyTooLongError { .. } => Status::InvalidKey,
-        S3Error::EntityTooLarge { .. } => Status::TooLarge,
-        S3Error::InvalidRange { .. } => Status::InvalidRange,
-        S3Error::PreconditionFailed => Status::PreconditionFailed,
-        S3Error::Storage(_) => Status::Storage,
+        BucketError::NoSuchKey { .. } => Status::NotFound,
+        BucketError::NoSuchBucket { .. } => Status::NoSuchBucket,
+        BucketError::KeyTooLongError { .. } => Status::InvalidKey,
+        BucketError::EntityTooLarge { .. } => Status::TooLarge,
+        BucketError::InvalidRange { .. } => Status::InvalidRange,
+        BucketError::PreconditionFailed => Status::PreconditionFailed,
+        BucketError::Storage(_) => Status::Storage,
         _ => Status::InvalidArgument,
     };
     HostCallError::new(status, error.to_string())

@@ -124,7 +124,7 @@ pub fn kv(project: &Project, args: &KvArgs, storage: &Storage) -> Result<(), Fai
 pub fn s3(project: &Project, args: &S3Args, storage: &Storage) -> Result<(), Failure> {
     let now = Context::live().start_time_ns;
     let (state, _) = storage.open(project, now)?;
-    let failed = |e: crate::state::S3Error| Failure::Failed(e.to_string());
+    let failed = |e: crate::state::BucketError| Failure::Failed(e.to_string());
     match &args.command {
         S3Command::Ls { target: None } => {
             let mut out = std::io::stdout().lock();

@@ -196,7 +196,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
 fn project_for(config: Option<&PathBuf>, quiet: bool) -> Result<Project, Failure> {
     let project = load_project(config)?;
     if !quiet {
-        for warning in crate::vendor::warnings(&project) {
+        for warning in crate::profile::warnings(&project) {
             console::warning(&format!("vendor `aws`: {warning}"));
         }
     }

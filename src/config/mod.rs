@@ -11,6 +11,7 @@
 
 mod error;
 pub mod outbound;
+mod payload_format;
 mod raw;
 mod route;
 mod validate;
@@ -19,10 +20,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use crate::aws::apigw::PayloadFormat;
 use crate::schedule::Schedule;
 
 pub use error::{ConfigError, Diagnostic};
+pub use payload_format::{PayloadFormat, UnknownPayloadFormat};
 pub use route::{Method, Route, RouteError, RoutePath, Segment};
 
 /// The name of the project file looked up by every command.
@@ -51,7 +52,7 @@ pub struct Project {
     /// `[project] name`.
     pub name: String,
     /// `[project] vendor`: whose limits and behaviour to check against
-    /// (`crate::vendor`).
+    /// (`crate::profile`).
     pub vendor: Vendor,
     /// `[functions.<name>]`, in name order.
     pub functions: BTreeMap<String, Function>,

@@ -1,4 +1,4 @@
-//! The builder actor: batches of changed paths in, build outcomes out.
+//! The builder actor: batches of changed paths in, build updates out.
 //!
 //! It owns the config as currently served and a queue of functions to build.
 //! One build runs at a time, on a helper thread, so the actor stays free to
@@ -6,7 +6,7 @@
 
 use super::interest::{Interest, absolute};
 use super::own_writes::{Change, OwnWrites};
-use super::{Event, Outcome, reporter};
+use super::{Event, Update, reporter};
 use crate::activity::{Activity, ActivitySink};
 use crate::build::{self, BuildError, Cancel};
 use crate::config::Project;
@@ -34,7 +34,7 @@ struct Builder {
     /// Shared with [`super::Watch::stop`] so shutdown can cancel the build.
     cancel_slot: Arc<Mutex<Cancel>>,
     events: Sender<Event>,
-    outcomes: Sender<Outcome>,
+    updates: Sender<Update>,
     activity: ActivitySink,
 }
 
@@ -44,7 +44,7 @@ pub(super) fn spawn(
     project: Arc<Project>,
     interest: Arc<Interest>,
     (events_tx, events): (Sender<Event>, Receiver<Event>),
-    outcomes: Sender<Outcome>,
+    updates: Sender<Update>,
     activity: ActivitySink,
     cancel_slot: Arc<Mutex<Cancel>>,
     first_builds_began: SystemTime,
@@ -63,7 +63,7 @@ pub(super) fn spawn(
         own_writes,
         cancel_slot,
         events: events_tx,
-        outcomes,
+        updates,
         activity,
     };
     std::thread::Builder::new()
@@ -161,7 +161,7 @@ impl Builder {
         self.project = Arc::clone(&next);
         self.own_writes.forget();
         self.interest.update(&self.project);
-        let _ = self.outcomes.send(Outcome::Config(next));
+        let _ = self.updates.send(Update::Config(next));
         for name in needs_build {
             self.enqueue(name);
         }
@@ -195,10 +195,10 @@ impl Builder {
     ) {
         self.running = None;
         self.own_writes.ended(&function);
-        let outcome = match result {
+        let update = match result {
             Ok(artifact) => {
                 self.interest.update(&self.project);
-                Outcome::Built {
+                Update::Built {
                     function,
                     artifact: artifact.path,
                     rebuilt: artifact.rebuilt,
@@ -208,12 +208,12 @@ impl Builder {
             }
             // Cancelled because a newer change queued it again.
             Err(BuildError::Cancelled { .. }) => return,
-            Err(error) => Outcome::Failed {
+            Err(error) => Update::Failed {
                 function,
                 message: error.to_string(),
             },
         };
-        let _ = self.outcomes.send(outcome);
+        let _ = self.updates.send(update);
     }
 
     /// Starts the next queued build, if none is running.

@@ -6,7 +6,7 @@
 //! delays a request.
 //!
 //! ```text
-//!  notify ──► watcher ──Changes──► builder ──Outcome──► swapper ──► Live (Arc swap)
+//!  notify ──► watcher ──Changes──► builder ──Update───► swapper ──► Live (Arc swap)
 //!             (debounce,           (config reload,      (load module,
 //!              ignore target/…)     which functions,     publish a new
 //!                                   cancellable build)   Deployment)
@@ -65,7 +65,7 @@ enum Event {
 }
 
 /// What the builder tells the swapper.
-enum Outcome {
+enum Update {
     /// A build succeeded (or found the artifact up to date).
     Built {
         function: String,
@@ -145,7 +145,7 @@ fn deploy_one(
                 message: message.clone(),
                 serving_previous: false,
             });
-            Deployed::failed(function.clone(), None, failure(message), state)
+            Deployed::failed(function.clone(), None, build_failure(message), state)
         }
     };
     (function.name.clone(), Arc::new(deployed))
@@ -172,7 +172,7 @@ fn reporter(activity: &ActivitySink) -> impl FnMut(Progress) + '_ {
     }
 }
 
-fn failure(message: String) -> BuildFailure {
+fn build_failure(message: String) -> BuildFailure {
     BuildFailure {
         message,
         at: SystemTime::now(),
@@ -222,18 +222,18 @@ impl Watching {
     /// Starts the builder and the swapper, which keep `live` in step with the
     /// files from now on, beginning with anything saved since [`Watching::begin`].
     pub fn serve(self, project: Arc<Project>, live: Arc<Live>, activity: ActivitySink) -> Watch {
-        let (outcomes_tx, outcomes_rx) = mpsc::channel();
+        let (updates_tx, updates_rx) = mpsc::channel();
         let cancel_current = Arc::new(Mutex::new(Cancel::never()));
         let builder = builder::spawn(
             project,
             self.interest,
             (self.events_tx, self.events_rx),
-            outcomes_tx,
+            updates_tx,
             activity.clone(),
             Arc::clone(&cancel_current),
             self.began,
         );
-        let swapper = swapper::spawn(live, outcomes_rx, activity);
+        let swapper = swapper::spawn(live, updates_rx, activity);
         Watch {
             stop: self.stop,
             cancel_current,

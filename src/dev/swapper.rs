@@ -1,10 +1,10 @@
-//! The swapper actor: build outcomes in, new deployments published.
+//! The swapper actor: build updates in, new deployments published.
 //!
 //! It is the only writer of [`Live`], so each new deployment is derived from
 //! the one being served without a race: copy the map of functions (cheap: each
 //! is an `Arc`), replace one entry, publish.
 
-use super::{Outcome, failure};
+use super::{Update, build_failure};
 use crate::activity::{Activity, ActivitySink};
 use crate::config::{Function, Project};
 use crate::deployment::{Deployed, Deployment, Live};
@@ -17,14 +17,14 @@ use std::thread::JoinHandle;
 
 pub(super) fn spawn(
     live: Arc<Live>,
-    outcomes: Receiver<Outcome>,
+    updates: Receiver<Update>,
     activity: ActivitySink,
 ) -> JoinHandle<()> {
     std::thread::Builder::new()
         .name("swapper".into())
         .spawn(move || {
-            for outcome in outcomes {
-                apply(&live, outcome, &activity);
+            for update in updates {
+                apply(&live, update, &activity);
             }
         })
         .expect("spawning the swapper")
@@ -37,10 +37,10 @@ pub(super) fn load(function: &Function, artifact: &Path) -> Result<Arc<LoadedMod
         .map_err(|error| error.to_string())
 }
 
-fn apply(live: &Live, outcome: Outcome, activity: &ActivitySink) {
+fn apply(live: &Live, update: Update, activity: &ActivitySink) {
     let current = live.snapshot();
-    match outcome {
-        Outcome::Built {
+    match update {
+        Update::Built {
             function,
             artifact,
             rebuilt,
@@ -65,12 +65,12 @@ fn apply(live: &Live, outcome: Outcome, activity: &ActivitySink) {
                 swap: finished.elapsed(),
             });
         }
-        Outcome::Failed { function, message } => {
+        Update::Failed { function, message } => {
             if let Some(deployed) = current.functions.get(&function) {
                 failed(live, &current, deployed, message, activity);
             }
         }
-        Outcome::Config(project) => {
+        Update::Config(project) => {
             let summary = summarize(&current.project, &project);
             live.publish(reconfigured(&current, project));
             activity.send(Activity::ConfigReloaded { summary });
@@ -90,7 +90,7 @@ fn failed(
     let next = Deployed::failed(
         deployed.function.clone(),
         deployed.module.clone(),
-        failure(message.clone()),
+        build_failure(message.clone()),
         &current.state,
     );
     live.publish(with(current, next));

@@ -13,6 +13,7 @@ use crate::abi::http::{Connection, HttpRequest};
 use crate::activity::RequestRecord;
 use crate::config::Abi;
 use crate::deployment::{Deployed, Deployment, RouteMatch};
+use crate::http_pool::Body;
 use crate::pipeline::{Answer, Call, Line, Pipeline};
 use crate::router::Matched;
 use crate::runtime::{Context, LoadedModule};
@@ -44,7 +45,9 @@ pub fn handle(deployment: &Deployment, mut request: tiny_http::Request, pipeline
                     stale_marked(deployed, reply::for_outcome(&deployed.function, outcome));
                 if outcome.result.is_err() {
                     // An error page quotes the function's output: no secrets.
-                    deployment.redactor.in_place(&mut reply.body);
+                    if let Body::Bytes(body) = &mut reply.body {
+                        deployment.redactor.in_place(body);
+                    }
                 }
                 let problem = match &outcome.result {
                     Err(error) => Some(error.to_string()),

@@ -12,6 +12,7 @@ use crate::abi::{CallError, CallOutcome};
 use crate::aws::apigw::{self, GatewayFailure};
 use crate::config::{Abi, Function, PayloadFormat, Vendor};
 use crate::deployment::{BuildFailure, Deployed, Deployment};
+use crate::http_pool::reply::is_sendable_header;
 use crate::human;
 use crate::runtime::InvokeError;
 use std::fmt::Write as _;
@@ -37,44 +38,26 @@ const HOP_BY_HOP: &[&str] = &[
     "upgrade",
 ];
 
-/// A response ready to send.
-#[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-    /// For the log: what went wrong when the function's own response could not
-    /// be sent as it was.
-    pub problem: Option<String>,
+/// The shared response type, re-exported so the gateway's code names it
+/// as its own; the constructors below are the gateway's.
+pub use crate::http_pool::Reply;
+
+/// A plain-text reply written by the gateway itself.
+fn plain_text(status: u16, text: String) -> Reply {
+    Reply::new(status)
+        .header("content-type", "text/plain; charset=utf-8")
+        .body(text.into_bytes())
+}
+
+/// An error page: plain text, with its stable `kind` in a header.
+fn page(status: u16, kind: &str, body: String) -> Reply {
+    plain_text(status, body).header(ERROR_HEADER, kind)
 }
 
 impl Reply {
-    /// A plain-text reply written by the gateway itself.
-    fn text(status: u16, text: String) -> Reply {
-        Reply {
-            status,
-            headers: vec![(
-                "content-type".to_string(),
-                "text/plain; charset=utf-8".to_string(),
-            )],
-            body: text.into_bytes(),
-            problem: None,
-        }
-    }
-
-    /// An error page: plain text, with its stable `kind` in a header.
-    fn page(status: u16, kind: &str, text: String) -> Reply {
-        Reply::text(status, text).with_header(ERROR_HEADER, kind.to_string())
-    }
-
-    fn with_header(mut self, name: &str, value: String) -> Reply {
-        self.headers.push((name.to_string(), value));
-        self
-    }
-
     /// Marks the reply as coming from code older than the latest (failed) build.
     pub fn stale(self, failure: &BuildFailure) -> Reply {
-        self.with_header(
+        self.header(
             STALE_HEADER,
             format!(
                 "build failed at {}; this response is from the last good build; \
@@ -83,24 +66,6 @@ impl Reply {
             ),
         )
     }
-
-    /// The tiny_http response. Header names and values were checked to be
-    /// valid when the reply was made, so none is dropped here.
-    pub fn into_response(self) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
-        let mut response = tiny_http::Response::from_data(self.body)
-            .with_status_code(self.status)
-            .with_header(header("server", "wasmfaas").expect("a valid header"));
-        for (name, value) in &self.headers {
-            if let Some(header) = header(name, value) {
-                response.add_header(header);
-            }
-        }
-        response
-    }
-}
-
-fn header(name: &str, value: &str) -> Option<tiny_http::Header> {
-    tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
 }
 
 /// The reply to a function's outcome: its response, or the failure page
@@ -118,14 +83,14 @@ pub fn from_function(function: &str, response: &HttpResponse) -> Reply {
     if let Some((name, _)) = response
         .headers
         .iter()
-        .find(|(name, value)| header(name, value).is_none())
+        .find(|(name, value)| !is_sendable_header(name, value))
     {
         let problem = format!(
             "the function returned a malformed response: the value of header {name:?} is not \
              ASCII or contains a line break"
         );
-        return Reply::page(502, "malformed_response", format!("{problem}\n"))
-            .with_header(FUNCTION_HEADER, function.to_string());
+        return page(502, "malformed_response", format!("{problem}\n"))
+            .header(FUNCTION_HEADER, function.to_string());
     }
     let mut headers: Vec<(String, String)> = response
         .headers
@@ -135,10 +100,8 @@ pub fn from_function(function: &str, response: &HttpResponse) -> Reply {
         .collect();
     headers.push((FUNCTION_HEADER.to_string(), function.to_string()));
     Reply {
-        status: response.status,
         headers,
-        body: response.body.clone(),
-        problem: None,
+        ..Reply::new(response.status).body(response.body.clone())
     }
 }
 
@@ -161,7 +124,7 @@ pub fn function_failed(function: &str, error: &CallError, outcome: &CallOutcome)
             let _ = writeln!(text, "  {line}");
         }
     }
-    Reply::page(status, error.kind(), text).with_header(FUNCTION_HEADER, function.to_string())
+    page(status, error.kind(), text).header(FUNCTION_HEADER, function.to_string())
 }
 
 /// What API Gateway answers when a Lambda-style function behind it fails
@@ -179,13 +142,11 @@ pub fn api_gateway_failure(function: &str, format: PayloadFormat, error: &CallEr
     };
     let response = apigw::gateway_error(format, failure);
     Reply {
-        status: response.status,
         headers: response.headers,
-        body: response.body,
-        problem: None,
+        ..Reply::new(response.status).body(response.body)
     }
-    .with_header(ERROR_HEADER, error.kind().to_string())
-    .with_header(FUNCTION_HEADER, function.to_string())
+    .header(ERROR_HEADER, error.kind().to_string())
+    .header(FUNCTION_HEADER, function.to_string())
 }
 
 /// The health page: `ok` and each function's state, one per line.
@@ -199,12 +160,12 @@ pub fn health(deployment: &Deployment) -> Reply {
         };
         let _ = writeln!(text, "{name} {state}");
     }
-    Reply::text(200, text)
+    plain_text(200, text)
 }
 
 /// 400 for a request the gateway cannot make sense of.
 pub fn bad_request(problem: &str) -> Reply {
-    Reply::page(400, "bad_request", format!("Bad request: {problem}\n"))
+    page(400, "bad_request", format!("Bad request: {problem}\n"))
 }
 
 /// 404, listing every route so a typo is easy to spot.
@@ -213,12 +174,12 @@ pub fn bad_request(problem: &str) -> Reply {
 pub fn not_found(method: &str, path: &str, deployment: &Deployment) -> Reply {
     if deployment.project.vendor == Vendor::Aws {
         return Reply {
-            status: 404,
-            headers: vec![("content-type".into(), "application/json".into())],
-            body: br#"{"message":"Not Found"}"#.to_vec(),
             problem: Some(format!("no route matches {method} {path}")),
+            ..Reply::new(404)
+                .header("content-type", "application/json")
+                .body(br#"{"message":"Not Found"}"#.to_vec())
         }
-        .with_header(ERROR_HEADER, "no_route".to_string());
+        .header(ERROR_HEADER, "no_route");
     }
     let mut text = format!("No route matches {method} {path}\n\n");
     let routes: Vec<_> = deployment.all_routes().collect();
@@ -235,23 +196,23 @@ pub fn not_found(method: &str, path: &str, deployment: &Deployment) -> Reply {
             );
         }
     }
-    Reply::page(404, "no_route", text)
+    page(404, "no_route", text)
 }
 
 /// 405 with the `Allow` header.
 pub fn method_not_allowed(method: &str, path: &str, allowed: &[String]) -> Reply {
     let list = allowed.join(", ");
-    Reply::page(
+    page(
         405,
         "method_not_allowed",
         format!("{method} is not allowed on {path}; allowed: {list}\n"),
     )
-    .with_header("allow", list)
+    .header("allow", list)
 }
 
 /// 413 before the guest runs.
 pub fn too_large(function: &str, size: u64, limit: u64) -> Reply {
-    Reply::page(
+    page(
         413,
         "body_too_large",
         format!(
@@ -260,7 +221,7 @@ pub fn too_large(function: &str, size: u64, limit: u64) -> Reply {
              wasmfaas.toml\n"
         ),
     )
-    .with_header(FUNCTION_HEADER, function.to_string())
+    .header(FUNCTION_HEADER, function.to_string())
 }
 
 /// 503 for a function with no working build: the compiler's error, or that
@@ -275,5 +236,5 @@ pub fn never_built(deployed: &Deployed) -> Reply {
         ),
         None => format!("Function `{name}` is still building; retry in a moment.\n"),
     };
-    Reply::page(503, "not_built", text).with_header(FUNCTION_HEADER, name.clone())
+    page(503, "not_built", text).header(FUNCTION_HEADER, name.clone())
 }

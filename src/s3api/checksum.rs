@@ -11,48 +11,14 @@ use super::error::{ErrorCode, S3Error};
 use super::headers::Headers;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use crc::{CRC_32_ISCSI, CRC_32_ISO_HDLC, CRC_64_NVME, Crc, Digest as CrcDigest, Table};
-use md5::Md5;
-use sha1::Sha1;
-use sha2::{Digest as _, Sha256};
+use md5::{Digest as _, Md5};
 
-// Slice-by-16 tables: several GB/s without SIMD, which is plenty for a local
-// endpoint, from the one crate that has all three polynomials.
-static CRC32: Crc<u32, Table<16>> = Crc::<u32, Table<16>>::new(&CRC_32_ISO_HDLC);
-static CRC32C: Crc<u32, Table<16>> = Crc::<u32, Table<16>>::new(&CRC_32_ISCSI);
-static CRC64NVME: Crc<u64, Table<16>> = Crc::<u64, Table<16>>::new(&CRC_64_NVME);
+// The algorithms and their computation belong to the store, which keeps a
+// checksum with each object; this module adds how they travel.
+pub use crate::state::{Checksum, ChecksumAlgorithm, Hasher};
 
-/// A checksum algorithm S3 knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ChecksumAlgorithm {
-    Crc32,
-    Crc32c,
-    Crc64Nvme,
-    Sha1,
-    Sha256,
-}
-
+/// The wire names of an algorithm: headers, trailers and XML elements.
 impl ChecksumAlgorithm {
-    /// Every algorithm, in the order S3 documents them.
-    pub const ALL: [ChecksumAlgorithm; 5] = [
-        ChecksumAlgorithm::Crc32,
-        ChecksumAlgorithm::Crc32c,
-        ChecksumAlgorithm::Crc64Nvme,
-        ChecksumAlgorithm::Sha1,
-        ChecksumAlgorithm::Sha256,
-    ];
-
-    /// The name in `x-amz-sdk-checksum-algorithm` and `<ChecksumAlgorithm>`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Crc32 => "CRC32",
-            Self::Crc32c => "CRC32C",
-            Self::Crc64Nvme => "CRC64NVME",
-            Self::Sha1 => "SHA1",
-            Self::Sha256 => "SHA256",
-        }
-    }
-
     /// The header (and trailer) carrying the value: `x-amz-checksum-crc32`.
     pub fn header_name(self) -> &'static str {
         match self {
@@ -75,38 +41,15 @@ impl ChecksumAlgorithm {
         }
     }
 
-    /// The algorithm named `name` (`CRC32`, any case).
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|a| a.name().eq_ignore_ascii_case(name))
-    }
-
     /// The algorithm whose header is `name` (`x-amz-checksum-crc32`, any case).
     pub fn from_header_name(name: &str) -> Option<Self> {
         Self::ALL
             .into_iter()
             .find(|a| a.header_name().eq_ignore_ascii_case(name.trim()))
     }
-
-    fn digest_len(self) -> usize {
-        match self {
-            Self::Crc32 | Self::Crc32c => 4,
-            Self::Crc64Nvme => 8,
-            Self::Sha1 => 20,
-            Self::Sha256 => 32,
-        }
-    }
 }
 
-/// A checksum value as clients send and receive it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Checksum {
-    pub algorithm: ChecksumAlgorithm,
-    /// Base64 of the digest, as in the header.
-    pub value: String,
-}
-
+/// A checksum as a client sends it, and S3's answers when it is wrong.
 impl Checksum {
     /// A checksum a client sent, checked to be base64 of the right length
     /// (S3 answers `InvalidRequest` otherwise).
@@ -124,23 +67,10 @@ impl Checksum {
         }
     }
 
-    /// The checksum of `data`.
-    pub fn of(algorithm: ChecksumAlgorithm, data: &[u8]) -> Self {
-        let mut hasher = Hasher::new(algorithm);
-        hasher.update(data);
-        hasher.finish()
-    }
-
     /// `Ok` if `computed` (of the received bytes) equals this expected value;
     /// otherwise S3's `BadDigest`.
     pub fn verify(&self, computed: &Checksum) -> Result<(), S3Error> {
-        // Compare digests, not text: base64 has more than one spelling
-        // (padding bits) of the same bytes.
-        let digest = |c: &Checksum| BASE64.decode(&c.value).ok();
-        if self.algorithm == computed.algorithm
-            && digest(self).is_some()
-            && digest(self) == digest(computed)
-        {
+        if self.matches(computed) {
             return Ok(());
         }
         Err(S3Error::with_message(
@@ -150,57 +80,6 @@ impl Checksum {
                 self.algorithm.name()
             ),
         ))
-    }
-}
-
-/// An incremental checksum computation.
-pub struct Hasher {
-    algorithm: ChecksumAlgorithm,
-    state: State,
-}
-
-enum State {
-    Crc32(CrcDigest<'static, u32, Table<16>>),
-    Crc64(CrcDigest<'static, u64, Table<16>>),
-    Sha1(Sha1),
-    Sha256(Sha256),
-}
-
-impl Hasher {
-    /// A fresh computation of `algorithm`.
-    pub fn new(algorithm: ChecksumAlgorithm) -> Self {
-        let state = match algorithm {
-            ChecksumAlgorithm::Crc32 => State::Crc32(CRC32.digest()),
-            ChecksumAlgorithm::Crc32c => State::Crc32(CRC32C.digest()),
-            ChecksumAlgorithm::Crc64Nvme => State::Crc64(CRC64NVME.digest()),
-            ChecksumAlgorithm::Sha1 => State::Sha1(Sha1::new()),
-            ChecksumAlgorithm::Sha256 => State::Sha256(Sha256::new()),
-        };
-        Self { algorithm, state }
-    }
-
-    /// Feeds more bytes.
-    pub fn update(&mut self, data: &[u8]) {
-        match &mut self.state {
-            State::Crc32(digest) => digest.update(data),
-            State::Crc64(digest) => digest.update(data),
-            State::Sha1(digest) => digest.update(data),
-            State::Sha256(digest) => digest.update(data),
-        }
-    }
-
-    /// The checksum of everything fed.
-    pub fn finish(self) -> Checksum {
-        let digest = match self.state {
-            State::Crc32(digest) => digest.finalize().to_be_bytes().to_vec(),
-            State::Crc64(digest) => digest.finalize().to_be_bytes().to_vec(),
-            State::Sha1(digest) => digest.finalize().to_vec(),
-            State::Sha256(digest) => digest.finalize().to_vec(),
-        };
-        Checksum {
-            algorithm: self.algorithm,
-            value: BASE64.encode(digest),
-        }
     }
 }
 
@@ -266,38 +145,6 @@ mod tests {
     /// The values boto3 1.44.5 (with awscrt) sent for this body; see
     /// tests/s3_clients/captured/put_object_https_*.http.
     const BODY: &[u8] = b"hello world\nhello world\nhello world\n";
-
-    #[test]
-    fn checksums_match_what_boto3_sends() {
-        let expect =
-            |algorithm, value: &str| assert_eq!(Checksum::of(algorithm, BODY).value, value);
-        expect(ChecksumAlgorithm::Crc32, "6wn4jA==");
-        expect(ChecksumAlgorithm::Crc32c, "b6oZVQ==");
-        expect(ChecksumAlgorithm::Crc64Nvme, "VHDe4pLBO/I=");
-        expect(ChecksumAlgorithm::Sha1, "HGesJU6VAEVJzLZVCBhv5EkwhxM=");
-        expect(
-            ChecksumAlgorithm::Sha256,
-            "N/2+dKTlaUPMkBtEnmulWgVD07+xPxCnF0VByxbnFpw=",
-        );
-    }
-
-    #[test]
-    fn check_values_of_the_catalogue_hold() {
-        // "123456789" is the standard CRC check input.
-        let hex = |c: Checksum| BASE64.decode(c.value).unwrap();
-        assert_eq!(
-            hex(Checksum::of(ChecksumAlgorithm::Crc32, b"123456789")),
-            0xcbf43926u32.to_be_bytes()
-        );
-        assert_eq!(
-            hex(Checksum::of(ChecksumAlgorithm::Crc32c, b"123456789")),
-            0xe3069283u32.to_be_bytes()
-        );
-        assert_eq!(
-            hex(Checksum::of(ChecksumAlgorithm::Crc64Nvme, b"123456789")),
-            0xae8b14860a799888u64.to_be_bytes()
-        );
-    }
 
     #[test]
     fn a_checksum_header_is_parsed_and_validated() {

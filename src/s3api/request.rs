@@ -22,7 +22,7 @@ mod query;
 
 pub use bucket::{ListObjects, ListUploads, ListVersion};
 pub use conditions::{ByteRange, Conditions, Precondition};
-pub use meta::{ObjectMeta, is_safe_header_value};
+pub use meta::{UploadHeaders, is_safe_header_value};
 pub use object::{CopySource, MetadataDirective, ReadOptions, ResponseOverrides};
 
 use super::error::{ErrorCode, S3Error};
@@ -71,7 +71,7 @@ pub enum Operation {
     PutObject {
         bucket: String,
         key: String,
-        meta: ObjectMeta,
+        meta: UploadHeaders,
         conditions: Conditions,
     },
     CopyObject {
@@ -80,7 +80,7 @@ pub enum Operation {
         source: CopySource,
         directive: MetadataDirective,
         /// The new metadata, used when `directive` is `Replace`.
-        meta: ObjectMeta,
+        meta: UploadHeaders,
     },
     GetObject {
         bucket: String,
@@ -99,7 +99,7 @@ pub enum Operation {
     CreateMultipartUpload {
         bucket: String,
         key: String,
-        meta: ObjectMeta,
+        meta: UploadHeaders,
     },
     UploadPart {
         bucket: String,

@@ -92,7 +92,7 @@ impl<'r> RequestBody<'r> {
     pub(super) fn stage(
         &mut self,
         state: &State,
-        from_state: impl Fn(crate::state::S3Error) -> S3Error,
+        from_state: impl Fn(crate::state::BucketError) -> S3Error,
     ) -> Result<(StagedBody, Option<Checksum>), S3Error> {
         let signer = self.signer.take();
         let headers = self.headers;

@@ -2,12 +2,12 @@
 
 use super::Service;
 use super::body::RequestBody;
-use super::handle::{Outcome, Reply, change, done, from_state as s, now_ns, owner};
+use super::handle::{OperationResult, Reply, change, done, from_state as s, now_ns, owner};
 use crate::s3api::request::{self, ListObjects, ListUploads, ListVersion};
 use crate::s3api::xml::{self, DeleteOutcome, ObjectEntry};
 use crate::state::{self, ListRequest};
 
-pub(super) fn list_buckets(service: &Service) -> Outcome {
+pub(super) fn list_buckets(service: &Service) -> OperationResult {
     let buckets: Vec<_> = service
         .state
         .list_buckets()
@@ -21,35 +21,39 @@ pub(super) fn list_buckets(service: &Service) -> Outcome {
     done(Reply::xml(xml::list_buckets(&owner(), &buckets)))
 }
 
-pub(super) fn create_bucket(service: &Service, body: &mut RequestBody, bucket: &str) -> Outcome {
+pub(super) fn create_bucket(
+    service: &Service,
+    body: &mut RequestBody,
+    bucket: &str,
+) -> OperationResult {
     let region = xml::parse_create_bucket(&body.document()?.data)?;
     match service.state.create_bucket(bucket, now_ns()) {
         Ok(()) => {}
         // us-east-1 answers 200 to its owner creating a bucket again
         // (S3's legacy behaviour); other regions answer 409.
-        Err(state::S3Error::BucketAlreadyOwnedByYou { .. })
+        Err(state::BucketError::BucketAlreadyOwnedByYou { .. })
             if region.as_deref().is_none_or(|r| r == "us-east-1") => {}
         Err(error) => return Err(s(error)),
     }
     done(Reply::new(200).header("location", format!("/{bucket}")))
 }
 
-pub(super) fn delete_bucket(service: &Service, bucket: &str) -> Outcome {
+pub(super) fn delete_bucket(service: &Service, bucket: &str) -> OperationResult {
     service.state.delete_bucket(bucket).map_err(s)?;
     done(Reply::new(204))
 }
 
-pub(super) fn head_bucket(service: &Service, bucket: &str) -> Outcome {
+pub(super) fn head_bucket(service: &Service, bucket: &str) -> OperationResult {
     service.state.head_bucket(bucket).map_err(s)?;
     done(Reply::new(200).header("x-amz-bucket-region", "us-east-1"))
 }
 
-pub(super) fn location(service: &Service, bucket: &str) -> Outcome {
+pub(super) fn location(service: &Service, bucket: &str) -> OperationResult {
     service.state.head_bucket(bucket).map_err(s)?;
     done(Reply::xml(xml::location_constraint("")))
 }
 
-pub(super) fn list_objects(service: &Service, bucket: &str, list: &ListObjects) -> Outcome {
+pub(super) fn list_objects(service: &Service, bucket: &str, list: &ListObjects) -> OperationResult {
     let state = &service.state;
     let mut request = ListRequest {
         prefix: list.prefix.clone(),
@@ -102,7 +106,7 @@ pub(super) fn list_multipart_uploads(
     service: &Service,
     bucket: &str,
     list: &ListUploads,
-) -> Outcome {
+) -> OperationResult {
     let state = &service.state;
     let mut page = xml::UploadsPage::default();
     let limit = list.max_uploads.min(request::MAX_LIST) as usize;
@@ -150,7 +154,11 @@ pub(super) fn list_multipart_uploads(
     done(Reply::xml(xml::list_multipart_uploads(bucket, list, &page)))
 }
 
-pub(super) fn delete_objects(service: &Service, body: &mut RequestBody, bucket: &str) -> Outcome {
+pub(super) fn delete_objects(
+    service: &Service,
+    body: &mut RequestBody,
+    bucket: &str,
+) -> OperationResult {
     let state = &service.state;
     let request = xml::parse_delete(&body.document()?.data)?;
     state.head_bucket(bucket).map_err(s)?;

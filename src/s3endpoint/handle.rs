@@ -4,19 +4,19 @@
 //!
 //! The operations themselves live by group: [`super::buckets`] (buckets,
 //! listings, DeleteObjects), [`super::objects`] (object reads and writes)
-//! and [`super::multipart`]. This file owns the reply, the one place a
-//! response head is written ([`into_response`]), and the mapping of store
-//! errors onto S3's ([`from_state`]).
+//! and [`super::multipart`]. This file owns S3's error replies and the
+//! mapping of store errors onto S3's ([`from_state`]); the reply type and
+//! the one place a response head is written are the listeners' shared
+//! [`crate::http_pool::Reply`].
 
 use super::body::RequestBody;
 use super::{Service, buckets, multipart, objects};
 use crate::activity::{Activity, RequestRecord};
 use crate::bindings::ObjectChange;
-use crate::s3api::request::{self, Operation, is_safe_header_value};
+use crate::s3api::request::{self, Operation};
 use crate::s3api::xml::{self, Owner};
 use crate::s3api::{ErrorCode, Headers, RawRequest, S3Error, cors, sigv4};
-use crate::state::{self, ObjectMeta, ObjectReader};
-use std::io::Read;
+use crate::state::{self, ObjectMeta};
 use std::sync::atomic::Ordering;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -33,56 +33,22 @@ pub(super) fn owner() -> Owner {
     }
 }
 
-/// What a reply carries after its head.
-pub(super) enum Body {
-    Bytes(Vec<u8>),
-    /// An object's bytes, streamed from the store; its length is known.
-    Object(ObjectReader),
-    /// For HEAD: the `Content-Length` of the GET that is not sent.
-    HeadOnly(u64),
-}
+pub(super) use crate::http_pool::{Body, Reply};
 
-/// A response ready to send.
-pub(super) struct Reply {
-    pub(super) status: u16,
-    pub(super) headers: Vec<(String, String)>,
-    pub(super) body: Body,
-    /// End the connection after answering (a body was left unread).
-    close: bool,
-}
-
+/// S3's answers: an XML document.
 impl Reply {
-    pub(super) fn new(status: u16) -> Reply {
-        Reply {
-            status,
-            headers: Vec::new(),
-            body: Body::Bytes(Vec::new()),
-            close: false,
-        }
-    }
-
     pub(super) fn xml(document: String) -> Reply {
         Reply::new(200)
             .header("content-type", "application/xml")
             .body(document.into_bytes())
     }
-
-    pub(super) fn header(mut self, name: &str, value: impl Into<String>) -> Reply {
-        self.headers.push((name.to_string(), value.into()));
-        self
-    }
-
-    fn body(mut self, body: Vec<u8>) -> Reply {
-        self.body = Body::Bytes(body);
-        self
-    }
 }
 
 /// What a successful operation produced: the reply and the changes to report.
-pub(super) type Outcome = Result<(Reply, Vec<ObjectChange>), S3Error>;
+pub(super) type OperationResult = Result<(Reply, Vec<ObjectChange>), S3Error>;
 
 /// A reply with no change to report.
-pub(super) fn done(reply: Reply) -> Outcome {
+pub(super) fn done(reply: Reply) -> OperationResult {
     Ok((reply, Vec::new()))
 }
 
@@ -135,7 +101,7 @@ pub(super) fn handle(service: &Service, mut request: tiny_http::Request) {
     // sees its events delivered in the order it made them.
     service.events.submit(&changes);
     let error = request
-        .respond(into_response(reply))
+        .respond(reply.into_response())
         .err()
         .map(|e| format!("could not send the response: {e}"));
     service.activity.send(Activity::Request(RequestRecord {
@@ -159,55 +125,6 @@ fn error_reply(error: &S3Error, resource: &str, id: &str) -> Reply {
         .body(xml::error_document(error, resource, id).into_bytes())
 }
 
-/// The one place a response head is written. A header whose name or value
-/// could break the head (a control character: CR or LF would split the
-/// response) is left out, whatever its source: values are checked when
-/// stored, and this keeps anything stored before that check, or by another
-/// path, from ever reaching the wire.
-fn into_response(reply: Reply) -> tiny_http::Response<Box<dyn Read + Send>> {
-    let (data, length): (Box<dyn Read + Send>, u64) = match reply.body {
-        Body::Bytes(bytes) => {
-            let length = bytes.len() as u64;
-            (Box::new(std::io::Cursor::new(bytes)), length)
-        }
-        Body::Object(reader) => {
-            let length = reader.len();
-            (Box::new(reader), length)
-        }
-        Body::HeadOnly(length) => (Box::new(std::io::empty()), length),
-    };
-    let mut headers: Vec<tiny_http::Header> = reply
-        .headers
-        .iter()
-        .filter(|(name, value)| is_header_name(name) && is_safe_header_value(value))
-        .filter_map(|(name, value)| {
-            tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
-        })
-        .collect();
-    headers.extend(tiny_http::Header::from_bytes(&b"server"[..], &b"wasmfaas"[..]).ok());
-    if reply.close {
-        headers.extend(tiny_http::Header::from_bytes(&b"connection"[..], &b"close"[..]).ok());
-    }
-    tiny_http::Response::new(
-        tiny_http::StatusCode(reply.status),
-        headers,
-        data,
-        usize::try_from(length).ok(),
-        None,
-    )
-    // Always Content-Length, never chunked: clients check it against the
-    // object's size, and HEAD must announce the size it does not send.
-    .with_chunked_threshold(usize::MAX)
-}
-
-/// An HTTP token: what a header name may be made of.
-fn is_header_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
-
 /// CORS, authentication and routing, then the operation. `allowed`: the
 /// origins the bucket named in the path allows.
 fn answer(
@@ -216,7 +133,7 @@ fn answer(
     (method, path, query): (&str, &str, &str),
     allowed: &[String],
     announced: Option<u64>,
-) -> Outcome {
+) -> OperationResult {
     let headers = body.headers();
     let origin = headers.get("origin");
     if method == "OPTIONS" {
@@ -278,8 +195,8 @@ pub(super) fn change(event_name: &'static str, object: ObjectMeta) -> ObjectChan
 }
 
 /// Maps the store's refusal onto the error S3 answers with.
-pub(super) fn from_state(error: state::S3Error) -> S3Error {
-    use state::S3Error as E;
+pub(super) fn from_state(error: state::BucketError) -> S3Error {
+    use state::BucketError as E;
     let message = error.to_string();
     let (code, details): (ErrorCode, Vec<(&'static str, String)>) = match error {
         E::NoSuchBucket { bucket } => (ErrorCode::NoSuchBucket, vec![("BucketName", bucket)]),
@@ -331,7 +248,7 @@ fn perform(
     operation: Operation,
     body: &mut RequestBody,
     is_head: bool,
-) -> Outcome {
+) -> OperationResult {
     use Operation as O;
     match operation {
         O::ListBuckets => buckets::list_buckets(service),

@@ -4,16 +4,21 @@
 
 use super::Service;
 use super::body::RequestBody;
-use super::handle::{Outcome, Reply, change, done, from_state as s, now_ns, owner};
+use super::handle::{OperationResult, Reply, change, done, from_state as s, now_ns, owner};
 use super::objects::{check_write, existing, put_options};
-use crate::s3api::request::{self, ByteRange, Conditions, CopySource, ObjectMeta as RequestMeta};
+use crate::s3api::request::{self, ByteRange, Conditions, CopySource, UploadHeaders};
 use crate::s3api::{ErrorCode, S3Error, xml};
 use crate::state::StageError;
 
 /// Which upload a request is about: bucket, key, upload id.
 type UploadRef<'a> = (&'a str, &'a str, &'a str);
 
-pub(super) fn create(service: &Service, bucket: &str, key: &str, meta: &RequestMeta) -> Outcome {
+pub(super) fn create(
+    service: &Service,
+    bucket: &str,
+    key: &str,
+    meta: &UploadHeaders,
+) -> OperationResult {
     let upload_id = service
         .state
         .create_multipart_upload(bucket, key, &put_options(meta, false), now_ns())
@@ -34,7 +39,7 @@ pub(super) fn upload_part(
     key: &str,
     upload_id: &str,
     part_number: u32,
-) -> Outcome {
+) -> OperationResult {
     let state = &service.state;
     state
         .check_upload(bucket, key, upload_id, part_number)
@@ -57,7 +62,7 @@ pub(super) fn upload_part_copy(
     (bucket, key, upload_id, part_number): (&str, &str, &str, u32),
     source: &CopySource,
     range: Option<ByteRange>,
-) -> Outcome {
+) -> OperationResult {
     let state = &service.state;
     state
         .check_upload(bucket, key, upload_id, part_number)
@@ -94,7 +99,7 @@ pub(super) fn complete(
     body: &mut RequestBody,
     (bucket, key, upload_id): UploadRef,
     conditions: &Conditions,
-) -> Outcome {
+) -> OperationResult {
     let state = &service.state;
     let parts: Vec<(u32, String)> = xml::parse_complete_multipart_upload(&body.document()?.data)?
         .into_iter()
@@ -120,7 +125,12 @@ pub(super) fn complete(
     ))
 }
 
-pub(super) fn abort(service: &Service, bucket: &str, key: &str, upload_id: &str) -> Outcome {
+pub(super) fn abort(
+    service: &Service,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
+) -> OperationResult {
     service
         .state
         .abort_multipart_upload(bucket, key, upload_id)
@@ -133,7 +143,7 @@ pub(super) fn list_parts(
     (bucket, key, upload_id): UploadRef,
     max_parts: u32,
     part_number_marker: u32,
-) -> Outcome {
+) -> OperationResult {
     let limit = max_parts.min(request::MAX_LIST) as usize;
     let mut parts: Vec<_> = service
         .state

@@ -7,11 +7,11 @@
 
 use super::Service;
 use super::body::RequestBody;
-use super::handle::{Body, Outcome, Reply, change, done, from_state as s, now_ns};
+use super::handle::{Body, OperationResult, Reply, change, done, from_state as s, now_ns};
 use crate::s3api::checksum::Checksum;
 use crate::s3api::request::{
-    self, Conditions, CopySource, MetadataDirective, ObjectMeta as RequestMeta, Precondition,
-    ReadOptions, is_safe_header_value,
+    self, Conditions, CopySource, MetadataDirective, Precondition, ReadOptions, UploadHeaders,
+    is_safe_header_value,
 };
 use crate::s3api::{ErrorCode, S3Error, time, xml};
 use crate::state::{self, CopyOptions, ObjectMeta, PutOptions};
@@ -26,7 +26,7 @@ pub(super) fn with_checksum(reply: Reply, checksum: Option<&Checksum>) -> Reply 
     }
 }
 
-pub(super) fn put_options(meta: &RequestMeta, if_none_match_any: bool) -> PutOptions {
+pub(super) fn put_options(meta: &UploadHeaders, if_none_match_any: bool) -> PutOptions {
     PutOptions {
         content_type: meta.content_type.clone(),
         user_metadata: meta.user.clone(),
@@ -94,7 +94,7 @@ pub(super) fn existing(
 ) -> Result<Option<ObjectMeta>, S3Error> {
     match state.head_object(bucket, key) {
         Ok(current) => Ok(Some(current)),
-        Err(state::S3Error::NoSuchKey { .. }) => Ok(None),
+        Err(state::BucketError::NoSuchKey { .. }) => Ok(None),
         Err(error) => Err(s(error)),
     }
 }
@@ -126,7 +126,7 @@ pub(super) fn read(
     key: &str,
     read: &ReadOptions,
     is_head: bool,
-) -> Outcome {
+) -> OperationResult {
     let state = &service.state;
     let (meta, part, body) = match (read.part_number, is_head) {
         (Some(n), true) => {
@@ -178,7 +178,11 @@ pub(super) fn read(
     }
     reply.body = match body {
         None => Body::HeadOnly(len),
-        Some(body) => Body::Object(body.span(first, len).map_err(s)?),
+        Some(body) => {
+            let reader = body.span(first, len).map_err(s)?;
+            let len = reader.len();
+            Body::stream(reader, len)
+        }
     };
     done(with_overrides(reply, read))
 }
@@ -190,9 +194,9 @@ pub(super) fn put(
     body: &mut RequestBody,
     bucket: &str,
     key: &str,
-    meta: &RequestMeta,
+    meta: &UploadHeaders,
     conditions: &Conditions,
-) -> Outcome {
+) -> OperationResult {
     let state = &service.state;
     let create_only = conditions.if_none_match.as_deref().map(str::trim) == Some("*");
     state.head_bucket(bucket).map_err(s)?;
@@ -223,8 +227,8 @@ pub(super) fn copy(
     key: &str,
     source: &CopySource,
     directive: MetadataDirective,
-    meta: &RequestMeta,
-) -> Outcome {
+    meta: &UploadHeaders,
+) -> OperationResult {
     let state = &service.state;
     if source.version_id.as_deref().is_some_and(|v| v != "null") {
         return Err(S3Error::with_message(
@@ -254,7 +258,7 @@ pub(super) fn copy(
     ))
 }
 
-pub(super) fn delete(service: &Service, bucket: &str, key: &str) -> Outcome {
+pub(super) fn delete(service: &Service, bucket: &str, key: &str) -> OperationResult {
     let deleted = service.state.delete_object(bucket, key).map_err(s)?;
     let changes = deleted
         .map(|meta| change("ObjectRemoved:Delete", meta))

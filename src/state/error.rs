@@ -1,7 +1,7 @@
 //! What can go wrong in the state engine, split by who can act on it.
 //!
 //! [`StateError`] is the machine's problem (a file, the database, a version
-//! mismatch); [`KvError`] and [`S3Error`] are the caller's, and each carries the
+//! mismatch); [`KvError`] and [`BucketError`] are the caller's, and each carries the
 //! code its boundary needs: a short string for the guest ABI, and for S3 the AWS
 //! error code and HTTP status, mapped in one place here.
 
@@ -130,9 +130,10 @@ impl KvError {
     }
 }
 
-/// Why an S3 call was refused, as AWS S3 would refuse it.
+/// Why a call on a bucket or its objects was refused, as AWS S3 would refuse
+/// it. (How S3 writes such a refusal on the wire is `s3api::S3Error`.)
 #[derive(Debug, thiserror::Error)]
-pub enum S3Error {
+pub enum BucketError {
     #[error("the bucket `{bucket}` does not exist")]
     NoSuchBucket { bucket: String },
 
@@ -204,58 +205,58 @@ pub enum S3Error {
     Storage(#[from] StateError),
 }
 
-impl From<rusqlite::Error> for S3Error {
+impl From<rusqlite::Error> for BucketError {
     fn from(e: rusqlite::Error) -> Self {
-        S3Error::Storage(e.into())
+        BucketError::Storage(e.into())
     }
 }
 
-impl S3Error {
+impl BucketError {
     /// The AWS error code (`<Code>` in S3's XML error body).
     pub fn code(&self) -> &'static str {
         match self {
-            S3Error::NoSuchBucket { .. } => "NoSuchBucket",
-            S3Error::NoSuchKey { .. } => "NoSuchKey",
-            S3Error::NoSuchUpload { .. } => "NoSuchUpload",
-            S3Error::BucketNotEmpty { .. } => "BucketNotEmpty",
-            S3Error::BucketAlreadyOwnedByYou { .. } => "BucketAlreadyOwnedByYou",
-            S3Error::InvalidBucketName { .. } => "InvalidBucketName",
-            S3Error::KeyTooLongError { .. } => "KeyTooLongError",
-            S3Error::InvalidRange { .. } => "InvalidRange",
-            S3Error::BadDigest { .. } => "BadDigest",
-            S3Error::InvalidPartNumber { .. } => "InvalidPartNumber",
-            S3Error::PreconditionFailed => "PreconditionFailed",
-            S3Error::InvalidPart { .. } => "InvalidPart",
-            S3Error::InvalidPartOrder => "InvalidPartOrder",
-            S3Error::EntityTooSmall { .. } => "EntityTooSmall",
-            S3Error::EntityTooLarge { .. } => "EntityTooLarge",
-            S3Error::MetadataTooLarge { .. } => "MetadataTooLarge",
-            S3Error::InvalidArgument { .. } => "InvalidArgument",
-            S3Error::InvalidRequest { .. } => "InvalidRequest",
-            S3Error::Storage(_) => "InternalError",
+            BucketError::NoSuchBucket { .. } => "NoSuchBucket",
+            BucketError::NoSuchKey { .. } => "NoSuchKey",
+            BucketError::NoSuchUpload { .. } => "NoSuchUpload",
+            BucketError::BucketNotEmpty { .. } => "BucketNotEmpty",
+            BucketError::BucketAlreadyOwnedByYou { .. } => "BucketAlreadyOwnedByYou",
+            BucketError::InvalidBucketName { .. } => "InvalidBucketName",
+            BucketError::KeyTooLongError { .. } => "KeyTooLongError",
+            BucketError::InvalidRange { .. } => "InvalidRange",
+            BucketError::BadDigest { .. } => "BadDigest",
+            BucketError::InvalidPartNumber { .. } => "InvalidPartNumber",
+            BucketError::PreconditionFailed => "PreconditionFailed",
+            BucketError::InvalidPart { .. } => "InvalidPart",
+            BucketError::InvalidPartOrder => "InvalidPartOrder",
+            BucketError::EntityTooSmall { .. } => "EntityTooSmall",
+            BucketError::EntityTooLarge { .. } => "EntityTooLarge",
+            BucketError::MetadataTooLarge { .. } => "MetadataTooLarge",
+            BucketError::InvalidArgument { .. } => "InvalidArgument",
+            BucketError::InvalidRequest { .. } => "InvalidRequest",
+            BucketError::Storage(_) => "InternalError",
         }
     }
 
     /// The HTTP status S3 answers this error with.
     pub fn http_status(&self) -> u16 {
         match self {
-            S3Error::NoSuchBucket { .. }
-            | S3Error::NoSuchKey { .. }
-            | S3Error::NoSuchUpload { .. } => 404,
-            S3Error::BucketNotEmpty { .. } | S3Error::BucketAlreadyOwnedByYou { .. } => 409,
-            S3Error::InvalidRange { .. } | S3Error::InvalidPartNumber { .. } => 416,
-            S3Error::PreconditionFailed => 412,
-            S3Error::InvalidBucketName { .. }
-            | S3Error::KeyTooLongError { .. }
-            | S3Error::BadDigest { .. }
-            | S3Error::InvalidPart { .. }
-            | S3Error::InvalidPartOrder
-            | S3Error::EntityTooSmall { .. }
-            | S3Error::EntityTooLarge { .. }
-            | S3Error::MetadataTooLarge { .. }
-            | S3Error::InvalidArgument { .. }
-            | S3Error::InvalidRequest { .. } => 400,
-            S3Error::Storage(_) => 500,
+            BucketError::NoSuchBucket { .. }
+            | BucketError::NoSuchKey { .. }
+            | BucketError::NoSuchUpload { .. } => 404,
+            BucketError::BucketNotEmpty { .. } | BucketError::BucketAlreadyOwnedByYou { .. } => 409,
+            BucketError::InvalidRange { .. } | BucketError::InvalidPartNumber { .. } => 416,
+            BucketError::PreconditionFailed => 412,
+            BucketError::InvalidBucketName { .. }
+            | BucketError::KeyTooLongError { .. }
+            | BucketError::BadDigest { .. }
+            | BucketError::InvalidPart { .. }
+            | BucketError::InvalidPartOrder
+            | BucketError::EntityTooSmall { .. }
+            | BucketError::EntityTooLarge { .. }
+            | BucketError::MetadataTooLarge { .. }
+            | BucketError::InvalidArgument { .. }
+            | BucketError::InvalidRequest { .. } => 400,
+            BucketError::Storage(_) => 500,
         }
     }
 }

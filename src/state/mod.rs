@@ -23,6 +23,7 @@
 //! Concurrency and durability are explained in the notes of `db` and `blobs`.
 
 mod blobs;
+mod checksum;
 mod db;
 mod error;
 mod kv;
@@ -35,7 +36,8 @@ mod s3;
 #[cfg(test)]
 mod tests;
 
-pub use error::{KvError, S3Error, StateError};
+pub use checksum::{Checksum, ChecksumAlgorithm, Hasher};
+pub use error::{BucketError, KvError, StateError};
 pub use kv::{KvEntry, KvKey, KvListRequest, KvPage, KvPutOptions};
 pub use multipart::UploadInfo;
 pub use object_io::{ObjectBody, ObjectReader, StageError, StagedBody};

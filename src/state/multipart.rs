@@ -3,7 +3,7 @@
 //! list of `(part number, ETag)`, or abort.
 
 use super::blobs::{Stored, md5};
-use super::error::S3Error;
+use super::error::BucketError;
 use super::limits::{S3_MAX_PART_NUMBER as MAX_PART_NUMBER, S3_MIN_PART_BYTES as MIN_PART_BYTES};
 use super::object_io::StagedBody;
 use super::s3::{
@@ -36,7 +36,7 @@ fn find_upload(
     bucket: &str,
     key: &str,
     upload_id: &str,
-) -> Result<Upload, S3Error> {
+) -> Result<Upload, BucketError> {
     require_bucket(conn, bucket)?;
     conn.prepare_cached(
         "SELECT content_type, user_metadata, if_none_match_any FROM multipart_uploads
@@ -50,7 +50,7 @@ fn find_upload(
         })
     })
     .optional()?
-    .ok_or_else(|| S3Error::NoSuchUpload {
+    .ok_or_else(|| BucketError::NoSuchUpload {
         upload_id: upload_id.to_owned(),
     })
 }
@@ -60,7 +60,7 @@ fn listed_parts(
     conn: &Connection,
     upload_id: &str,
     parts: &[(u32, String)],
-) -> Result<Vec<Part>, S3Error> {
+) -> Result<Vec<Part>, BucketError> {
     let mut stmt = conn.prepare_cached(
         "SELECT size, etag, body, body_file FROM multipart_parts WHERE upload_id = ?1 AND part_number = ?2",
     )?;
@@ -77,13 +77,13 @@ fn listed_parts(
             })
             .optional()?;
         let Some((size, stored_etag, inline, file)) = row else {
-            return Err(S3Error::InvalidPart {
+            return Err(BucketError::InvalidPart {
                 part_number: *number,
                 reason: "was not uploaded (or the upload was aborted)".into(),
             });
         };
         if etag.trim().trim_matches('"') != stored_etag {
-            return Err(S3Error::InvalidPart {
+            return Err(BucketError::InvalidPart {
                 part_number: *number,
                 reason: format!("has ETag \"{stored_etag}\", not {etag}"),
             });
@@ -113,10 +113,10 @@ fn delete_upload(tx: &mut Tx, upload_id: &str) -> rusqlite::Result<()> {
 }
 
 /// The ETag AWS gives a multipart object: MD5 of the parts' binary MD5s, `-N`.
-fn multipart_etag(parts: &[Part]) -> Result<String, S3Error> {
+fn multipart_etag(parts: &[Part]) -> Result<String, BucketError> {
     let mut digests = Vec::with_capacity(parts.len() * 16);
     for part in parts {
-        let digest = decode_hex(&part.etag).ok_or_else(|| S3Error::InvalidPart {
+        let digest = decode_hex(&part.etag).ok_or_else(|| BucketError::InvalidPart {
             part_number: part.number,
             reason: format!("has a stored ETag that is not an MD5: {}", part.etag),
         })?;
@@ -125,11 +125,11 @@ fn multipart_etag(parts: &[Part]) -> Result<String, S3Error> {
     Ok(format!("{}-{}", hex(&md5(&digests)), parts.len()))
 }
 
-fn check_part_number(part_number: u32) -> Result<(), S3Error> {
+fn check_part_number(part_number: u32) -> Result<(), BucketError> {
     if (1..=MAX_PART_NUMBER).contains(&part_number) {
         return Ok(());
     }
-    Err(S3Error::InvalidArgument {
+    Err(BucketError::InvalidArgument {
         message: format!(
             "part number {part_number} is out of range: it must be an integer between 1 and \
              {MAX_PART_NUMBER}, inclusive"
@@ -152,14 +152,14 @@ impl State {
     /// the upload completes into (`if_none_match_any` is checked at completion).
     ///
     /// # Errors
-    /// [`S3Error::NoSuchBucket`], key and metadata errors as [`State::put_object`].
+    /// [`BucketError::NoSuchBucket`], key and metadata errors as [`State::put_object`].
     pub fn create_multipart_upload(
         &self,
         bucket: &str,
         key: &str,
         options: &PutOptions,
         now_ns: u64,
-    ) -> Result<String, S3Error> {
+    ) -> Result<String, BucketError> {
         validate_key(key)?;
         let (content_type, user_metadata) = resolve_put_options(options)?;
         self.write(|tx| {
@@ -188,9 +188,9 @@ impl State {
     /// Stores one part (replacing an earlier part of the same number).
     ///
     /// # Errors
-    /// [`S3Error::NoSuchBucket`], [`S3Error::NoSuchUpload`],
-    /// [`S3Error::InvalidArgument`] for a part number outside 1..=10000,
-    /// [`S3Error::EntityTooLarge`] over 5 GiB.
+    /// [`BucketError::NoSuchBucket`], [`BucketError::NoSuchUpload`],
+    /// [`BucketError::InvalidArgument`] for a part number outside 1..=10000,
+    /// [`BucketError::EntityTooLarge`] over 5 GiB.
     pub fn upload_part(
         &self,
         bucket: &str,
@@ -199,7 +199,7 @@ impl State {
         part_number: u32,
         body: &[u8],
         now_ns: u64,
-    ) -> Result<PartInfo, S3Error> {
+    ) -> Result<PartInfo, BucketError> {
         check_part_number(part_number)?;
         let staged = self.stage_slice(body)?;
         self.upload_staged_part(bucket, key, upload_id, part_number, staged, now_ns)
@@ -208,15 +208,15 @@ impl State {
     /// Checks that the upload exists, before a caller streams a part's body.
     ///
     /// # Errors
-    /// [`S3Error::NoSuchBucket`], [`S3Error::NoSuchUpload`],
-    /// [`S3Error::InvalidArgument`] for a part number outside 1..=10000.
+    /// [`BucketError::NoSuchBucket`], [`BucketError::NoSuchUpload`],
+    /// [`BucketError::InvalidArgument`] for a part number outside 1..=10000.
     pub fn check_upload(
         &self,
         bucket: &str,
         key: &str,
         upload_id: &str,
         part_number: u32,
-    ) -> Result<(), S3Error> {
+    ) -> Result<(), BucketError> {
         validate_key(key)?;
         check_part_number(part_number)?;
         self.inner
@@ -237,7 +237,7 @@ impl State {
         part_number: u32,
         body: StagedBody,
         now_ns: u64,
-    ) -> Result<PartInfo, S3Error> {
+    ) -> Result<PartInfo, BucketError> {
         validate_key(key)?;
         check_part_number(part_number)?;
         let size = body.size();
@@ -281,10 +281,10 @@ impl State {
     /// upload (parts not listed are discarded). ETags may be quoted or not.
     ///
     /// # Errors
-    /// [`S3Error::NoSuchUpload`], [`S3Error::InvalidPart`] (missing part or
-    /// wrong ETag), [`S3Error::InvalidPartOrder`], [`S3Error::EntityTooSmall`]
-    /// (a part other than the last under 5 MiB), [`S3Error::InvalidArgument`]
-    /// for an empty list, [`S3Error::PreconditionFailed`].
+    /// [`BucketError::NoSuchUpload`], [`BucketError::InvalidPart`] (missing part or
+    /// wrong ETag), [`BucketError::InvalidPartOrder`], [`BucketError::EntityTooSmall`]
+    /// (a part other than the last under 5 MiB), [`BucketError::InvalidArgument`]
+    /// for an empty list, [`BucketError::PreconditionFailed`].
     pub fn complete_multipart_upload(
         &self,
         bucket: &str,
@@ -292,15 +292,15 @@ impl State {
         upload_id: &str,
         parts: &[(u32, String)],
         now_ns: u64,
-    ) -> Result<ObjectMeta, S3Error> {
+    ) -> Result<ObjectMeta, BucketError> {
         validate_key(key)?;
         if parts.is_empty() {
-            return Err(S3Error::InvalidArgument {
+            return Err(BucketError::InvalidArgument {
                 message: "a multipart upload is completed with at least one part".into(),
             });
         }
         if parts.windows(2).any(|w| w[0].0 >= w[1].0) {
-            return Err(S3Error::InvalidPartOrder);
+            return Err(BucketError::InvalidPartOrder);
         }
         // Join the parts outside the write lock (it can be gigabytes of
         // copying), then commit only if the parts did not change meanwhile.
@@ -311,7 +311,7 @@ impl State {
                 let found = listed_parts(conn, upload_id, parts)?;
                 let all_but_last = &found[..found.len() - 1];
                 if let Some(small) = all_but_last.iter().find(|p| p.size < MIN_PART_BYTES) {
-                    return Err(S3Error::EntityTooSmall {
+                    return Err(BucketError::EntityTooSmall {
                         part_number: small.number,
                         size: small.size,
                         min: MIN_PART_BYTES,
@@ -357,7 +357,7 @@ impl State {
                 Ok(Some(meta)) => return Ok(meta),
                 Ok(None) if attempt < ATTEMPTS => continue,
                 Ok(None) => {
-                    return Err(S3Error::InvalidRequest {
+                    return Err(BucketError::InvalidRequest {
                         message: "the upload's parts kept changing while it was being completed"
                             .into(),
                     });
@@ -371,13 +371,13 @@ impl State {
     /// Ends the upload and deletes its parts.
     ///
     /// # Errors
-    /// [`S3Error::NoSuchBucket`], [`S3Error::NoSuchUpload`].
+    /// [`BucketError::NoSuchBucket`], [`BucketError::NoSuchUpload`].
     pub fn abort_multipart_upload(
         &self,
         bucket: &str,
         key: &str,
         upload_id: &str,
-    ) -> Result<(), S3Error> {
+    ) -> Result<(), BucketError> {
         validate_key(key)?;
         self.write(|tx| {
             find_upload(tx, bucket, key, upload_id)?;
@@ -389,13 +389,13 @@ impl State {
     /// The parts uploaded so far, by part number.
     ///
     /// # Errors
-    /// [`S3Error::NoSuchBucket`], [`S3Error::NoSuchUpload`].
+    /// [`BucketError::NoSuchBucket`], [`BucketError::NoSuchUpload`].
     pub fn list_parts(
         &self,
         bucket: &str,
         key: &str,
         upload_id: &str,
-    ) -> Result<Vec<PartInfo>, S3Error> {
+    ) -> Result<Vec<PartInfo>, BucketError> {
         validate_key(key)?;
         self.inner.db.read(|conn| {
             find_upload(conn, bucket, key, upload_id)?;
@@ -419,8 +419,8 @@ impl State {
     /// they started, for ListMultipartUploads.
     ///
     /// # Errors
-    /// [`S3Error::NoSuchBucket`].
-    pub fn list_multipart_uploads(&self, bucket: &str) -> Result<Vec<UploadInfo>, S3Error> {
+    /// [`BucketError::NoSuchBucket`].
+    pub fn list_multipart_uploads(&self, bucket: &str) -> Result<Vec<UploadInfo>, BucketError> {
         self.inner.db.read(|conn| {
             super::s3::require_bucket(conn, bucket)?;
             let mut stmt = conn.prepare_cached(

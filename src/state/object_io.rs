@@ -17,7 +17,8 @@
 
 use super::State;
 use super::blobs::{Opened, StageFailure, Staged};
-use super::error::{S3Error, StateError};
+use super::checksum::Checksum;
+use super::error::{BucketError, StateError};
 use super::limits::S3_MAX_PUT_BYTES as MAX_PUT_BYTES;
 use super::range::ByteRange;
 use super::s3::{
@@ -25,7 +26,6 @@ use super::s3::{
     require_bucket, resolve_put_options, store_object, validate_key,
 };
 use crate::hex::hex;
-use crate::s3api::checksum::Checksum;
 use std::io::{Cursor, Read, Seek, SeekFrom, Take};
 use std::path::PathBuf;
 
@@ -68,7 +68,7 @@ pub enum StageError {
     Read(std::io::Error),
     /// The store refused the body (too large) or could not write it.
     #[error(transparent)]
-    Refused(#[from] S3Error),
+    Refused(#[from] BucketError),
 }
 
 /// A stored object's body, opened in the same snapshot as its metadata.
@@ -98,8 +98,8 @@ impl ObjectBody {
     /// so nothing before `first` is read.
     ///
     /// # Errors
-    /// [`S3Error::Storage`] if the file cannot be seeked.
-    pub fn span(self, first: u64, len: u64) -> Result<ObjectReader, S3Error> {
+    /// [`BucketError::Storage`] if the file cannot be seeked.
+    pub fn span(self, first: u64, len: u64) -> Result<ObjectReader, BucketError> {
         let source = match self.opened {
             Opened::Inline(bytes) => {
                 let mut cursor = Cursor::new(bytes);
@@ -119,7 +119,7 @@ impl ObjectBody {
     ///
     /// # Errors
     /// As [`ObjectBody::span`].
-    pub fn whole(self, size: u64) -> Result<ObjectReader, S3Error> {
+    pub fn whole(self, size: u64) -> Result<ObjectReader, BucketError> {
         self.span(0, size)
     }
 }
@@ -138,8 +138,8 @@ impl ObjectReader {
     /// Reads all of it into memory; for callers that have bounded `len`.
     ///
     /// # Errors
-    /// [`S3Error::Storage`] if the file cannot be read, or ends early.
-    pub fn into_vec(mut self) -> Result<Vec<u8>, S3Error> {
+    /// [`BucketError::Storage`] if the file cannot be read, or ends early.
+    pub fn into_vec(mut self) -> Result<Vec<u8>, BucketError> {
         let mut out = Vec::with_capacity(usize::try_from(self.len).unwrap_or(0));
         let read = self.read_to_end(&mut out);
         match (read, &self.source) {
@@ -174,28 +174,28 @@ impl State {
     ///
     /// # Errors
     /// [`StageError::Read`] when `body` fails (nothing is kept);
-    /// [`S3Error::EntityTooLarge`] past 5 GiB, as soon as it is seen;
-    /// [`S3Error::Storage`] when the temp file cannot be written.
+    /// [`BucketError::EntityTooLarge`] past 5 GiB, as soon as it is seen;
+    /// [`BucketError::Storage`] when the temp file cannot be written.
     pub fn stage_object_body(&self, body: &mut dyn Read) -> Result<StagedBody, StageError> {
         match self.inner.blobs.stage(body, MAX_PUT_BYTES) {
             Ok(staged) => Ok(StagedBody { staged }),
             Err(StageFailure::Read(e)) => Err(StageError::Read(e)),
-            Err(StageFailure::TooLarge { size }) => Err(S3Error::EntityTooLarge {
+            Err(StageFailure::TooLarge { size }) => Err(BucketError::EntityTooLarge {
                 size,
                 max: MAX_PUT_BYTES,
             }
             .into()),
-            Err(StageFailure::Store(e)) => Err(S3Error::Storage(e).into()),
+            Err(StageFailure::Store(e)) => Err(BucketError::Storage(e).into()),
         }
     }
 
     /// Stores `body` as `key` in `bucket`, replacing any object of that key.
     ///
     /// # Errors
-    /// [`S3Error::NoSuchBucket`], [`S3Error::KeyTooLongError`] (or
-    /// [`S3Error::InvalidArgument`] for an empty key or metadata that could
-    /// not be sent back in a response head), [`S3Error::EntityTooLarge`],
-    /// [`S3Error::MetadataTooLarge`], [`S3Error::PreconditionFailed`].
+    /// [`BucketError::NoSuchBucket`], [`BucketError::KeyTooLongError`] (or
+    /// [`BucketError::InvalidArgument`] for an empty key or metadata that could
+    /// not be sent back in a response head), [`BucketError::EntityTooLarge`],
+    /// [`BucketError::MetadataTooLarge`], [`BucketError::PreconditionFailed`].
     pub fn put_object(
         &self,
         bucket: &str,
@@ -203,7 +203,7 @@ impl State {
         body: &[u8],
         options: &PutOptions,
         now_ns: u64,
-    ) -> Result<ObjectMeta, S3Error> {
+    ) -> Result<ObjectMeta, BucketError> {
         self.put_object_with_checksum(bucket, key, body, options, None, now_ns)
     }
 
@@ -211,7 +211,7 @@ impl State {
     /// of an upload) with the object, for reads to return as S3 does.
     ///
     /// # Errors
-    /// As [`State::put_object`]; [`S3Error::BadDigest`] when `checksum` is
+    /// As [`State::put_object`]; [`BucketError::BadDigest`] when `checksum` is
     /// not the checksum of `body`: the store never keeps a wrong one.
     pub fn put_object_with_checksum(
         &self,
@@ -221,7 +221,7 @@ impl State {
         options: &PutOptions,
         checksum: Option<&Checksum>,
         now_ns: u64,
-    ) -> Result<ObjectMeta, S3Error> {
+    ) -> Result<ObjectMeta, BucketError> {
         validate_key(key)?;
         resolve_put_options(options)?;
         // Kept as computed here, so the stored value is the canonical base64
@@ -229,9 +229,11 @@ impl State {
         let checksum = match checksum {
             Some(given) => {
                 let computed = Checksum::of(given.algorithm, body);
-                given.verify(&computed).map_err(|_| S3Error::BadDigest {
-                    algorithm: given.algorithm.name(),
-                })?;
+                if !given.matches(&computed) {
+                    return Err(BucketError::BadDigest {
+                        algorithm: given.algorithm.name(),
+                    });
+                }
                 Some(computed)
             }
             None => None,
@@ -254,7 +256,7 @@ impl State {
         options: &PutOptions,
         checksum: Option<Checksum>,
         now_ns: u64,
-    ) -> Result<ObjectMeta, S3Error> {
+    ) -> Result<ObjectMeta, BucketError> {
         validate_key(key)?;
         let (content_type, user_metadata) = resolve_put_options(options)?;
         let staged = body.staged;
@@ -279,23 +281,23 @@ impl State {
     }
 
     /// Stages an in-memory body (bindings, tests).
-    pub(super) fn stage_slice(&self, body: &[u8]) -> Result<StagedBody, S3Error> {
+    pub(super) fn stage_slice(&self, body: &[u8]) -> Result<StagedBody, BucketError> {
         self.stage_object_body(&mut &body[..]).map_err(|e| match e {
             StageError::Refused(e) => e,
             // A slice never fails to read.
-            StageError::Read(e) => S3Error::Storage(StateError::io("read", "(memory)", e)),
+            StageError::Read(e) => BucketError::Storage(StateError::io("read", "(memory)", e)),
         })
     }
 
     /// The object's metadata and its body, opened for reading.
     ///
     /// # Errors
-    /// [`S3Error::NoSuchBucket`], [`S3Error::NoSuchKey`].
+    /// [`BucketError::NoSuchBucket`], [`BucketError::NoSuchKey`].
     pub fn open_object(
         &self,
         bucket: &str,
         key: &str,
-    ) -> Result<(ObjectMeta, ObjectBody), S3Error> {
+    ) -> Result<(ObjectMeta, ObjectBody), BucketError> {
         validate_key(key)?;
         self.read_retrying(|conn| {
             let Found { meta, stored, .. } = find_object(conn, bucket, key)?;
@@ -317,7 +319,7 @@ impl State {
         bucket: &str,
         key: &str,
         part_number: u32,
-    ) -> Result<(ObjectMeta, PartRange, ObjectBody), S3Error> {
+    ) -> Result<(ObjectMeta, PartRange, ObjectBody), BucketError> {
         validate_key(key)?;
         self.read_retrying(|conn| {
             let found = find_object(conn, bucket, key)?;
@@ -334,13 +336,13 @@ impl State {
     /// in memory: for callers that bound the size first.
     ///
     /// # Errors
-    /// [`S3Error::NoSuchBucket`], [`S3Error::NoSuchKey`], [`S3Error::InvalidRange`].
+    /// [`BucketError::NoSuchBucket`], [`BucketError::NoSuchKey`], [`BucketError::InvalidRange`].
     pub fn get_object(
         &self,
         bucket: &str,
         key: &str,
         range: Option<ByteRange>,
-    ) -> Result<(ObjectMeta, Vec<u8>), S3Error> {
+    ) -> Result<(ObjectMeta, Vec<u8>), BucketError> {
         let (meta, body) = self.open_object(bucket, key)?;
         let (first, len) = match range {
             Some(range) => {
@@ -357,17 +359,17 @@ impl State {
     /// `GetObject?partNumber=N`). An object put whole has one part: itself.
     ///
     /// # Errors
-    /// [`S3Error::NoSuchBucket`], [`S3Error::NoSuchKey`],
-    /// [`S3Error::InvalidPartNumber`] past the last part,
-    /// [`S3Error::InvalidArgument`] outside 1..=10000, and
-    /// [`S3Error::InvalidRequest`] for a multipart object whose part sizes
+    /// [`BucketError::NoSuchBucket`], [`BucketError::NoSuchKey`],
+    /// [`BucketError::InvalidPartNumber`] past the last part,
+    /// [`BucketError::InvalidArgument`] outside 1..=10000, and
+    /// [`BucketError::InvalidRequest`] for a multipart object whose part sizes
     /// were not recorded (completed before state schema version 2).
     pub fn get_object_part(
         &self,
         bucket: &str,
         key: &str,
         part_number: u32,
-    ) -> Result<(ObjectMeta, PartRange, Vec<u8>), S3Error> {
+    ) -> Result<(ObjectMeta, PartRange, Vec<u8>), BucketError> {
         let (meta, part, body) = self.open_object_part(bucket, key, part_number)?;
         let bytes = body.span(part.offset, part.size)?.into_vec()?;
         Ok((meta, part, bytes))
@@ -378,8 +380,8 @@ impl State {
     /// are the same.
     ///
     /// # Errors
-    /// [`S3Error::NoSuchBucket`] (either bucket), [`S3Error::NoSuchKey`] (the
-    /// source), [`S3Error::InvalidRequest`] when copying an object onto itself
+    /// [`BucketError::NoSuchBucket`] (either bucket), [`BucketError::NoSuchKey`] (the
+    /// source), [`BucketError::InvalidRequest`] when copying an object onto itself
     /// without replacing its metadata, and the errors of [`State::put_object`].
     pub fn copy_object(
         &self,
@@ -389,17 +391,17 @@ impl State {
         dst_key: &str,
         options: &CopyOptions,
         now_ns: u64,
-    ) -> Result<ObjectMeta, S3Error> {
+    ) -> Result<ObjectMeta, BucketError> {
         validate_key(src_key)?;
         validate_key(dst_key)?;
         if src_bucket == dst_bucket && src_key == dst_key && options.replace_metadata.is_none() {
-            return Err(S3Error::InvalidRequest {
+            return Err(BucketError::InvalidRequest {
                 message: "this copy request is illegal because it is trying to copy an object to \
                           itself without changing the object's metadata"
                     .into(),
             });
         }
-        let (src, part_sizes, body) = self.read_retrying(|conn| -> Result<_, S3Error> {
+        let (src, part_sizes, body) = self.read_retrying(|conn| -> Result<_, BucketError> {
             let found = find_object(conn, src_bucket, src_key)?;
             Ok(self
                 .inner

@@ -1,6 +1,6 @@
 //! HTTP byte ranges (`Range: bytes=…`) as S3 serves them: one range per request.
 
-use super::error::S3Error;
+use super::error::BucketError;
 
 /// One byte range of an object, as in an HTTP `Range` header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,10 +45,10 @@ impl ByteRange {
     /// object of `size` bytes; the HTTP layer builds `Content-Range` from them.
     ///
     /// # Errors
-    /// [`S3Error::InvalidRange`] when no byte is selected (a start at or past
+    /// [`BucketError::InvalidRange`] when no byte is selected (a start at or past
     /// the end, a zero-length suffix, any range of an empty object).
-    pub fn resolve(&self, size: u64) -> Result<(u64, u64), S3Error> {
-        let unsatisfiable = S3Error::InvalidRange { size };
+    pub fn resolve(&self, size: u64) -> Result<(u64, u64), BucketError> {
+        let unsatisfiable = BucketError::InvalidRange { size };
         match *self {
             _ if size == 0 => Err(unsatisfiable),
             ByteRange::FromTo { first, last } if first < size => Ok((first, last.min(size - 1))),

@@ -3,14 +3,14 @@
 //! ListObjects (V1 and V2) with prefix, delimiter and continuation.
 
 use super::blobs::{ReadError, Stored};
-use super::error::{S3Error, StateError};
+use super::checksum::{Checksum, ChecksumAlgorithm};
+use super::error::{BucketError, StateError};
 use super::limits::{
     S3_DEFAULT_CONTENT_TYPE as DEFAULT_CONTENT_TYPE, S3_MAX_KEY_BYTES as MAX_KEY_BYTES,
     S3_MAX_LIST_KEYS as MAX_LIST_KEYS, S3_MAX_PART_NUMBER as MAX_PART_NUMBER,
     S3_MAX_USER_METADATA_BYTES as MAX_USER_METADATA_BYTES,
 };
 use super::{State, Tx, decode_token, encode_token, from_sql, to_sql};
-use crate::s3api::checksum::{Checksum, ChecksumAlgorithm};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::collections::BTreeMap;
 
@@ -22,7 +22,7 @@ pub struct PutOptions {
     /// `x-amz-meta-*` pairs without the prefix. Names are stored lowercase,
     /// as S3 returns them.
     pub user_metadata: BTreeMap<String, String>,
-    /// `If-None-Match: *`: fail with [`S3Error::PreconditionFailed`] if the key exists.
+    /// `If-None-Match: *`: fail with [`BucketError::PreconditionFailed`] if the key exists.
     pub if_none_match_any: bool,
 }
 
@@ -126,9 +126,9 @@ pub struct PartInfo {
 }
 
 /// Checks a bucket name against S3's rules for general purpose buckets.
-pub(super) fn validate_bucket_name(bucket: &str) -> Result<(), S3Error> {
+pub(super) fn validate_bucket_name(bucket: &str) -> Result<(), BucketError> {
     let fail = |reason: &str| {
-        Err(S3Error::InvalidBucketName {
+        Err(BucketError::InvalidBucketName {
             bucket: bucket.to_owned(),
             reason: reason.to_owned(),
         })
@@ -174,9 +174,9 @@ pub fn is_forbidden_in_head(c: char) -> bool {
 
 /// Refuses a value stored to be sent back as a response header if it holds
 /// a control character: what is stored must never produce a bad head.
-fn check_head_value(header: &str, value: &str) -> Result<(), S3Error> {
+fn check_head_value(header: &str, value: &str) -> Result<(), BucketError> {
     if value.chars().any(is_forbidden_in_head) {
-        return Err(S3Error::InvalidArgument {
+        return Err(BucketError::InvalidArgument {
             message: format!(
                 "the value of {header} contains a control character (CR, LF or another): it \
                  could not be sent back in a response header; remove it or encode it"
@@ -188,10 +188,10 @@ fn check_head_value(header: &str, value: &str) -> Result<(), S3Error> {
 
 /// A user metadata name becomes the header name `x-amz-meta-<name>`: only
 /// HTTP token characters may appear in it.
-fn check_metadata_name(name: &str) -> Result<(), S3Error> {
+fn check_metadata_name(name: &str) -> Result<(), BucketError> {
     let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
     if name.is_empty() || !name.bytes().all(token) {
-        return Err(S3Error::InvalidArgument {
+        return Err(BucketError::InvalidArgument {
             message: format!(
                 "the user metadata name {name:?} is not an HTTP header name: use letters, \
                  digits and `-`"
@@ -201,20 +201,20 @@ fn check_metadata_name(name: &str) -> Result<(), S3Error> {
     Ok(())
 }
 
-pub(super) fn validate_key(key: &str) -> Result<(), S3Error> {
+pub(super) fn validate_key(key: &str) -> Result<(), BucketError> {
     if key.is_empty() {
-        return Err(S3Error::InvalidArgument {
+        return Err(BucketError::InvalidArgument {
             message: "an object key cannot be empty".into(),
         });
     }
     if key.len() > MAX_KEY_BYTES {
-        return Err(S3Error::KeyTooLongError { size: key.len() });
+        return Err(BucketError::KeyTooLongError { size: key.len() });
     }
     Ok(())
 }
 
 /// The content type and lowercase-named user metadata a write stores.
-pub(super) fn resolve_put_options(options: &PutOptions) -> Result<(String, String), S3Error> {
+pub(super) fn resolve_put_options(options: &PutOptions) -> Result<(String, String), BucketError> {
     let content_type = options
         .content_type
         .clone()
@@ -231,7 +231,7 @@ pub(super) fn resolve_put_options(options: &PutOptions) -> Result<(String, Strin
     }
     let size: usize = metadata.iter().map(|(k, v)| k.len() + v.len()).sum();
     if size > MAX_USER_METADATA_BYTES {
-        return Err(S3Error::MetadataTooLarge {
+        return Err(BucketError::MetadataTooLarge {
             size,
             max: MAX_USER_METADATA_BYTES,
         });
@@ -298,11 +298,11 @@ pub(super) fn bucket_exists(conn: &Connection, bucket: &str) -> rusqlite::Result
         .map(|row| row.is_some())
 }
 
-pub(super) fn require_bucket(conn: &Connection, bucket: &str) -> Result<(), S3Error> {
+pub(super) fn require_bucket(conn: &Connection, bucket: &str) -> Result<(), BucketError> {
     if bucket_exists(conn, bucket)? {
         Ok(())
     } else {
-        Err(S3Error::NoSuchBucket {
+        Err(BucketError::NoSuchBucket {
             bucket: bucket.to_owned(),
         })
     }
@@ -335,13 +335,13 @@ pub(super) fn store_object(
     tx: &mut Tx,
     object: NewObject,
     body: &super::blobs::Prepared,
-) -> Result<ObjectMeta, S3Error> {
+) -> Result<ObjectMeta, BucketError> {
     let old: Option<Option<String>> = tx
         .prepare_cached("SELECT body_file FROM objects WHERE bucket = ?1 AND key = ?2")?
         .query_row(params![object.bucket, object.key], |r| r.get(0))
         .optional()?;
     if old.is_some() && object.if_none_match_any {
-        return Err(S3Error::PreconditionFailed);
+        return Err(BucketError::PreconditionFailed);
     }
     tx.discard(old.flatten());
     tx.place(body)?;
@@ -381,11 +381,11 @@ pub(super) fn store_object(
     Ok(meta)
 }
 
-impl From<ReadError> for S3Error {
+impl From<ReadError> for BucketError {
     fn from(e: ReadError) -> Self {
         match e {
-            ReadError::Missing(name) => S3Error::Storage(StateError::MissingBlob { name }),
-            ReadError::Other(e) => S3Error::Storage(e),
+            ReadError::Missing(name) => BucketError::Storage(StateError::MissingBlob { name }),
+            ReadError::Other(e) => BucketError::Storage(e),
         }
     }
 }
@@ -404,15 +404,15 @@ impl State {
     /// Creates an empty bucket.
     ///
     /// # Errors
-    /// [`S3Error::InvalidBucketName`], [`S3Error::BucketAlreadyOwnedByYou`].
-    pub fn create_bucket(&self, bucket: &str, now_ns: u64) -> Result<(), S3Error> {
+    /// [`BucketError::InvalidBucketName`], [`BucketError::BucketAlreadyOwnedByYou`].
+    pub fn create_bucket(&self, bucket: &str, now_ns: u64) -> Result<(), BucketError> {
         validate_bucket_name(bucket)?;
         self.write(|tx| {
             let inserted = tx
                 .prepare_cached("INSERT OR IGNORE INTO buckets (name, created_ns) VALUES (?1, ?2)")?
                 .execute(params![bucket, to_sql(now_ns)])?;
             if inserted == 0 {
-                return Err(S3Error::BucketAlreadyOwnedByYou {
+                return Err(BucketError::BucketAlreadyOwnedByYou {
                     bucket: bucket.to_owned(),
                 });
             }
@@ -423,8 +423,8 @@ impl State {
     /// Creates the bucket unless it exists (for buckets declared in config).
     ///
     /// # Errors
-    /// [`S3Error::InvalidBucketName`].
-    pub fn ensure_bucket(&self, bucket: &str, now_ns: u64) -> Result<(), S3Error> {
+    /// [`BucketError::InvalidBucketName`].
+    pub fn ensure_bucket(&self, bucket: &str, now_ns: u64) -> Result<(), BucketError> {
         validate_bucket_name(bucket)?;
         self.write(|tx| {
             tx.prepare_cached("INSERT OR IGNORE INTO buckets (name, created_ns) VALUES (?1, ?2)")?
@@ -436,9 +436,9 @@ impl State {
     /// Deletes an empty bucket.
     ///
     /// # Errors
-    /// [`S3Error::NoSuchBucket`]; [`S3Error::BucketNotEmpty`] while it holds
+    /// [`BucketError::NoSuchBucket`]; [`BucketError::BucketNotEmpty`] while it holds
     /// objects or multipart uploads in progress.
-    pub fn delete_bucket(&self, bucket: &str) -> Result<(), S3Error> {
+    pub fn delete_bucket(&self, bucket: &str) -> Result<(), BucketError> {
         self.write(|tx| {
             require_bucket(tx, bucket)?;
             let busy: bool = tx
@@ -448,7 +448,7 @@ impl State {
                 )?
                 .query_row([bucket], |r| r.get(0))?;
             if busy {
-                return Err(S3Error::BucketNotEmpty {
+                return Err(BucketError::BucketNotEmpty {
                     bucket: bucket.to_owned(),
                 });
             }
@@ -461,8 +461,8 @@ impl State {
     /// The bucket's name and creation time.
     ///
     /// # Errors
-    /// [`S3Error::NoSuchBucket`].
-    pub fn head_bucket(&self, bucket: &str) -> Result<BucketInfo, S3Error> {
+    /// [`BucketError::NoSuchBucket`].
+    pub fn head_bucket(&self, bucket: &str) -> Result<BucketInfo, BucketError> {
         self.inner.db.read(|conn| {
             conn.prepare_cached("SELECT name, created_ns FROM buckets WHERE name = ?1")?
                 .query_row([bucket], |r| {
@@ -472,7 +472,7 @@ impl State {
                     })
                 })
                 .optional()?
-                .ok_or_else(|| S3Error::NoSuchBucket {
+                .ok_or_else(|| BucketError::NoSuchBucket {
                     bucket: bucket.to_owned(),
                 })
         })
@@ -481,8 +481,8 @@ impl State {
     /// Every bucket, in name order.
     ///
     /// # Errors
-    /// Only [`S3Error::Storage`].
-    pub fn list_buckets(&self) -> Result<Vec<BucketInfo>, S3Error> {
+    /// Only [`BucketError::Storage`].
+    pub fn list_buckets(&self) -> Result<Vec<BucketInfo>, BucketError> {
         self.inner.db.read(|conn| {
             let mut stmt =
                 conn.prepare_cached("SELECT name, created_ns FROM buckets ORDER BY name")?;
@@ -506,7 +506,7 @@ impl State {
         bucket: &str,
         key: &str,
         part_number: u32,
-    ) -> Result<(ObjectMeta, PartRange), S3Error> {
+    ) -> Result<(ObjectMeta, PartRange), BucketError> {
         validate_key(key)?;
         self.inner.db.read(|conn| {
             let row = conn
@@ -528,8 +528,8 @@ impl State {
     /// The object's metadata.
     ///
     /// # Errors
-    /// [`S3Error::NoSuchBucket`], [`S3Error::NoSuchKey`].
-    pub fn head_object(&self, bucket: &str, key: &str) -> Result<ObjectMeta, S3Error> {
+    /// [`BucketError::NoSuchBucket`], [`BucketError::NoSuchKey`].
+    pub fn head_object(&self, bucket: &str, key: &str) -> Result<ObjectMeta, BucketError> {
         validate_key(key)?;
         self.inner.db.read(|conn| {
             let meta = conn
@@ -549,8 +549,12 @@ impl State {
     /// (for the `ObjectRemoved` event), or `None` if there was no such key.
     ///
     /// # Errors
-    /// [`S3Error::NoSuchBucket`].
-    pub fn delete_object(&self, bucket: &str, key: &str) -> Result<Option<ObjectMeta>, S3Error> {
+    /// [`BucketError::NoSuchBucket`].
+    pub fn delete_object(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> Result<Option<ObjectMeta>, BucketError> {
         validate_key(key)?;
         self.write(|tx| {
             require_bucket(tx, bucket)?;
@@ -575,16 +579,24 @@ impl State {
     /// are rolled up into common prefixes (each counted once against `max_keys`).
     ///
     /// # Errors
-    /// [`S3Error::NoSuchBucket`]; [`S3Error::InvalidArgument`] for a
+    /// [`BucketError::NoSuchBucket`]; [`BucketError::InvalidArgument`] for a
     /// continuation token this store did not issue.
-    pub fn list_objects(&self, bucket: &str, request: &ListRequest) -> Result<ListPage, S3Error> {
+    pub fn list_objects(
+        &self,
+        bucket: &str,
+        request: &ListRequest,
+    ) -> Result<ListPage, BucketError> {
         let max_keys = request.max_keys.min(MAX_LIST_KEYS) as usize;
         let prefix = request.prefix.as_str();
         let delimiter = request.delimiter.as_deref().filter(|d| !d.is_empty());
         let after = match &request.continuation_token {
-            Some(token) => Some(decode_token(token).ok_or_else(|| S3Error::InvalidArgument {
-                message: "the continuation token provided is incorrect".into(),
-            })?),
+            Some(token) => {
+                Some(
+                    decode_token(token).ok_or_else(|| BucketError::InvalidArgument {
+                        message: "the continuation token provided is incorrect".into(),
+                    })?,
+                )
+            }
             None => request
                 .start_after
                 .clone()
@@ -667,7 +679,11 @@ pub(super) struct Found {
 }
 
 /// The object's row, or why there is none.
-pub(super) fn find_object(conn: &Connection, bucket: &str, key: &str) -> Result<Found, S3Error> {
+pub(super) fn find_object(
+    conn: &Connection,
+    bucket: &str,
+    key: &str,
+) -> Result<Found, BucketError> {
     let found = conn
         .prepare_cached(&format!(
             "SELECT {META_COLUMNS}, part_sizes, body, body_file FROM objects
@@ -701,9 +717,9 @@ pub(super) fn locate_part(
     meta: &ObjectMeta,
     part_sizes: Option<&str>,
     part_number: u32,
-) -> Result<PartRange, S3Error> {
+) -> Result<PartRange, BucketError> {
     if !(1..=MAX_PART_NUMBER).contains(&part_number) {
-        return Err(S3Error::InvalidArgument {
+        return Err(BucketError::InvalidArgument {
             message: format!(
                 "part number {part_number} is out of range: it must be an integer between 1 and \
                  {MAX_PART_NUMBER}, inclusive"
@@ -718,7 +734,7 @@ pub(super) fn locate_part(
             .rsplit_once('-')
             .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
         if multipart {
-            return Err(S3Error::InvalidRequest {
+            return Err(BucketError::InvalidRequest {
                 message: format!(
                     "the part sizes of {:?} were not recorded (a wasmfaas older than state \
                      schema version 2 completed its upload); read it whole or by Range",
@@ -732,13 +748,13 @@ pub(super) fn locate_part(
                 size: meta.size,
                 parts_count: None,
             }),
-            _ => Err(S3Error::InvalidPartNumber {
+            _ => Err(BucketError::InvalidPartNumber {
                 part_number,
                 parts_count: 1,
             }),
         };
     };
-    let corrupt = |detail: String| S3Error::Storage(StateError::Corrupt { detail });
+    let corrupt = |detail: String| BucketError::Storage(StateError::Corrupt { detail });
     let sizes: Vec<u64> = serde_json::from_str(json).map_err(|e| {
         corrupt(format!(
             "the part sizes of {:?} are not a JSON array of sizes: {e}",
@@ -757,7 +773,7 @@ pub(super) fn locate_part(
     let parts_count = u32::try_from(sizes.len()).unwrap_or(u32::MAX);
     let index = (part_number - 1) as usize;
     let Some(&size) = sizes.get(index) else {
-        return Err(S3Error::InvalidPartNumber {
+        return Err(BucketError::InvalidPartNumber {
             part_number,
             parts_count,
         });
@@ -771,14 +787,14 @@ pub(super) fn locate_part(
 }
 
 /// NoSuchBucket or NoSuchKey, whichever is true.
-fn missing(conn: &Connection, bucket: &str, key: &str) -> Result<S3Error, S3Error> {
+fn missing(conn: &Connection, bucket: &str, key: &str) -> Result<BucketError, BucketError> {
     if bucket_exists(conn, bucket)? {
-        Ok(S3Error::NoSuchKey {
+        Ok(BucketError::NoSuchKey {
             bucket: bucket.to_owned(),
             key: key.to_owned(),
         })
     } else {
-        Ok(S3Error::NoSuchBucket {
+        Ok(BucketError::NoSuchBucket {
             bucket: bucket.to_owned(),
         })
     }

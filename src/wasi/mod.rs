@@ -19,7 +19,6 @@
 
 mod clock;
 pub mod cost;
-mod memory;
 mod pipes;
 mod preview1;
 mod rng;

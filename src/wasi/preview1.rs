@@ -7,8 +7,8 @@
 //! and running out of fuel or time in the charge.
 
 use super::cost::{CALL_FUEL, bytes_fuel, charge};
-use super::memory::GuestMemory;
 use super::{WasiCtx, WasiView};
+use crate::guest_memory::{GuestMemory, OutOfBounds};
 use wasmi::{Caller, Error, ExternType, Linker, Module, Val};
 
 /// The import module name of WASI preview1.
@@ -24,6 +24,12 @@ pub(super) enum Errno {
     Inval = 28,
     Nosys = 52,
     Spipe = 70,
+}
+
+impl From<OutOfBounds> for Errno {
+    fn from(_: OutOfBounds) -> Self {
+        Errno::Fault
+    }
 }
 
 const FD_STDIN: i32 = 0;
@@ -168,6 +174,7 @@ fn args_get<T: WasiView>(mut caller: Caller<'_, T>, argv: i32, buf: i32) -> Resu
     charge(&mut caller, fuel)?;
     Ok(with_memory(&mut caller, |mem, ctx, _| {
         mem.write_string_list(&ctx.args, argv as u32, buf as u32)
+            .map_err(Errno::from)
     }))
 }
 
@@ -183,6 +190,7 @@ fn environ_get<T: WasiView>(mut caller: Caller<'_, T>, environ: i32, buf: i32) -
     charge(&mut caller, fuel)?;
     Ok(with_memory(&mut caller, |mem, ctx, _| {
         mem.write_string_list(&ctx.env, environ as u32, buf as u32)
+            .map_err(Errno::from)
     }))
 }
 
@@ -202,13 +210,14 @@ fn write_sizes(
     let size: usize = items.iter().map(|item| item.len() + 1).sum();
     mem.write_u32(count_ptr as u32, items.len() as u32)?;
     mem.write_u32(size_ptr as u32, size as u32)
+        .map_err(Errno::from)
 }
 
 fn clock_res_get<T: WasiView>(mut caller: Caller<'_, T>, id: i32, res: i32) -> Result32 {
     charge(&mut caller, CALL_FUEL)?;
     Ok(with_memory(&mut caller, |mem, _, _| {
         check_clock(id)?;
-        mem.write_u64(res as u32, 1)
+        mem.write_u64(res as u32, 1).map_err(Errno::from)
     }))
 }
 
@@ -230,7 +239,7 @@ fn clock_time_get<T: WasiView>(mut caller: Caller<'_, T>, id: i32, _: i64, out: 
             // Monotonic and CPU-time clocks all count from the invocation's start.
             ctx.clock.monotonic_ns(fuel)
         };
-        mem.write_u64(out as u32, now)
+        mem.write_u64(out as u32, now).map_err(Errno::from)
     }))
 }
 
@@ -259,7 +268,7 @@ fn fd_write<T: WasiView>(
             }
             total = total.saturating_add(len);
         }
-        mem.write_u32(nwritten as u32, total)
+        mem.write_u32(nwritten as u32, total).map_err(Errno::from)
     });
     match limit_hit {
         Some(exceeded) => Err(Error::host(exceeded)),
@@ -307,7 +316,7 @@ fn fd_read<T: WasiView>(
                 break;
             }
         }
-        mem.write_u32(nread as u32, total)
+        mem.write_u32(nread as u32, total).map_err(Errno::from)
     });
     // Paid after the copy, for the bytes read: they are bounded by the
     // invocation's own stdin, so reading them first costs the host nothing a
@@ -341,7 +350,7 @@ fn fd_fdstat_get<T: WasiView>(mut caller: Caller<'_, T>, fd: i32, out: i32) -> R
         stat[0] = FILETYPE_CHARACTER_DEVICE;
         let rights: u64 = if fd == FD_STDIN { 1 << 1 } else { 1 << 6 }; // fd_read / fd_write
         stat[8..16].copy_from_slice(&rights.to_le_bytes());
-        mem.write(out as u32, &stat)
+        mem.write(out as u32, &stat).map_err(Errno::from)
     }))
 }
 
@@ -362,7 +371,9 @@ const RANDOM_CHUNK: u32 = 1 << 20;
 fn random_get<T: WasiView>(mut caller: Caller<'_, T>, buf: i32, len: i32) -> Result32 {
     let (start, len) = (buf as u32, len as u32);
     charge(&mut caller, CALL_FUEL + bytes_fuel(u64::from(len)))?;
-    let in_bounds = with_memory(&mut caller, |mem, _, _| mem.slice(start, len).map(drop));
+    let in_bounds = with_memory(&mut caller, |mem, _, _| {
+        mem.slice(start, len).map(drop).map_err(Errno::from)
+    });
     if in_bounds != Errno::Success as i32 {
         return Ok(in_bounds);
     }
@@ -438,5 +449,6 @@ fn poll_oneoff<T: WasiView>(
             mem.write(at, &event)?;
         }
         mem.write_u32(nevents as u32, written.len() as u32)
+            .map_err(Errno::from)
     }))
 }

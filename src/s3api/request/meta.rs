@@ -7,10 +7,11 @@ use crate::s3api::error::{ErrorCode, S3Error};
 use crate::s3api::headers::Headers;
 use std::collections::BTreeMap;
 
-/// An object's metadata as given on upload (PutObject, CopyObject with
-/// `REPLACE`, CreateMultipartUpload).
+/// The headers of an upload that become the object's metadata (PutObject,
+/// CopyObject with `REPLACE`, CreateMultipartUpload); the stored metadata
+/// is `state::ObjectMeta`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ObjectMeta {
+pub struct UploadHeaders {
     pub content_type: Option<String>,
     /// Without the `aws-chunked` transfer coding, which S3 does not store.
     pub content_encoding: Option<String>,
@@ -30,7 +31,7 @@ pub struct ObjectMeta {
 }
 
 /// The metadata headers of an upload.
-pub(super) fn object_meta(headers: &Headers) -> Result<ObjectMeta, S3Error> {
+pub(super) fn upload_headers(headers: &Headers) -> Result<UploadHeaders, S3Error> {
     let get = |name: &str| headers.get(name).map(|v| v.trim().to_string());
     let mut user = BTreeMap::new();
     let mut size = 0;
@@ -57,7 +58,7 @@ pub(super) fn object_meta(headers: &Headers) -> Result<ObjectMeta, S3Error> {
             .detail("Size", size.to_string())
             .detail("MaxSizeAllowed", MAX_USER_METADATA_BYTES.to_string()));
     }
-    Ok(ObjectMeta {
+    Ok(UploadHeaders {
         content_type: get("content-type"),
         content_encoding: stored_content_encoding(headers.get("content-encoding")),
         content_disposition: get("content-disposition"),

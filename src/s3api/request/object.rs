@@ -2,7 +2,7 @@
 //! upload steps, with their read options and copy sources.
 
 use super::conditions::{ByteRange, Conditions};
-use super::meta::{ObjectMeta, object_meta};
+use super::meta::{UploadHeaders, upload_headers};
 use super::query::Query;
 use super::{MAX_LIST, Operation, decode_key, method_not_allowed, not_implemented};
 use crate::s3api::checksum::ChecksumAlgorithm;
@@ -149,7 +149,7 @@ fn route_upload_part(
 
 /// PutObject, or CopyObject when `x-amz-copy-source` names a source.
 fn route_put_or_copy(bucket: String, key: String, headers: &Headers) -> Result<Operation, S3Error> {
-    let meta = object_meta(headers)?;
+    let meta = upload_headers(headers)?;
     let Some(source) = headers.get("x-amz-copy-source") else {
         let conditions = Conditions::from_headers(headers, "");
         return Ok(Operation::PutObject {
@@ -224,8 +224,8 @@ fn read_options(query: &Query, headers: &Headers) -> Result<ReadOptions, S3Error
 
 /// The metadata of a CreateMultipartUpload, with the checksum algorithm
 /// its parts will carry.
-fn multipart_upload_meta(headers: &Headers) -> Result<ObjectMeta, S3Error> {
-    let mut meta = object_meta(headers)?;
+fn multipart_upload_meta(headers: &Headers) -> Result<UploadHeaders, S3Error> {
+    let mut meta = upload_headers(headers)?;
     if let Some(name) = headers.get("x-amz-checksum-algorithm") {
         meta.checksum_algorithm =
             Some(ChecksumAlgorithm::from_name(name.trim()).ok_or_else(|| {

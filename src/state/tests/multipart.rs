@@ -105,7 +105,7 @@ fn every_part_but_the_last_must_be_five_mib() {
         .complete_multipart_upload("bucket", "k", &id, &parts, T0)
         .unwrap_err();
     assert!(
-        matches!(err, S3Error::EntityTooSmall { part_number: 1, size, .. } if size == 5 * MIB as u64 - 1)
+        matches!(err, BucketError::EntityTooSmall { part_number: 1, size, .. } if size == 5 * MIB as u64 - 1)
     );
     assert_eq!(err.http_status(), 400);
     // A single small part is fine: it is the last.
@@ -136,12 +136,12 @@ fn completing_checks_part_numbers_order_and_etags() {
     assert_eq!(err.code(), "InvalidPartOrder");
     let err = complete(&[(1, one.etag.clone()), (3, two.etag.clone())]).unwrap_err();
     assert!(
-        matches!(err, S3Error::InvalidPart { part_number: 3, .. }),
+        matches!(err, BucketError::InvalidPart { part_number: 3, .. }),
         "{err}"
     );
     let err = complete(&[(1, one.etag.clone()), (2, one.etag.clone())]).unwrap_err();
     assert!(
-        matches!(err, S3Error::InvalidPart { part_number: 2, .. }),
+        matches!(err, BucketError::InvalidPart { part_number: 2, .. }),
         "{err}"
     );
     assert_eq!(complete(&[]).unwrap_err().code(), "InvalidArgument");
@@ -302,7 +302,7 @@ fn an_object_put_whole_is_its_own_only_part() {
     let err = state.get_object_part("bucket", "k", 2).unwrap_err();
     assert!(matches!(
         err,
-        S3Error::InvalidPartNumber {
+        BucketError::InvalidPartNumber {
             part_number: 2,
             parts_count: 1
         }

@@ -1,7 +1,7 @@
 //! S3 objects and buckets: round trips, ranges, listing, copy, names.
 
 use super::*;
-use crate::s3api::checksum::{Checksum, ChecksumAlgorithm};
+use crate::state::{Checksum, ChecksumAlgorithm};
 use md5::{Digest, Md5};
 use std::collections::BTreeMap;
 
@@ -169,7 +169,7 @@ fn get_object_returns_the_requested_range() {
     for unsatisfiable in ["bytes=100-", "bytes=100-200", "bytes=-0"] {
         let err = get(unsatisfiable).unwrap_err();
         assert!(
-            matches!(err, S3Error::InvalidRange { size: 100 }),
+            matches!(err, BucketError::InvalidRange { size: 100 }),
             "{unsatisfiable}: {err}"
         );
         assert_eq!(err.http_status(), 416);

@@ -1,14 +1,16 @@
-//! Reading a call's arguments out of guest memory, bounds-checked.
+//! A binding call's arguments, read out of guest memory, and the time it happens at.
 //!
 //! Every pointer a guest passes is untrusted: one outside its memory becomes a
-//! `FAULT` status, never a host panic.
+//! `FAULT` status, never a host panic. The bounds rule itself is
+//! [`crate::guest_memory`]'s, shared with WASI.
 
 use super::{BindingsView, HostCallError, Status};
+use crate::guest_memory::{GuestMemory, OutOfBounds};
 use wasmi::Caller;
 
 /// A call's view of the guest's memory, plus the time it happens at.
 pub(super) struct Call<'a> {
-    memory: &'a mut [u8],
+    memory: GuestMemory<'a>,
     /// The invocation's virtual clock, read once per call.
     pub now_ns: u64,
     /// Wall-clock time left before the invocation's deadline (`None`: no
@@ -30,7 +32,7 @@ impl<'a> Call<'a> {
         let time_left = data.time_left();
         Some((
             Call {
-                memory: bytes,
+                memory: GuestMemory::new(bytes),
                 now_ns,
                 time_left,
             },
@@ -40,16 +42,7 @@ impl<'a> Call<'a> {
 
     /// The bytes at `ptr..ptr + len`.
     pub(super) fn bytes(&self, ptr: i32, len: i32) -> Result<&[u8], HostCallError> {
-        let start = ptr as u32 as usize;
-        let end = start.checked_add(len as u32 as usize);
-        end.filter(|&end| end <= self.memory.len())
-            .map(|end| &self.memory[start..end])
-            .ok_or_else(|| {
-                HostCallError::new(
-                    Status::Fault,
-                    format!("{len} bytes at {ptr:#x} lie outside the guest's memory"),
-                )
-            })
+        self.memory.slice(ptr as u32, len as u32).map_err(fault)
     }
 
     /// The UTF-8 string at `ptr..ptr + len`; `what` names it in the error.
@@ -77,20 +70,11 @@ impl<'a> Call<'a> {
 
     /// Copies `data` to `ptr` in the guest's memory.
     pub(super) fn write(&mut self, ptr: i32, data: &[u8]) -> Result<(), HostCallError> {
-        let start = ptr as u32 as usize;
-        let end = start.checked_add(data.len());
-        match end.filter(|&end| end <= self.memory.len()) {
-            Some(end) => {
-                self.memory[start..end].copy_from_slice(data);
-                Ok(())
-            }
-            None => Err(HostCallError::new(
-                Status::Fault,
-                format!(
-                    "{} bytes at {ptr:#x} lie outside the guest's memory",
-                    data.len()
-                ),
-            )),
-        }
+        self.memory.write(ptr as u32, data).map_err(fault)
     }
+}
+
+/// A pointer outside the guest's memory, as the bindings' `FAULT` status.
+fn fault(error: OutOfBounds) -> HostCallError {
+    HostCallError::new(Status::Fault, error.to_string())
 }
