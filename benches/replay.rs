@@ -98,6 +98,7 @@ fn main() {
 
 fn hello_fixture(i: usize) -> Fixture {
     Fixture {
+        outbound: Vec::new(),
         function: Some("hello".into()),
         trigger: Trigger::Http(HttpRequest {
             method: "GET".into(),

@@ -44,6 +44,137 @@ pub struct FetchResponse {
     pub url: String,
 }
 
+/// One outbound call as a fixture records it: the request, and what came
+/// back (or why nothing did). A replay answers the function's calls from
+/// these, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exchange {
+    pub request: FetchRequest,
+    pub response: Result<FetchResponse, RecordedFailure>,
+}
+
+/// A call that got no response, as recorded: the kind of [`FetchError`]
+/// and its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedFailure {
+    /// `denied`, `invalid`, `too_many`, `too_large`, `unreachable` or
+    /// `timed_out`.
+    pub kind: String,
+    pub message: String,
+}
+
+impl FetchError {
+    /// A short, stable name: what a fixture records.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            FetchError::Denied { .. } => "denied",
+            FetchError::Invalid(_) => "invalid",
+            FetchError::TooMany { .. } => "too_many",
+            FetchError::TooLarge { .. } => "too_large",
+            FetchError::Unreachable { .. } => "unreachable",
+            FetchError::TimedOut { .. } => "timed_out",
+        }
+    }
+}
+
+impl Exchange {
+    /// `GET https://api.example.com/v1/x`, for messages.
+    pub fn describe(&self) -> String {
+        format!("{} {}", self.request.method, self.request.url)
+    }
+
+    /// Whether `request` is the call this exchange recorded: same method,
+    /// URL and body. Headers are not compared: recording redacts
+    /// credentials, and a replay sends stand-ins for secrets.
+    pub fn answers(&self, request: &FetchRequest) -> bool {
+        self.request.method == request.method
+            && self.request.url == request.url
+            && self.request.body == request.body
+    }
+}
+
+/// The calls a fixture recorded, served to a replay in order, and what
+/// went differently: a call the fixture does not hold, one made in another
+/// order or with another request, or one the function no longer makes.
+#[derive(Debug, Default)]
+pub struct RecordedCalls {
+    state: std::sync::Mutex<Served>,
+}
+
+#[derive(Debug, Default)]
+struct Served {
+    exchanges: Vec<Exchange>,
+    next: usize,
+    problems: Vec<String>,
+}
+
+impl RecordedCalls {
+    pub fn new(exchanges: Vec<Exchange>) -> RecordedCalls {
+        RecordedCalls {
+            state: std::sync::Mutex::new(Served {
+                exchanges,
+                ..Served::default()
+            }),
+        }
+    }
+
+    fn served(&self) -> std::sync::MutexGuard<'_, Served> {
+        match self.state.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// The recorded answer to `request`, the next call of the fixture; or,
+    /// when it is not that call, the failure the function gets (and the
+    /// difference is noted).
+    pub fn answer(&self, request: &FetchRequest) -> Result<FetchResponse, RecordedFailure> {
+        let mut served = self.served();
+        let index = served.next;
+        let asked = format!("{} {}", request.method, request.url);
+        let problem = match served.exchanges.get(index) {
+            Some(exchange) if exchange.answers(request) => {
+                let response = exchange.response.clone();
+                served.next += 1;
+                return response;
+            }
+            Some(exchange) => format!(
+                "call {}: the fixture recorded {}, the function now calls {asked}",
+                index + 1,
+                exchange.describe()
+            ),
+            None => format!(
+                "call {}: the function now calls {asked}, which the fixture does not hold (it \
+                 recorded {} call(s))",
+                index + 1,
+                served.exchanges.len()
+            ),
+        };
+        served.problems.push(problem.clone());
+        Err(RecordedFailure {
+            kind: "unreachable".into(),
+            message: format!("replayed without the network: {problem}"),
+        })
+    }
+
+    /// How the replay's calls differed from the recording, once it is
+    /// over: empty when it made exactly the recorded calls.
+    pub fn differences(&self) -> Vec<String> {
+        let served = self.served();
+        let mut problems = served.problems.clone();
+        if served.problems.is_empty() {
+            for (index, exchange) in served.exchanges.iter().enumerate().skip(served.next) {
+                problems.push(format!(
+                    "call {}: the fixture recorded {}, which the function no longer makes",
+                    index + 1,
+                    exchange.describe()
+                ));
+            }
+        }
+        problems
+    }
+}
+
 /// What one invocation may still spend on outbound requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Budget {

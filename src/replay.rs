@@ -14,6 +14,7 @@ use crate::abi::http::{HttpRequest, HttpResponse};
 use crate::bindings::{Access, CapturedObject};
 use crate::config::{Function, Instances, Project};
 use crate::fixture::{Fixture, InitialState, Recorded, Trigger};
+use crate::outbound::RecordedCalls;
 use crate::pipeline::{Call, Line, Pipeline};
 use crate::router::RouteTable;
 use crate::runtime::{LoadedModule, Usage};
@@ -66,6 +67,13 @@ pub enum ReplayError {
     Seed(String),
     #[error("cannot read the state the function left: {0}")]
     Inspect(String),
+    #[error(
+        "its outbound calls differ from the fixture's recording:\n  {}\n  a replay answers \
+         calls from the recording, in order (same method, URL and body); record the \
+         invocation again if the calls changed on purpose",
+        .0.join("\n  ")
+    )]
+    Calls(Vec<String>),
 }
 
 /// The project function `fixture` runs: the one it names, or for an HTTP
@@ -162,6 +170,7 @@ pub fn replay(
     let stateless = function.kv.is_empty()
         && function.s3.is_empty()
         && function.outbound.is_empty()
+        && fixture.outbound.is_empty()
         && fixture.state.kv.is_empty()
         && fixture.state.s3.is_empty();
     let (outcome, writes) = if stateless {
@@ -178,8 +187,19 @@ pub fn replay(
         let buckets: BTreeSet<&String> =
             function.s3.iter().chain(fixture.state.s3.keys()).collect();
         seed(&state, &fixture.state, &buckets)?;
-        let access = Arc::new(Access::for_function(state.clone(), function).offline());
-        let outcome = run(function, module, Some(&access), input, fixture.context);
+        let calls = Arc::new(RecordedCalls::new(fixture.outbound.clone()));
+        let access = Access::for_function(state.clone(), function).replaying(Arc::clone(&calls));
+        let outcome = run(
+            function,
+            module,
+            Some(&Arc::new(access)),
+            input,
+            fixture.context,
+        );
+        let differences = calls.differences();
+        if !differences.is_empty() {
+            return Err(ReplayError::Calls(differences));
+        }
         let now = fixture.context.start_time_ns;
         let mut writes = kv_writes(&state, &fixture.state, &namespaces, now)?;
         writes.extend(s3_writes(&state, &fixture.state, &buckets)?);

@@ -284,11 +284,81 @@ fn a_replay_never_reaches_the_network() {
         .args(["replay", "fixtures"])
         .output()
         .unwrap();
-    let stdout = text(&out.stdout);
-    assert!(stdout.contains("HTTP 502"), "{stdout}");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stdout.contains("during a replay; replays make no network requests"),
-        "{stdout}"
+        stderr.contains("its outbound calls differ from the fixture's recording")
+            && stderr.contains("which the fixture does not hold (it recorded 0 call(s))"),
+        "{stderr}"
     );
     assert_eq!(upstream.hits(), 0);
+}
+
+#[test]
+fn recorded_calls_replay_without_the_network_and_a_changed_call_is_a_clear_failure() {
+    let upstream = Upstream::start();
+    let project = project(&upstream, "");
+    let record_dir = project.path("fixtures");
+    let server = common::dev_server::DevServer::start(
+        &project,
+        &[
+            "--ephemeral",
+            "--no-watch",
+            "--record",
+            record_dir.to_str().unwrap(),
+        ],
+    );
+    let head = format!(
+        r#"{{"url":"{}","headers":[["authorization","Bearer sk_live_abc"]]}}"#,
+        upstream.url("/public/hello")
+    );
+    let reply = server.post("/proxy", format!("{head}\n").as_bytes());
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let path = record_dir.join("proxy/post-proxy-1.json");
+    let fixture =
+        common::dev_server::wait_for("the fixture", || std::fs::read_to_string(&path).ok());
+    server.stop();
+    assert_eq!(upstream.hits(), 1);
+    // The call and its answer are in the fixture, the call's credentials
+    // redacted (the trigger's body, which the test wrote, still has them).
+    assert!(fixture.contains("\"outbound\""), "{fixture}");
+    assert!(fixture.contains("hi from upstream"), "{fixture}");
+    assert!(
+        fixture.contains("[\"authorization\", \"[redacted]\"]"),
+        "{fixture}"
+    );
+
+    // Replayed from the recording: the same response, no traffic.
+    let replay = || {
+        Command::new(env!("CARGO_BIN_EXE_wasmfaas"))
+            .current_dir(project.root())
+            .env("NO_COLOR", "1")
+            .args(["replay", "fixtures"])
+            .output()
+            .unwrap()
+    };
+    let out = replay();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(text(&out.stdout).contains("= same response as recorded"));
+    assert_eq!(upstream.hits(), 1, "the replay sent nothing");
+
+    // The fixture now holds another URL than the one the function calls.
+    let moved = fixture.replace("/public/hello\"", "/public/elsewhere\"");
+    assert_ne!(moved, fixture);
+    std::fs::write(&path, moved).unwrap();
+    let out = replay();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("call 1: the fixture recorded GET")
+            && stderr.contains("/public/elsewhere, the function now calls GET")
+            && stderr.contains("/public/hello"),
+        "{stderr}"
+    );
+    assert_eq!(upstream.hits(), 1);
 }

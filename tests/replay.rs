@@ -17,6 +17,7 @@ use wasmfaas::runtime::Context;
 /// clock, a `HashMap`'s order, `RandomState` hashes and random bytes.
 fn probe_fixture() -> Fixture {
     Fixture {
+        outbound: Vec::new(),
         function: Some("entropy".into()),
         trigger: Trigger::Http(HttpRequest {
             method: "POST".into(),

@@ -34,6 +34,7 @@ fn echo_wasm() -> std::path::PathBuf {
 fn a_hand_written_head_fixture_replays_through_the_get_route_with_its_params() {
     let (project, module) = common::rust_guest("echo");
     let fixture = Fixture {
+        outbound: Vec::new(),
         function: None,
         trigger: Trigger::Http(HttpRequest {
             method: "HEAD".into(),

@@ -257,6 +257,7 @@ fn replays_of_a_warm_function_run_fresh_and_say_so() {
     let (project, module) = common::rust_guest("warm");
     let function = project.function("warm").unwrap();
     let fixture = wasmfaas::fixture::Fixture {
+        outbound: Vec::new(),
         function: Some("warm".into()),
         trigger: wasmfaas::fixture::Trigger::Http(HttpRequest {
             method: "GET".into(),

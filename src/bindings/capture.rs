@@ -12,6 +12,7 @@
 //! one invocation are captured as first seen: recording is best effort under
 //! concurrency, exact without it.
 
+use crate::outbound::Exchange;
 use crate::state::{KvEntry, KvListRequest, ListRequest, ObjectMeta, State};
 use std::collections::BTreeMap;
 
@@ -29,6 +30,8 @@ pub struct Capture {
     pub kv: BTreeMap<(String, String), Option<KvEntry>>,
     /// `(bucket, key)` → the object before the invocation, if any.
     pub s3: BTreeMap<(String, String), Option<CapturedObject>>,
+    /// Its outbound calls, in the order made.
+    pub outbound: Vec<Exchange>,
 }
 
 impl Capture {

@@ -6,9 +6,12 @@
 //! response the same way: `{"status", "url", "headers"}`, `\n`, the body.
 //! The grants, limits and the client are [`crate::outbound`]'s.
 
+use super::Network;
 use super::call::Call;
 use super::{Access, BindingsView, Effects, HostCallError, MODULE, Status, host_call};
-use crate::outbound::{self, Budget, FetchError, FetchRequest, FetchResponse};
+use crate::outbound::{
+    self, Budget, Exchange, FetchError, FetchRequest, FetchResponse, RecordedFailure,
+};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use wasmi::{Caller, Error, Linker};
@@ -92,15 +95,36 @@ fn send(
     effects: &mut Effects,
     request: FetchRequest,
 ) -> Result<FetchResponse, HostCallError> {
-    if !access.network {
-        return Err(HostCallError::new(
-            Status::Unreachable,
-            format!(
-                "`{}` called {} during a replay; replays make no network requests (serving \
-                 recorded exchanges from fixtures is not built yet)",
-                access.function, request.url
-            ),
-        ));
+    let calls = match &access.network {
+        Network::Live => None,
+        Network::Offline => {
+            return Err(HostCallError::new(
+                Status::Unreachable,
+                format!(
+                    "`{}` called {} where no network is allowed (a replay without a recording \
+                     of its calls)",
+                    access.function, request.url
+                ),
+            ));
+        }
+        Network::Replay(calls) => Some(calls),
+    };
+    if let Some(calls) = calls {
+        // The grants as they are now: a call the config no longer allows is
+        // denied as it would be live, and the recording is not consumed.
+        let url = crate::config::outbound::parse_url(&request.url)
+            .map_err(|why| HostCallError::new(Status::InvalidArgument, why))?;
+        if !access.outbound.iter().any(|rule| rule.allows(&url)) {
+            let denied = FetchError::Denied {
+                function: access.function.clone(),
+                url: request.url,
+                origin: url.origin.to_string(),
+            };
+            return Err(HostCallError::new(Status::Denied, denied.to_string()));
+        }
+        return calls
+            .answer(&request)
+            .map_err(|failure| HostCallError::new(status_of(&failure.kind), failure.message));
     }
     let spent = &mut effects.outbound;
     let mut budget = Budget {
@@ -108,6 +132,8 @@ fn send(
         response_bytes: access.memory_limit.saturating_sub(spent.response_bytes),
     };
     let before = budget;
+    // Kept for the fixture only when recording: the request is sent as is.
+    let recorded_request = effects.capture.is_some().then(|| request.clone());
     // No deadline (a test harness): a bound that still ends a stuck call.
     let time_left = call.time_left.unwrap_or(Duration::from_secs(30));
     let result = outbound::fetch(
@@ -119,16 +145,28 @@ fn send(
     );
     spent.subrequests += before.subrequests - budget.subrequests;
     spent.response_bytes += before.response_bytes - budget.response_bytes;
-    result.map_err(|error| {
-        let status = match &error {
-            FetchError::Denied { .. } => Status::Denied,
-            FetchError::Invalid(_) => Status::InvalidArgument,
-            FetchError::TooMany { .. } => Status::Limit,
-            FetchError::TooLarge { .. } => Status::TooLarge,
-            FetchError::Unreachable { .. } | FetchError::TimedOut { .. } => Status::Unreachable,
-        };
-        HostCallError::new(status, error.to_string())
-    })
+    let result = result.map_err(|error| RecordedFailure {
+        kind: error.kind().to_string(),
+        message: error.to_string(),
+    });
+    if let (Some(capture), Some(request)) = (&mut effects.capture, recorded_request) {
+        capture.outbound.push(Exchange {
+            request,
+            response: result.clone(),
+        });
+    }
+    result.map_err(|failure| HostCallError::new(status_of(&failure.kind), failure.message))
+}
+
+/// The ABI status of a failure of kind `kind` ([`FetchError::kind`]).
+fn status_of(kind: &str) -> Status {
+    match kind {
+        "denied" => Status::Denied,
+        "invalid" => Status::InvalidArgument,
+        "too_many" => Status::Limit,
+        "too_large" => Status::TooLarge,
+        _ => Status::Unreachable,
+    }
 }
 
 /// The response as the guest reads it.

@@ -30,6 +30,7 @@ pub use seed::{SeedError, Seeded, prepare};
 
 use crate::config::Function;
 use crate::config::outbound::OutboundRule;
+use crate::outbound::RecordedCalls;
 use crate::state::{ObjectMeta, State};
 use crate::wasi::WasiView;
 use crate::wasi::cost::{CALL_FUEL, STORAGE_CALL_FUEL, bytes_fuel, charge};
@@ -93,9 +94,21 @@ pub struct Access {
     outbound: Arc<[OutboundRule]>,
     /// How many it may send per invocation (`limits.subrequests`).
     subrequests: u32,
-    /// Whether requests may leave the process at all: replays are
-    /// hermetic ([`Access::offline`]).
-    network: bool,
+    /// Whether requests leave the process, or are answered from a
+    /// recording (replays are hermetic).
+    network: Network,
+}
+
+/// Where a function's outbound calls go.
+#[derive(Debug, Clone, Default)]
+enum Network {
+    /// To the network, within the grants.
+    Live,
+    /// Nowhere: every call fails, saying why.
+    #[default]
+    Offline,
+    /// Answered from a fixture's recorded calls, in order.
+    Replay(Arc<RecordedCalls>),
 }
 
 /// A wasm32 guest's largest possible memory: 65536 pages of 64 KiB.
@@ -108,7 +121,7 @@ impl Access {
             memory_limit: function.limits.memory_bytes,
             outbound: function.outbound.iter().cloned().collect(),
             subrequests: function.limits.subrequests,
-            network: true,
+            network: Network::Live,
             ..Access::new(
                 state,
                 &function.name,
@@ -134,7 +147,7 @@ impl Access {
             memory_limit: WASM32_MEMORY_MAX,
             outbound: Arc::from([]),
             subrequests: 0,
-            network: false,
+            network: Network::Offline,
         }
     }
 
@@ -147,11 +160,11 @@ impl Access {
         }
     }
 
-    /// The same grants with no network: for replays, which must give the
-    /// same bytes on every machine, online or not.
-    pub fn offline(self) -> Access {
+    /// The same grants, its outbound calls answered from `calls` (a
+    /// fixture's recording) instead of the network.
+    pub fn replaying(self, calls: Arc<RecordedCalls>) -> Access {
         Access {
-            network: false,
+            network: Network::Replay(calls),
             ..self
         }
     }

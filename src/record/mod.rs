@@ -167,16 +167,15 @@ impl Recorder {
                 message: error.to_string(),
             },
         };
+        let mut capture = outcome.capture.take().unwrap_or_default();
+        let outbound = std::mem::take(&mut capture.outbound);
         let fixture = Fixture {
             function: Some(function.to_string()),
             trigger,
             context,
-            state: outcome
-                .capture
-                .take()
-                .map(InitialState::from)
-                .unwrap_or_default(),
+            state: InitialState::from(capture),
             recorded: Some(recorded),
+            outbound,
         };
         match inner
             .sender
