@@ -22,6 +22,7 @@ pub mod build;
 mod calendar;
 pub mod cli;
 pub mod config;
+pub mod cost;
 pub mod deployment;
 pub mod dev;
 pub mod fixture;
