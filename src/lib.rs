@@ -23,6 +23,7 @@ mod calendar;
 pub mod cli;
 pub mod config;
 pub mod cost;
+pub mod dashboard;
 pub mod deployment;
 pub mod dev;
 pub mod fixture;

@@ -6,6 +6,7 @@ use crate::activity::Activity;
 use crate::activity::ActivitySink;
 use crate::build::Cancel;
 use crate::config::Project;
+use crate::dashboard::{Dashboard, Hub, Token};
 use crate::deployment::Live;
 use crate::dev::{self, Watching};
 use crate::gateway::Gateway;
@@ -55,6 +56,9 @@ pub struct DevArgs {
     /// any name.
     #[arg(long = "allow-host", value_name = "NAME", value_parser = allowed_host)]
     pub allow_hosts: Vec<String>,
+    /// Do not serve the dashboard (`/__wasmfaas/`, docs/dashboard.md).
+    #[arg(long)]
+    pub no_dashboard: bool,
 }
 
 /// A `--allow-host` value, checked as `[dev] allow_hosts` entries are.
@@ -76,7 +80,19 @@ pub fn run(
 ) -> Result<(), Failure> {
     let project = Arc::new(project);
     let (activity, activity_rx) = ActivitySink::bounded(activity_log::CAPACITY);
+    // The dashboard sees every report the console sees, through a tee.
+    let hub = Hub::new();
+    let activity_rx = if args.no_dashboard {
+        activity_rx
+    } else {
+        let hub = Arc::clone(&hub);
+        activity_rx.tee("activity-tee", activity_log::CAPACITY, move |report| {
+            hub.observe(report);
+        })
+    };
     let console = activity_log::spawn(activity_rx, quiet);
+    let token = Token::generate()
+        .map_err(|error| Failure::Failed(format!("cannot make the dashboard's token: {error}")))?;
     let interrupted = on_ctrl_c()?;
     raise_open_file_limit();
     let hosts = AllowedHosts::new(project.dev.allow_hosts.iter().chain(&args.allow_hosts));
@@ -190,6 +206,21 @@ pub fn run(
             workers,
         )
     });
+    let dashboard = (!args.no_dashboard).then(|| {
+        hub.set_live(Arc::clone(&live));
+        let port = gateway.address().port();
+        Arc::new(Dashboard::new(
+            token,
+            port,
+            hub,
+            Arc::clone(&live),
+            events.clone(),
+        ))
+    });
+    let gateway = match &dashboard {
+        Some(dashboard) => gateway.dashboard(Arc::clone(dashboard)),
+        None => gateway,
+    };
     let running = gateway.serve(
         Arc::clone(&live),
         activity.clone(),
@@ -203,6 +234,11 @@ pub fn run(
         !args.no_watch,
         &activity,
     );
+    if let Some(dashboard) = &dashboard {
+        activity.send(Activity::Notice {
+            message: format!("Dashboard {}", dashboard.url(running.address())),
+        });
+    }
     // S3 endpoint: announced under the banner.
     if let Some(s3) = &s3 {
         let url = format!("http://{}", s3.address());
