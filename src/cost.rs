@@ -190,6 +190,76 @@ pub fn memory_mb(memory_bytes: u64) -> u64 {
     memory_bytes.div_ceil(1024 * 1024)
 }
 
+/// The model behind every estimate, as JSON for the dashboard and
+/// `wasmfaas cost --json` to state beside their figures.
+pub fn model() -> serde_json::Value {
+    serde_json::json!({
+        "prices_checked": PRICES_CHECKED,
+        "native_ns_per_fuel": NATIVE_NS_PER_FUEL,
+        "lambda": {
+            "per_million_requests": LAMBDA.per_million_requests,
+            "per_gb_second_x86": LAMBDA.per_gb_second_x86,
+            "per_gb_second_arm": LAMBDA.per_gb_second_arm,
+            "billed_per": "1 ms, at least 1 ms",
+            "min_memory_mb": LAMBDA.min_memory_mb,
+        },
+        "workers": {
+            "per_million_requests": WORKERS.per_million_requests,
+            "per_million_cpu_ms": WORKERS.per_million_cpu_ms,
+            "monthly_base": WORKERS.monthly_base,
+        },
+    })
+}
+
+/// The estimates of several invocations, added up.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Tally {
+    pub invocations: u64,
+    pub fuel: u64,
+    pub native_ms: f64,
+    pub lambda_billed_ms: u64,
+    pub lambda_x86_usd: f64,
+    pub lambda_arm_usd: f64,
+    pub workers_usd: f64,
+}
+
+impl Tally {
+    pub fn add(&mut self, fuel: u64, estimate: &Estimate) {
+        self.invocations += 1;
+        self.fuel = self.fuel.saturating_add(fuel);
+        self.native_ms += estimate.native_ms;
+        self.lambda_billed_ms += estimate.lambda_billed_ms;
+        self.lambda_x86_usd += estimate.lambda_x86_usd;
+        self.lambda_arm_usd += estimate.lambda_arm_usd;
+        self.workers_usd += estimate.workers_usd;
+    }
+
+    /// Adds another tally (a function's into the total).
+    pub fn merge(&mut self, other: &Tally) {
+        self.invocations += other.invocations;
+        self.fuel = self.fuel.saturating_add(other.fuel);
+        self.native_ms += other.native_ms;
+        self.lambda_billed_ms += other.lambda_billed_ms;
+        self.lambda_x86_usd += other.lambda_x86_usd;
+        self.lambda_arm_usd += other.lambda_arm_usd;
+        self.workers_usd += other.workers_usd;
+    }
+
+    /// What a million invocations like these, in the same mix, would cost:
+    /// (x86, Arm, Workers) in USD.
+    pub fn per_million(&self) -> (f64, f64, f64) {
+        if self.invocations == 0 {
+            return (0.0, 0.0, 0.0);
+        }
+        let scale = 1e6 / self.invocations as f64;
+        (
+            self.lambda_x86_usd * scale,
+            self.lambda_arm_usd * scale,
+            self.workers_usd * scale,
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,5 +346,30 @@ mod tests {
         assert_eq!(estimate.lambda_memory_mb, 256);
         assert_close(estimate.lambda_x86_usd, 0.000_004_008_340_95, 1e-15);
         assert_close(estimate.workers_usd, 0.000_018_571_604_772, 1e-15);
+    }
+
+    /// Two invocations at 128 MB, of 0.5 ms and 2.5 ms native: Lambda bills
+    /// 1 + 3 = 4 ms; x86 = 2 × $0.0000002 + 0.004 s × 0.125 GB ×
+    /// $0.0000166667 = $0.00000040833335; a million in this mix cost half a
+    /// million times that: $0.204166675.
+    #[test]
+    fn a_tally_adds_invocations_and_scales_to_a_million() {
+        let mut tally = Tally::default();
+        for ms in [0.5, 2.5] {
+            let fuel = (ms * 1e6 / NATIVE_NS_PER_FUEL) as u64;
+            tally.add(fuel, &estimate(fuel, 128));
+        }
+        assert_eq!(tally.invocations, 2);
+        assert_eq!(tally.lambda_billed_ms, 4);
+        assert_close(tally.lambda_x86_usd, 0.000_000_408_333_35, 1e-15);
+        let (x86, _, workers) = tally.per_million();
+        assert_close(x86, 0.204_166_675, 1e-9);
+        // Workers: 2 × $0.0000003 + 3 ms × $0.00000002, halved and × 1e6.
+        assert_close(workers, 0.33, 1e-6);
+        let mut total = Tally::default();
+        total.merge(&tally);
+        total.merge(&tally);
+        assert_eq!(total.invocations, 4);
+        assert_close(total.per_million().0, x86, 1e-9);
     }
 }

@@ -21,7 +21,7 @@ pub fn functions(deployment: &Deployment) -> Answer {
             "functions": functions,
             "kv_namespaces": project.kv.keys().collect::<Vec<_>>(),
             "buckets": project.s3.keys().collect::<Vec<_>>(),
-            "cost_model": cost_model(),
+            "cost_model": cost::model(),
         }),
     )
 }
@@ -55,26 +55,6 @@ fn function(deployed: &Deployed) -> Value {
             "state": state,
             "error": failure.map(|f| f.message.as_str()),
             "failed_at": failure.map(|f| crate::human::utc(f.at)),
-        },
-    })
-}
-
-/// The model behind every estimate, for the page to state.
-pub fn cost_model() -> Value {
-    json!({
-        "prices_checked": cost::PRICES_CHECKED,
-        "native_ns_per_fuel": cost::NATIVE_NS_PER_FUEL,
-        "lambda": {
-            "per_million_requests": cost::LAMBDA.per_million_requests,
-            "per_gb_second_x86": cost::LAMBDA.per_gb_second_x86,
-            "per_gb_second_arm": cost::LAMBDA.per_gb_second_arm,
-            "billed_per": "1 ms, at least 1 ms",
-            "min_memory_mb": cost::LAMBDA.min_memory_mb,
-        },
-        "workers": {
-            "per_million_requests": cost::WORKERS.per_million_requests,
-            "per_million_cpu_ms": cost::WORKERS.per_million_cpu_ms,
-            "monthly_base": cost::WORKERS.monthly_base,
         },
     })
 }
