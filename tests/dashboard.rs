@@ -486,3 +486,30 @@ fn no_dashboard_leaves_the_prefix_to_the_gateway() {
     assert_eq!(dash.get("/__wasmfaas/").status, 404);
     assert_eq!(dash.get("/__wasmfaas/health").status, 200);
 }
+
+/// Regression: the dashboard's 26 MiB body limit applied before the token
+/// was checked, so a client without it could make `dev` read (and spool to
+/// disk) a large upload only to refuse it. The limit is now judged from the
+/// head: without the token, nothing is read and the refusal comes at once.
+#[test]
+fn a_write_without_the_token_is_refused_before_its_body_is_read() {
+    let (_project, dash) = Dash::start("dash-body", &[]);
+    let mut raw = RawConnection::open(dash.server.address());
+    // The head promises 20 MB that never come.
+    let reply = raw.exchange(
+        b"PUT /__wasmfaas/api/s3/photos/big HTTP/1.1\r\nHost: localhost\r\n\
+          Content-Length: 20000000\r\n\r\n",
+    );
+    assert_eq!(reply.status, 401, "{}", reply.text());
+    // With the token, the same head waits for its body, which is then stored.
+    let mut raw = RawConnection::open(dash.server.address());
+    let head = format!(
+        "PUT /__wasmfaas/api/s3/photos/small HTTP/1.1\r\nHost: localhost\r\n\
+         Authorization: Bearer {}\r\nContent-Length: 5\r\n\r\n",
+        dash.token
+    );
+    raw.send(head.as_bytes());
+    let reply = raw.exchange(b"hello");
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(dash.api("GET", "s3/photos/small", None).body, b"hello");
+}

@@ -109,9 +109,17 @@ impl Dashboard {
         path.starts_with(PREFIX) && path != HEALTH_PATH
     }
 
-    /// The largest body the dashboard reads (a KV value or an upload).
-    pub fn body_limit(&self) -> u64 {
-        state_api::MAX_BODY
+    /// The largest body the dashboard reads for `request`, judged from its
+    /// head: a KV value or an upload for a request allowed to write, and
+    /// nothing for any other (a client without the token cannot make the
+    /// server read, or spool to disk, 26 MiB it will refuse).
+    pub fn body_limit(&self, request: &tiny_http::Request) -> u64 {
+        let target = request.url();
+        let query = Query::parse(target.split_once('?').map_or("", |(_, query)| query));
+        match auth::check(&self.token, self.port, &offered(request, &query), true) {
+            Ok(()) => state_api::MAX_BODY,
+            Err(_) => 0,
+        }
     }
 
     /// How many live streams (tabs) are open.
@@ -126,12 +134,7 @@ impl Dashboard {
         let query = Query::parse(query);
         let method = request.method().as_str().to_ascii_uppercase();
         let writes = !matches!(method.as_str(), "GET" | "HEAD");
-        let offered = Offered {
-            origin: header(&request, "origin"),
-            bearer: header(&request, "authorization").and_then(|v| v.strip_prefix("Bearer ")),
-            cookie: header(&request, "cookie"),
-            query: query.get("token").map(str::to_string),
-        };
+        let offered = offered(&request, &query);
         if let Err(refusal) = auth::check(&self.token, self.port, &offered, writes) {
             return Answer::error(refusal.status(), refusal.message()).send(request);
         }
@@ -193,6 +196,16 @@ impl Dashboard {
         } else {
             api.s3(&target, request)
         }
+    }
+}
+
+/// The credentials `request` offers.
+fn offered<'r>(request: &'r tiny_http::Request, query: &Query) -> Offered<'r> {
+    Offered {
+        origin: header(request, "origin"),
+        bearer: header(request, "authorization").and_then(|v| v.strip_prefix("Bearer ")),
+        cookie: header(request, "cookie"),
+        query: query.get("token").map(str::to_string),
     }
 }
 

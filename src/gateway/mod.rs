@@ -99,7 +99,9 @@ impl Gateway {
             "gateway",
             workers,
             move |request| match &limits_dashboard {
-                Some(dashboard) if Dashboard::serves(request.url()) => dashboard.body_limit(),
+                Some(dashboard) if Dashboard::serves(request.url()) => {
+                    dashboard.body_limit(request)
+                }
                 _ => handle::body_limit(&routes.snapshot(), request),
             },
             move |request| match &dashboard {
