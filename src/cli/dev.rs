@@ -265,6 +265,9 @@ pub fn run(
         .saturating_add(Duration::from_secs(1))
         .min(MAX_GRACE);
     let abandoned = running.shutdown(grace);
+    // The dashboard holds an event sink; the trigger dispatcher (and so
+    // the console, which it reports to) ends only when every sink is gone.
+    drop(dashboard);
     // S3 endpoint: its requests are short; no function runs on its threads.
     if let Some(s3) = s3 {
         s3.shutdown(Duration::from_secs(5));

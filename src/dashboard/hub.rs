@@ -106,8 +106,10 @@ impl Hub {
             inner.recent.pop_front();
         }
         inner.recent.push_back(Arc::clone(&invocation));
-        let data = serde_json::to_string(&*invocation).unwrap_or_default();
-        send_all(&mut inner.tabs, "invocation", &data);
+        if !inner.tabs.is_empty() {
+            let data = serde_json::to_string(&*invocation).unwrap_or_default();
+            send_all(&mut inner.tabs, "invocation", &data);
+        }
     }
 
     fn broadcast(&self, event: &str, function: &str) {
