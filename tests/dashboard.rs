@@ -27,6 +27,13 @@ memory_mb = 256
 source = "broken.wat"
 routes = ["GET /broken"]
 
+[functions.onupload]
+source = "hello.wat"
+s3 = ["photos"]
+
+[[functions.onupload.triggers]]
+s3 = { bucket = "photos", events = ["ObjectCreated:*"] }
+
 [kv.NOTES]
 
 [s3.photos]
@@ -512,4 +519,24 @@ fn a_write_without_the_token_is_refused_before_its_body_is_read() {
     let reply = raw.exchange(b"hello");
     assert_eq!(reply.status, 200, "{}", reply.text());
     assert_eq!(dash.api("GET", "s3/photos/small", None).body, b"hello");
+}
+
+#[test]
+fn an_upload_through_the_dashboard_fires_the_buckets_trigger_and_is_listed() {
+    let (_project, dash) = Dash::start("dash-trigger", &[]);
+    assert_eq!(
+        dash.api("PUT", "s3/photos/cat.jpg", Some(b"meow")).status,
+        200
+    );
+    let fired = wait_for("the trigger's invocation in the list", || {
+        let held = dash.json("invocations?function=onupload");
+        let first = held["invocations"].as_array()?.first()?.clone();
+        Some(first)
+    });
+    assert_eq!(fired["method"], "EVENT", "{fired}");
+    assert!(
+        fired["target"].as_str().unwrap().contains("cat.jpg"),
+        "{fired}"
+    );
+    assert!(fired["fuel"].as_u64().unwrap() > 0);
 }
