@@ -122,6 +122,9 @@ impl ActivityFeed {
     }
 }
 
+/// How long the tee rests after emptying its channel (see [`ActivityFeed::tee`]).
+const TEE_PAUSE: Duration = Duration::from_millis(5);
+
 impl ActivityFeed {
     /// Shows every report to `observe` (the dashboard) before passing it on
     /// to the feed returned (the console), on a thread of its own named
@@ -142,11 +145,22 @@ impl ActivityFeed {
         let spawned = std::thread::Builder::new()
             .name(name.to_string())
             .spawn(move || {
-                for activity in self.receiver.iter() {
+                let mut pass = |activity: Activity| {
                     observe(&activity);
                     if let Err(TrySendError::Full(_)) = sender.try_send(activity) {
                         self.dropped.fetch_add(1, Ordering::Relaxed);
                     }
+                };
+                // Woken by the first report, then through what is queued,
+                // then a pause: under load, senders find the tee awake or
+                // asleep on a timer, seldom blocked in `recv`, so a send
+                // rarely has to wake a thread.
+                while let Ok(first) = self.receiver.recv() {
+                    pass(first);
+                    while let Ok(next) = self.receiver.try_recv() {
+                        pass(next);
+                    }
+                    std::thread::sleep(TEE_PAUSE);
                 }
             });
         // Without a thread for the tee the console's feed ends at once and
