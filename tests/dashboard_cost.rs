@@ -98,6 +98,18 @@ fn cost_prices_each_functions_replayed_fuel_at_its_memory() {
         );
         let replayed: Value = serde_json::from_slice(&replayed.stdout).expect("replay JSON");
         let fuel = replayed["usage"]["fuel"].as_u64().expect("fuel");
+        // `replay --json` carries the same estimate `cost` adds up.
+        let estimate = wasmfaas::cost::estimate(fuel, memory_mb);
+        assert_eq!(
+            replayed["cost"]["lambda_memory_mb"], memory_mb,
+            "{replayed}"
+        );
+        assert_eq!(
+            replayed["cost"]["lambda_billed_ms"],
+            estimate.lambda_billed_ms
+        );
+        let replayed_x86 = replayed["cost"]["lambda_x86_usd"].as_f64().unwrap();
+        assert!(close(replayed_x86, estimate.lambda_x86_usd), "{replayed}");
 
         let entry = &document["functions"][function];
         assert_eq!(entry["memory_mb"], memory_mb, "{function}");

@@ -43,6 +43,12 @@ pub fn run(project: &Project, args: &ReplayArgs, quiet: bool) -> Result<(), Fail
             let mut document = replayed.document();
             if let Some(fields) = document.as_object_mut() {
                 fields.insert("fixture".into(), path.display().to_string().into());
+                // What the same work would cost in the cloud (docs/dashboard.md).
+                let memory_mb = crate::cost::memory_mb(function.limits.memory_bytes);
+                let estimate = crate::cost::estimate(replayed.usage.fuel, memory_mb);
+                if let Ok(cost) = serde_json::to_value(estimate) {
+                    fields.insert("cost".into(), cost);
+                }
             }
             print!("{}", crate::json_text::pretty(&document));
         } else {
