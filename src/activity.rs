@@ -128,3 +128,108 @@ impl ActivityFeed {
         self.dropped.load(Ordering::Relaxed)
     }
 }
+
+/// How long the tee rests after emptying its channel (see [`ActivityFeed::tee`]).
+const TEE_PAUSE: Duration = Duration::from_millis(5);
+
+impl ActivityFeed {
+    /// Shows every report to `observe` (the dashboard) before passing it on
+    /// to the feed returned (the console), on a thread of its own named
+    /// `name`. The senders are not slowed: they still only `try_send` into
+    /// this feed's channel, and `observe` must not block either (the
+    /// dashboard drops what a slow browser cannot take). A report the
+    /// console is too far behind to take is dropped and counted with the
+    /// others, so [`ActivityFeed::dropped`] still tells the whole story.
+    /// The returned feed ends when this one does.
+    pub fn tee(
+        self,
+        name: &str,
+        capacity: usize,
+        mut observe: impl FnMut(&Activity) + Send + 'static,
+    ) -> ActivityFeed {
+        let (sender, receiver) = std::sync::mpsc::sync_channel(capacity);
+        let dropped = Arc::clone(&self.dropped);
+        let spawned = std::thread::Builder::new()
+            .name(name.to_string())
+            .spawn(move || {
+                let mut pass = |activity: Activity| {
+                    observe(&activity);
+                    if let Err(TrySendError::Full(_)) = sender.try_send(activity) {
+                        self.dropped.fetch_add(1, Ordering::Relaxed);
+                    }
+                };
+                // Woken by the first report, then through what is queued,
+                // then a pause: under load, senders find the tee awake or
+                // asleep on a timer, seldom blocked in `recv`, so a send
+                // rarely has to wake a thread.
+                while let Ok(first) = self.receiver.recv() {
+                    pass(first);
+                    while let Ok(next) = self.receiver.try_recv() {
+                        pass(next);
+                    }
+                    std::thread::sleep(TEE_PAUSE);
+                }
+            });
+        // Without a thread for the tee the console's feed ends at once and
+        // senders see a closed channel, which they already tolerate.
+        drop(spawned);
+        ActivityFeed { receiver, dropped }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn notice(n: usize) -> Activity {
+        Activity::Notice {
+            message: n.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_tee_shows_every_report_to_the_observer_and_passes_it_on() {
+        let (sink, feed) = ActivitySink::bounded(16);
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let observer = Arc::clone(&seen);
+        let console = feed.tee("tee-test", 16, move |activity| {
+            if let Activity::Notice { message } = activity {
+                observer.lock().unwrap().push(message.clone());
+            }
+        });
+        for n in 0..3 {
+            sink.send(notice(n));
+        }
+        drop(sink);
+        let passed: Vec<String> = console
+            .receiver
+            .iter()
+            .map(|activity| match activity {
+                Activity::Notice { message } => message,
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        assert_eq!(passed, ["0", "1", "2"]);
+        assert_eq!(*seen.lock().unwrap(), ["0", "1", "2"]);
+        assert_eq!(console.dropped(), 0);
+    }
+
+    #[test]
+    fn a_tee_counts_what_a_stalled_console_could_not_take() {
+        let (sink, feed) = ActivitySink::bounded(64);
+        // The console holds one unread report and reads nothing.
+        let console = feed.tee("tee-test", 1, |_| {});
+        for n in 0..10 {
+            sink.send(notice(n));
+        }
+        drop(sink);
+        // The tee gets through all ten without waiting for the console:
+        // one fits its channel, nine are dropped and counted.
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while console.dropped() < 9 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(console.dropped(), 9);
+        assert_eq!(console.receiver.iter().count(), 1);
+    }
+}

@@ -26,6 +26,8 @@ pub mod build;
 mod calendar;
 pub mod cli;
 pub mod config;
+pub mod cost;
+pub mod dashboard;
 pub mod deployment;
 pub mod dev;
 pub mod fixture;

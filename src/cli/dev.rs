@@ -7,6 +7,7 @@ use crate::activity::ActivitySink;
 use crate::bindings::Seeded;
 use crate::build::Cancel;
 use crate::config::Project;
+use crate::dashboard::{Dashboard, Hub, Token};
 use crate::deployment::{Deployment, Live};
 use crate::dev::{self, Watching};
 use crate::gateway::Gateway;
@@ -58,6 +59,9 @@ pub struct DevArgs {
     /// any name.
     #[arg(long = "allow-host", value_name = "NAME", value_parser = allowed_host)]
     pub allow_hosts: Vec<String>,
+    /// Do not serve the dashboard (`/__wasmfaas/`, docs/dashboard.md).
+    #[arg(long)]
+    pub no_dashboard: bool,
 }
 
 /// A `--allow-host` value, checked as `[dev] allow_hosts` entries are.
@@ -79,7 +83,19 @@ pub fn run(
 ) -> Result<(), Failure> {
     let project = Arc::new(project);
     let (activity, activity_rx) = ActivitySink::bounded(activity_log::CAPACITY);
+    // The dashboard sees every report the console sees, through a tee.
+    let hub = Hub::new();
+    let activity_rx = if args.no_dashboard {
+        activity_rx
+    } else {
+        let hub = Arc::clone(&hub);
+        activity_rx.tee("activity-tee", activity_log::CAPACITY, move |report| {
+            hub.observe(report);
+        })
+    };
     let console = activity_log::spawn(activity_rx, quiet);
+    let token = Token::generate()
+        .map_err(|error| Failure::Failed(format!("cannot make the dashboard's token: {error}")))?;
     let interrupted = on_ctrl_c()?;
     raise_open_file_limit();
     let hosts = AllowedHosts::new(project.dev.allow_hosts.iter().chain(&args.allow_hosts));
@@ -130,6 +146,21 @@ pub fn run(
             workers,
         )
     });
+    let dashboard = (!args.no_dashboard).then(|| {
+        hub.set_live(Arc::clone(&live));
+        let port = gateway.address().port();
+        Arc::new(Dashboard::new(
+            token,
+            port,
+            hub,
+            Arc::clone(&live),
+            events.clone(),
+        ))
+    });
+    let gateway = match &dashboard {
+        Some(dashboard) => gateway.dashboard(Arc::clone(dashboard)),
+        None => gateway,
+    };
     let running = gateway.serve(Arc::clone(&live), pipeline, workers);
     activity_log::banner(
         &live.snapshot(),
@@ -137,6 +168,11 @@ pub fn run(
         !args.no_watch,
         &activity,
     );
+    if let Some(dashboard) = &dashboard {
+        activity.send(Activity::Notice {
+            message: format!("Dashboard {}", dashboard.url(running.address())),
+        });
+    }
     // S3 endpoint: announced under the banner.
     if let Some(s3) = &s3 {
         let url = format!("http://{}", s3.address());
@@ -154,6 +190,9 @@ pub fn run(
         watch.stop();
     }
     let abandoned = running.shutdown(grace_period(&live));
+    // The dashboard holds an event sink; the trigger dispatcher (and so
+    // the console, which it reports to) ends only when every sink is gone.
+    drop(dashboard);
     // S3 endpoint: its requests are short; no function runs on its threads.
     if let Some(s3) = s3 {
         s3.shutdown(Duration::from_secs(5));

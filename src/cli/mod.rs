@@ -14,6 +14,7 @@
 mod activity_log;
 mod build;
 mod console;
+mod cost;
 mod dev;
 mod event;
 mod inspect;
@@ -83,6 +84,10 @@ pub enum Command {
     /// `.snap.new` for `--accept` or `cargo insta review`. Under CI nothing is
     /// written and a missing snapshot fails.
     Test(test::TestArgs),
+    /// Estimate what the recorded invocations in a folder of fixtures
+    /// (default: `fixtures`) would cost on AWS Lambda and Cloudflare
+    /// Workers, per function, by replaying them for their fuel.
+    Cost(cost::CostArgs),
     /// Fire one of a function's schedule triggers now, with the event
     /// `wasmfaas dev` would deliver, and print the outcome.
     Trigger(invoke::TriggerArgs),
@@ -189,6 +194,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::S3(args) => inspect::s3(&project()?, args, &storage),
         Command::Replay(args) => replay::run(&replayed()?, args, cli.quiet),
         Command::Test(args) => test::run(&replayed()?, args, cli.quiet),
+        Command::Cost(args) => cost::run(&replayed()?, args, cli.quiet),
     }
 }
 

@@ -53,6 +53,12 @@ pub fn run(project: &Project, args: &ReplayArgs, quiet: bool) -> Result<(), Fail
                     let same = difference.is_none();
                     fields.insert("same_as_recorded".into(), same.into());
                 }
+                // What the same work would cost in the cloud (docs/dashboard.md).
+                let memory_mb = crate::cost::memory_mb(function.limits.memory_bytes);
+                let estimate = crate::cost::estimate(replayed.usage.fuel, memory_mb);
+                if let Ok(cost) = serde_json::to_value(estimate) {
+                    fields.insert("cost".into(), cost);
+                }
             }
             print!("{}", crate::json_text::pretty(&document));
         } else {

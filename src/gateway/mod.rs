@@ -9,6 +9,7 @@
 mod handle;
 mod reply;
 
+use crate::dashboard::Dashboard;
 use crate::deployment::Live;
 use crate::http_pool::{AllowedHosts, Limits, Listener, Running};
 use crate::pipeline::Pipeline;
@@ -30,6 +31,8 @@ pub enum GatewayError {
 /// A bound, not yet serving, gateway.
 pub struct Gateway {
     listener: Listener,
+    /// Answers requests under `/__wasmfaas/` but the health check.
+    dashboard: Option<Arc<Dashboard>>,
 }
 
 impl Gateway {
@@ -42,7 +45,10 @@ impl Gateway {
             address: format!("{host}:{port}"),
             reason,
         })?;
-        Ok(Gateway { listener })
+        Ok(Gateway {
+            listener,
+            dashboard: None,
+        })
     }
 
     /// The address actually bound.
@@ -54,6 +60,7 @@ impl Gateway {
     pub fn allow_hosts(self, hosts: AllowedHosts) -> Gateway {
         Gateway {
             listener: self.listener.allow_hosts(hosts),
+            ..self
         }
     }
 
@@ -61,6 +68,15 @@ impl Gateway {
     pub fn limits(self, limits: Limits) -> Gateway {
         Gateway {
             listener: self.listener.limits(limits),
+            ..self
+        }
+    }
+
+    /// Serves `dashboard` under `/__wasmfaas/` (the health check excepted).
+    pub fn dashboard(self, dashboard: Arc<Dashboard>) -> Gateway {
+        Gateway {
+            dashboard: Some(dashboard),
+            ..self
         }
     }
 
@@ -69,11 +85,21 @@ impl Gateway {
     /// `pipeline`.
     pub fn serve(self, live: Arc<Live>, pipeline: Pipeline, workers: usize) -> Running {
         let routes = Arc::clone(&live);
+        let dashboard = self.dashboard;
+        let limits_dashboard = dashboard.clone();
         self.listener.report_to(pipeline.activity().clone()).serve(
             "gateway",
             workers,
-            move |request| handle::body_limit(&routes.snapshot(), request),
-            move |request| handle(&live.snapshot(), request, &pipeline),
+            move |request| match &limits_dashboard {
+                Some(dashboard) if Dashboard::serves(request.url()) => {
+                    dashboard.body_limit(request)
+                }
+                _ => handle::body_limit(&routes.snapshot(), request),
+            },
+            move |request| match &dashboard {
+                Some(dashboard) if Dashboard::serves(request.url()) => dashboard.handle(request),
+                _ => handle(&live.snapshot(), request, &pipeline),
+            },
         )
     }
 }
