@@ -138,3 +138,40 @@ fn a_recorded_invocation_holds_no_secret_and_replays_to_the_recorded_bytes() {
     );
     assert!(text(&out.stdout).contains("= same response as recorded"));
 }
+
+#[test]
+fn dev_picks_up_an_edited_secrets_file_and_keeps_serving_when_a_key_goes_missing() {
+    let project = project(Some("STRIPE_KEY=sk_test_first_value\n"));
+    let server = DevServer::start(&project, &["--ephemeral"]);
+    assert!(
+        server
+            .get("/checkout")
+            .text()
+            .contains("sk_test_first_value")
+    );
+    project.write("secrets.env", "STRIPE_KEY=sk_test_second_value\n");
+    wait_for("the new secret to be served", || {
+        server
+            .get("/checkout")
+            .text()
+            .contains("sk_test_second_value")
+            .then_some(())
+    });
+    // A file that no longer sets the key is rejected like a broken config:
+    // the last good values keep serving, and the console says why.
+    let from = server.stdout().len();
+    project.write("secrets.env", "OTHER=x\n");
+    server.wait_for_stdout(from, "secrets.env does not set");
+    assert!(
+        server
+            .get("/checkout")
+            .text()
+            .contains("sk_test_second_value")
+    );
+    let stopped = server.stop();
+    assert!(
+        !stopped.stdout.contains("sk_test_second_value"),
+        "{}",
+        stopped.stdout
+    );
+}

@@ -146,17 +146,8 @@ pub fn run(
             workers,
         )
     });
-    let dashboard = (!args.no_dashboard).then(|| {
-        hub.set_live(Arc::clone(&live));
-        let port = gateway.address().port();
-        Arc::new(Dashboard::new(
-            token,
-            port,
-            hub,
-            Arc::clone(&live),
-            events.clone(),
-        ))
-    });
+    let dashboard = (!args.no_dashboard)
+        .then(|| open_dashboard(token, hub, &live, &events, gateway.address().port()));
     let gateway = match &dashboard {
         Some(dashboard) => gateway.dashboard(Arc::clone(dashboard)),
         None => gateway,
@@ -197,21 +188,45 @@ pub fn run(
     if let Some(s3) = s3 {
         s3.shutdown(Duration::from_secs(5));
     }
-    if !recording.finish(RECORDING_GRACE) {
-        activity.send(Activity::Notice {
-            message: format!(
-                "{:>12} fixtures not yet written stay in {}/record-{}.spool; the next \
-                 `wasmfaas dev --record` writes them out",
-                "Pending",
-                crate::record::SPOOL_DIR,
-                std::process::id()
-            ),
-        });
-    }
+    finish_recording(&recording, &activity);
     activity_log::stopped(&activity, abandoned);
     drop(activity);
     activity_log::finish(console);
     Ok(())
+}
+
+/// The dashboard over what `live` serves, on the gateway's `port`.
+fn open_dashboard(
+    token: Token,
+    hub: Arc<Hub>,
+    live: &Arc<Live>,
+    events: &EventSink,
+    port: u16,
+) -> Arc<Dashboard> {
+    hub.set_live(Arc::clone(live));
+    Arc::new(Dashboard::new(
+        token,
+        port,
+        hub,
+        Arc::clone(live),
+        events.clone(),
+    ))
+}
+
+/// Writes out the fixtures still spooled, or says where they wait.
+fn finish_recording(recording: &Recorder, activity: &ActivitySink) {
+    if recording.finish(RECORDING_GRACE) {
+        return;
+    }
+    activity.send(Activity::Notice {
+        message: format!(
+            "{:>12} fixtures not yet written stay in {}/record-{}.spool; the next `wasmfaas \
+             dev --record` writes them out",
+            "Pending",
+            crate::record::SPOOL_DIR,
+            std::process::id()
+        ),
+    });
 }
 
 /// The S3 endpoint's listener, unless `--no-s3`.

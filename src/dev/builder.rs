@@ -27,6 +27,8 @@ struct Builder {
     project: Arc<Project>,
     interest: Arc<Interest>,
     config_path: PathBuf,
+    /// The secrets file: an edit reloads the config, which reads it.
+    secrets_path: PathBuf,
     queue: VecDeque<String>,
     running: Option<Running>,
     /// Which changes are the builds' own writes, never a reason to rebuild.
@@ -50,6 +52,7 @@ pub(super) fn spawn(
     first_builds_began: SystemTime,
 ) -> JoinHandle<()> {
     let config_path = absolute(&project.config_path);
+    let secrets_path = absolute(&project.root.join(crate::secrets::FILE));
     let mut own_writes = OwnWrites::default();
     for name in project.functions.keys() {
         own_writes.built_before(name, first_builds_began);
@@ -58,6 +61,7 @@ pub(super) fn spawn(
         project,
         interest,
         config_path,
+        secrets_path,
         queue: VecDeque::new(),
         running: None,
         own_writes,
@@ -95,7 +99,10 @@ pub(super) fn spawn(
 
 impl Builder {
     fn changed(&mut self, paths: &BTreeSet<PathBuf>) {
-        if paths.iter().any(|path| absolute(path) == self.config_path) {
+        if paths.iter().any(|path| {
+            let path = absolute(path);
+            path == self.config_path || path == self.secrets_path
+        }) {
             self.reload_config();
         }
         let project = Arc::clone(&self.project);

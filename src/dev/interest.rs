@@ -24,7 +24,10 @@ impl Interest {
     /// Recomputes the paths, after a config reload or a build (whose recorded
     /// inputs may have changed).
     pub(super) fn update(&self, project: &Project) {
-        let mut paths = vec![absolute(&project.config_path)];
+        let mut paths = vec![
+            absolute(&project.config_path),
+            absolute(&project.root.join(crate::secrets::FILE)),
+        ];
         for function in project.functions.values() {
             paths.extend(build::inputs(project, function).iter().map(|p| absolute(p)));
         }
