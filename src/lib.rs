@@ -51,6 +51,7 @@ pub mod s3endpoint;
 pub mod scaffold;
 pub mod schedule;
 pub mod secrets;
+pub mod services;
 pub mod snapshot;
 pub mod state;
 pub mod suite;

@@ -22,7 +22,7 @@
 
 use crate::abi::{self, CallOutcome, Input};
 use crate::activity::{Activity, ActivitySink, RequestRecord};
-use crate::bindings::Access;
+use crate::bindings::{Access, Services};
 use crate::config::Function;
 use crate::deployment::{Deployed, Deployment};
 use crate::fixture;
@@ -40,6 +40,17 @@ pub struct Pipeline {
     recorder: Recorder,
     activity: ActivitySink,
     events: EventSink,
+    /// Runs the service calls of functions that make them (`dev`).
+    services: Option<Arc<dyn Services>>,
+}
+
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("recording", &self.recorder.is_on())
+            .field("services", &self.services.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// One invocation to run: a function, its module and grants, and what
@@ -156,6 +167,15 @@ impl Pipeline {
             recorder,
             activity,
             events,
+            services: None,
+        }
+    }
+
+    /// This pipeline with service calls run by `services`.
+    pub fn with_services(self, services: Arc<dyn Services>) -> Pipeline {
+        Pipeline {
+            services: Some(services),
+            ..self
         }
     }
 
@@ -199,7 +219,19 @@ impl Pipeline {
             line,
             redactor,
         } = call;
-        let access = grants.map(|grants| self.recorder.access_for(grants));
+        let mut access = grants.map(|grants| self.recorder.access_for(grants));
+        // A function that calls others gets the runner here, at the top of
+        // its chain (a callee's grants carry it already, with the chain).
+        if let (Some(services), Some(granted)) = (&self.services, &access)
+            && granted.has_services()
+            && !granted.runs_services()
+        {
+            let with = granted
+                .as_ref()
+                .clone()
+                .calling_services(Arc::clone(services), Arc::from([]));
+            access = Some(Arc::new(with));
+        }
         let mut outcome = abi::call(module, function, input, context, access);
         // The log is never the response: whoever reads it gets it redacted.
         redactor.in_place(&mut outcome.logs);

@@ -88,15 +88,71 @@ fn decode(envelope: &[u8]) -> Result<FetchRequest, HostCallError> {
     })
 }
 
-/// Sends `request` within what the invocation has left.
+/// Where a request goes, once its grant is checked.
+enum Target {
+    /// Another function of the project (`service://NAME/path?query`).
+    Service {
+        name: String,
+        path: String,
+        query: String,
+    },
+    /// An origin in `outbound`.
+    Outbound,
+}
+
+/// The scheme of service calls.
+const SERVICE_SCHEME: &str = "service://";
+
+impl Target {
+    /// Checks `request` against the grants: a service in `services`, a URL
+    /// in `outbound` (its redirects are checked as they come).
+    fn of(access: &Access, request: &FetchRequest) -> Result<Target, HostCallError> {
+        if let Some(rest) = request.url.strip_prefix(SERVICE_SCHEME) {
+            let end = rest.find(['/', '?']).unwrap_or(rest.len());
+            let (name, tail) = rest.split_at(end);
+            if !access.services.iter().any(|service| service == name) {
+                return Err(HostCallError::new(
+                    Status::Denied,
+                    format!(
+                        "function `{}` may not call the service `{name}`; add \"{name}\" to \
+                         `services = [...]` under [functions.{}] in wasmfaas.toml",
+                        access.function, access.function
+                    ),
+                ));
+            }
+            let (path, query) = tail.split_once('?').unwrap_or((tail, ""));
+            return Ok(Target::Service {
+                name: name.to_string(),
+                path: if path.is_empty() { "/" } else { path }.to_string(),
+                query: query.to_string(),
+            });
+        }
+        let url = crate::config::outbound::parse_url(&request.url)
+            .map_err(|why| HostCallError::new(Status::InvalidArgument, why))?;
+        if !access.outbound.iter().any(|rule| rule.allows(&url)) {
+            let denied = FetchError::Denied {
+                function: access.function.clone(),
+                url: request.url.clone(),
+                origin: url.origin.to_string(),
+            };
+            return Err(HostCallError::new(Status::Denied, denied.to_string()));
+        }
+        Ok(Target::Outbound)
+    }
+}
+
+/// Sends `request` within what the invocation has left: to the network or
+/// a service when live, from the recording in a replay. Live calls are
+/// recorded when the invocation is.
 fn send(
     call: &Call<'_>,
     access: &Access,
     effects: &mut Effects,
     request: FetchRequest,
 ) -> Result<FetchResponse, HostCallError> {
-    let calls = match &access.network {
-        Network::Live => None,
+    let target = Target::of(access, &request)?;
+    match &access.network {
+        Network::Live => {}
         Network::Offline => {
             return Err(HostCallError::new(
                 Status::Unreachable,
@@ -107,33 +163,42 @@ fn send(
                 ),
             ));
         }
-        Network::Replay(calls) => Some(calls),
-    };
-    if let Some(calls) = calls {
-        // The grants as they are now: a call the config no longer allows is
-        // denied as it would be live, and the recording is not consumed.
-        let url = crate::config::outbound::parse_url(&request.url)
-            .map_err(|why| HostCallError::new(Status::InvalidArgument, why))?;
-        if !access.outbound.iter().any(|rule| rule.allows(&url)) {
-            let denied = FetchError::Denied {
-                function: access.function.clone(),
-                url: request.url,
-                origin: url.origin.to_string(),
-            };
-            return Err(HostCallError::new(Status::Denied, denied.to_string()));
+        Network::Replay(calls) => {
+            return calls
+                .answer(&request)
+                .map_err(|failure| HostCallError::new(status_of(&failure.kind), failure.message));
         }
-        return calls
-            .answer(&request)
-            .map_err(|failure| HostCallError::new(status_of(&failure.kind), failure.message));
     }
+    // Kept for the fixture only when recording: the request is sent as is.
+    let recorded_request = effects.capture.is_some().then(|| request.clone());
+    let result = match target {
+        Target::Outbound => fetch(call, access, effects, request),
+        Target::Service { name, path, query } => {
+            call_service(access, effects, request, &name, path, query)
+        }
+    };
+    if let (Some(capture), Some(request)) = (&mut effects.capture, recorded_request) {
+        capture.outbound.push(Exchange {
+            request,
+            response: result.clone(),
+        });
+    }
+    result.map_err(|failure| HostCallError::new(status_of(&failure.kind), failure.message))
+}
+
+/// An outbound request, within the invocation's budget.
+fn fetch(
+    call: &Call<'_>,
+    access: &Access,
+    effects: &mut Effects,
+    request: FetchRequest,
+) -> Result<FetchResponse, RecordedFailure> {
     let spent = &mut effects.outbound;
     let mut budget = Budget {
         subrequests: access.subrequests.saturating_sub(spent.subrequests),
         response_bytes: access.memory_limit.saturating_sub(spent.response_bytes),
     };
     let before = budget;
-    // Kept for the fixture only when recording: the request is sent as is.
-    let recorded_request = effects.capture.is_some().then(|| request.clone());
     // No deadline (a test harness): a bound that still ends a stuck call.
     let time_left = call.time_left.unwrap_or(Duration::from_secs(30));
     let result = outbound::fetch(
@@ -145,23 +210,98 @@ fn send(
     );
     spent.subrequests += before.subrequests - budget.subrequests;
     spent.response_bytes += before.response_bytes - budget.response_bytes;
-    let result = result.map_err(|error| RecordedFailure {
+    result.map_err(|error| RecordedFailure {
         kind: error.kind().to_string(),
         message: error.to_string(),
-    });
-    if let (Some(capture), Some(request)) = (&mut effects.capture, recorded_request) {
-        capture.outbound.push(Exchange {
-            request,
-            response: result.clone(),
-        });
+    })
+}
+
+/// The most functions one chain of service calls may pass through.
+const MAX_SERVICE_DEPTH: usize = 8;
+
+/// A call of another function of the project, counted as a subrequest.
+fn call_service(
+    access: &Access,
+    effects: &mut Effects,
+    request: FetchRequest,
+    name: &str,
+    path: String,
+    query: String,
+) -> Result<FetchResponse, RecordedFailure> {
+    let failure = |kind: &str, message: String| RecordedFailure {
+        kind: kind.to_string(),
+        message,
+    };
+    let Some((runner, callers)) = &access.runner else {
+        return Err(failure(
+            "unreachable",
+            format!(
+                "`{}` calls the service `{name}`, and service calls run under `wasmfaas dev` \
+                 (one-off commands run one function)",
+                access.function
+            ),
+        ));
+    };
+    let chain: Vec<&str> = callers
+        .iter()
+        .map(String::as_str)
+        .chain([access.function.as_str(), name])
+        .collect();
+    if callers.iter().any(|f| f == name) || name == access.function {
+        return Err(failure(
+            "loop",
+            format!(
+                "service calls loop: {}; a function may not call back into the chain that \
+                 called it",
+                chain.join(" → ")
+            ),
+        ));
     }
-    result.map_err(|failure| HostCallError::new(status_of(&failure.kind), failure.message))
+    if chain.len() > MAX_SERVICE_DEPTH {
+        return Err(failure(
+            "loop",
+            format!(
+                "service calls nest deeper than {MAX_SERVICE_DEPTH}: {}",
+                chain.join(" → ")
+            ),
+        ));
+    }
+    if effects.outbound.subrequests >= access.subrequests {
+        return Err(failure(
+            "too_many",
+            format!(
+                "function `{}` has made its {} outbound requests (service calls count); raise \
+                 `limits.subrequests` or make fewer calls",
+                access.function, access.subrequests
+            ),
+        ));
+    }
+    effects.outbound.subrequests += 1;
+    let url = request.url.clone();
+    let http_request = crate::abi::http::HttpRequest {
+        method: request.method,
+        path,
+        query,
+        headers: request.headers,
+        body: request.body,
+        ..Default::default()
+    };
+    runner
+        .call(&access.function, callers, name, http_request)
+        .map(|response| FetchResponse {
+            status: response.status,
+            headers: response.headers,
+            body: response.body,
+            url,
+        })
+        .map_err(|message| failure("unreachable", message))
 }
 
 /// The ABI status of a failure of kind `kind` ([`FetchError::kind`]).
 fn status_of(kind: &str) -> Status {
     match kind {
         "denied" => Status::Denied,
+        "loop" => Status::Limit,
         "invalid" => Status::InvalidArgument,
         "too_many" => Status::Limit,
         "too_large" => Status::TooLarge,

@@ -97,6 +97,33 @@ pub struct Access {
     /// Whether requests leave the process, or are answered from a
     /// recording (replays are hermetic).
     network: Network,
+    /// Functions of the project it may call (`services = [...]`).
+    services: Arc<[String]>,
+    /// What runs those calls, and the functions whose service calls led to
+    /// this invocation (outermost first): a loop is refused.
+    runner: Option<Runner>,
+}
+
+/// What runs a function's service calls, and the chain of callers that led
+/// to the invocation (outermost first).
+type Runner = (Arc<dyn Services>, Arc<[String]>);
+
+/// Runs a service call: another function of the project, in-process,
+/// through its own ABI, limits and grants. The pipeline implements it; the
+/// bindings only know this trait, as they run below the pipeline.
+pub trait Services: Send + Sync + std::fmt::Debug {
+    /// Sends `request` to `service` for `caller`, whose own callers are
+    /// `callers` (outermost first).
+    ///
+    /// # Errors
+    /// Why the callee gave no response, as a sentence.
+    fn call(
+        &self,
+        caller: &str,
+        callers: &[String],
+        service: &str,
+        request: crate::abi::http::HttpRequest,
+    ) -> Result<crate::abi::http::HttpResponse, String>;
 }
 
 /// Where a function's outbound calls go.
@@ -122,6 +149,7 @@ impl Access {
             outbound: function.outbound.iter().cloned().collect(),
             subrequests: function.limits.subrequests,
             network: Network::Live,
+            services: function.services.iter().cloned().collect(),
             ..Access::new(
                 state,
                 &function.name,
@@ -148,6 +176,8 @@ impl Access {
             outbound: Arc::from([]),
             subrequests: 0,
             network: Network::Offline,
+            services: Arc::from([]),
+            runner: None,
         }
     }
 
@@ -158,6 +188,25 @@ impl Access {
             memory_limit: bytes,
             ..self
         }
+    }
+
+    /// The same grants, its service calls run by `runner` on behalf of
+    /// the chain `callers` that led to this invocation.
+    pub fn calling_services(self, runner: Arc<dyn Services>, callers: Arc<[String]>) -> Access {
+        Access {
+            runner: Some((runner, callers)),
+            ..self
+        }
+    }
+
+    /// Whether it may call other functions.
+    pub fn has_services(&self) -> bool {
+        !self.services.is_empty()
+    }
+
+    /// Whether something runs its service calls already.
+    pub fn runs_services(&self) -> bool {
+        self.runner.is_some()
     }
 
     /// The same grants, its outbound calls answered from `calls` (a

@@ -16,6 +16,7 @@ use crate::pipeline::Pipeline;
 use crate::record::Recorder;
 use crate::runtime::Context;
 use crate::s3endpoint::{self, S3Server};
+use crate::services::LiveServices;
 use crate::state::State;
 use crate::triggers::{self, EventSink};
 use clap::Args;
@@ -127,9 +128,14 @@ pub fn run(
     // deliveries find what they cause in the outbox, so its copy sends no
     // change events.
     let recording = recorder.clone();
-    let dispatching = Pipeline::new(recorder.clone(), activity.clone(), EventSink::discard());
-    let events = triggers::spawn(Arc::clone(&live), dispatching);
-    let pipeline = Pipeline::new(recorder, activity.clone(), events.clone());
+    let (events, wakeups) = triggers::channel();
+    let pipeline = Pipeline::new(recorder.clone(), activity.clone(), events.clone());
+    // Service calls run through the pipeline too, whoever makes them.
+    let services = LiveServices::new(&live, pipeline.clone());
+    let pipeline = pipeline.with_services(services.clone());
+    let dispatching =
+        Pipeline::new(recorder, activity.clone(), EventSink::discard()).with_services(services);
+    triggers::spawn_on(wakeups, Arc::clone(&live), dispatching);
     triggers::schedules::spawn(Arc::clone(&live), pipeline.clone());
     // S3 endpoint: its writes trigger functions as the functions' own do.
     let s3 = s3_server.map(|server| {

@@ -186,8 +186,29 @@ struct Dispatcher {
 /// run through `pipeline`, whose change events should go nowhere: the
 /// events a delivery causes are in the outbox, and join its chain.
 pub fn spawn(live: Arc<Live>, pipeline: Pipeline) -> EventSink {
+    let (sink, queue) = channel();
+    spawn_on(queue, live, pipeline);
+    sink
+}
+
+/// The wake-ups of a dispatcher not started yet ([`spawn_on`]): for a
+/// caller whose pipeline needs the sink before the dispatcher can start.
+pub struct Wakeups(mpsc::Receiver<Job>);
+
+/// An event sink and the wake-ups it will send to [`spawn_on`].
+pub fn channel() -> (EventSink, Wakeups) {
     // One wake-up is all the channel needs to hold: the events are on disk.
     let (sender, jobs) = mpsc::sync_channel::<Job>(1);
+    let sink = EventSink {
+        sender: Some(sender),
+        capture: false,
+    };
+    (sink, Wakeups(jobs))
+}
+
+/// Starts the dispatcher on `wakeups`, as [`spawn`] does.
+pub fn spawn_on(wakeups: Wakeups, live: Arc<Live>, pipeline: Pipeline) {
+    let jobs = wakeups.0;
     std::thread::Builder::new()
         .name("triggers".into())
         .spawn(move || {
@@ -206,10 +227,6 @@ pub fn spawn(live: Arc<Live>, pipeline: Pipeline) -> EventSink {
             }
         })
         .expect("spawning the trigger dispatcher");
-    EventSink {
-        sender: Some(sender),
-        capture: false,
-    }
 }
 
 impl Dispatcher {
