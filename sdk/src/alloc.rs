@@ -10,7 +10,7 @@
 //! static memory, so a typical request never calls the system allocator.
 //!
 //! Small means at most [`MAX_SMALL`] bytes (which covers a typical request, see
-//! `INITIAL_INPUT` in lib.rs) with an alignment of at most [`ALIGN`]; anything
+//! `INITIAL_INPUT` in stdio.rs) with an alignment of at most [`ALIGN`]; anything
 //! else goes to the system allocator, which keeps large buffers (a big body, a
 //! response) reusable and growable in place. Freed small blocks return to their
 //! class's list, never to the system allocator: a fresh instance and its memory

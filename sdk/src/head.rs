@@ -166,6 +166,32 @@ fn raw_str(input: &[u8], text: Text) -> &str {
     unsafe { std::str::from_utf8_unchecked(bytes) }
 }
 
+/// How many bytes from the start of `b` are plain ASCII that a JSON string
+/// holds as they are (no `"`, `\\`, control character or byte over 0x7f).
+fn plain_run(b: &[u8]) -> usize {
+    let mut at = 0;
+    while let Some(&c) = b.get(at) {
+        if PLAIN[usize::from(c)] == 0 {
+            break;
+        }
+        at += 1;
+    }
+    at
+}
+
+/// 1 for the bytes [`plain_run`] accepts.
+static PLAIN: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut c = 0x20;
+    while c < 0x80 {
+        table[c] = 1;
+        c += 1;
+    }
+    table[b'"' as usize] = 0;
+    table[b'\\' as usize] = 0;
+    table
+};
+
 struct Reader<'a> {
     b: &'a [u8],
     pos: usize,
@@ -188,7 +214,9 @@ impl<'a> Reader<'a> {
             pos: 0,
             failure: None,
             unescaped: String::new(),
-            pairs: Pairs::new(),
+            // Room for a typical request's headers and parameters: growing
+            // the list from empty took three reallocations.
+            pairs: Pairs::with_capacity(16),
         }
     }
 
@@ -223,7 +251,7 @@ impl<'a> Reader<'a> {
         self.literal(b",\"params\":")?;
         fields.params = self.string_map()?;
         self.literal(b",\"headers\":")?;
-        fields.headers = self.pairs()?;
+        fields.headers = self.canonical_pairs()?;
         self.literal(b",\"body_len\":")?;
         fields.body_len = Some(self.uint()?);
         self.literal(b"}\n")?;
@@ -238,6 +266,50 @@ impl<'a> Reader<'a> {
         } else {
             Err(Failed)
         }
+    }
+
+    /// The header list as the host writes it, `[["name","value"],...]` with
+    /// no whitespace and no escapes; anything else fails, and the general
+    /// reader takes over. One tight loop instead of the general reader's
+    /// nested array and pair handling, which was a fifth of a request's cost.
+    #[inline(never)]
+    fn canonical_pairs(&mut self) -> Res<Range<usize>> {
+        let first = self.pairs.len();
+        self.literal(b"[")?;
+        if self.literal(b"]").is_ok() {
+            return Ok(first..first);
+        }
+        loop {
+            self.literal(b"[\"")?;
+            let name = self.plain_string()?;
+            self.literal(b",\"")?;
+            let value = self.plain_string()?;
+            self.pairs.push((name, value));
+            match self.b.get(self.pos..self.pos + 2) {
+                Some(b"],") => self.pos += 2,
+                Some(b"]]") => {
+                    self.pos += 2;
+                    return Ok(first..self.pairs.len());
+                }
+                _ => return Err(Failed),
+            }
+        }
+    }
+
+    /// The rest of a string whose opening quote is read, if it is plain ASCII
+    /// with no escapes (a header as the host writes it); fails otherwise.
+    fn plain_string(&mut self) -> Res<Text> {
+        let start = self.pos;
+        let end = start + plain_run(&self.b[start..]);
+        if self.b.get(end) != Some(&b'"') {
+            return Err(Failed);
+        }
+        self.pos = end + 1;
+        Ok(Text {
+            start,
+            end,
+            unescaped: false,
+        })
     }
 
     /// Forgets everything read so far, to read the head again from its start.
@@ -580,6 +652,33 @@ mod tests {
         assert!(r.canonical().is_ok());
         assert_eq!(r.pos, DOCUMENTED.len());
         assert_eq!(r.pairs.len(), 4);
+    }
+
+    #[test]
+    fn plain_runs_end_at_the_first_byte_a_json_string_cannot_hold_as_it_is() {
+        let plain = b"abcdefghijklmnopqrstuvwxyz0123456789 !#$%&'()*+,-./:;<=>?@[]^_`{|}~";
+        for special in [b'"', b'\\', 0, 0x1f, b'\n', 0x7f + 1, 0xff] {
+            for len in 0..plain.len() {
+                let mut bytes = plain[..len].to_vec();
+                bytes.push(special);
+                bytes.extend_from_slice(b"tail after it");
+                assert_eq!(plain_run(&bytes), len, "{special:#x} at {len}");
+            }
+        }
+        assert_eq!(plain_run(plain), plain.len());
+        // 0x7f (DEL) is plain in JSON.
+        assert_eq!(plain_run(b"abcdefg\x7fhij"), 11);
+    }
+
+    #[test]
+    fn headers_with_escapes_or_non_ascii_fall_back_and_read_the_same() {
+        for value in [r"caf\u00e9", "café ☕ latte", r#"say \"hi\""#, r"tab\there"] {
+            let head = DOCUMENTED
+                .replace(r#""body_len":0"#, r#""body_len":4"#)
+                .replace("localhost:8080", value);
+            let general = summary(&head.replace(r#"{"v":1,"#, r#"{ "v":1,"#));
+            assert_eq!(summary(&head), general, "{value}");
+        }
     }
 
     /// Everything a request exposes, for comparing two parses.

@@ -36,17 +36,21 @@ pub(crate) static ESCAPE: [bool; 256] = {
 /// sit inside it.
 pub(crate) fn push_string(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
-    out.push('"');
+    // SAFETY: only whole UTF-8 runs of `s` and ASCII bytes are appended, so
+    // `out` stays UTF-8. Bytes rather than `String::push(char)`, whose
+    // encoding of any char is a few dozen instructions per quote.
+    let out = unsafe { out.as_mut_vec() };
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
     let mut run = 0;
     loop {
         let at = next_escape(bytes, run);
-        // Escaped bytes are ASCII, so `at` is a character boundary.
-        out.push_str(&s[run..at]);
+        out.extend_from_slice(&bytes[run..at]);
         let Some(&b) = bytes.get(at) else { break };
         push_escape(out, b);
         run = at + 1;
     }
-    out.push('"');
+    out.push(b'"');
 }
 
 /// Where the first byte from `from` on that needs escaping is, or the length.
@@ -61,18 +65,18 @@ fn next_escape(bytes: &[u8], mut from: usize) -> usize {
 }
 
 #[inline(never)]
-fn push_escape(out: &mut String, b: u8) {
+fn push_escape(out: &mut Vec<u8>, b: u8) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     match b {
-        b'"' => out.push_str("\\\""),
-        b'\\' => out.push_str("\\\\"),
-        b'\n' => out.push_str("\\n"),
-        b'\r' => out.push_str("\\r"),
-        b'\t' => out.push_str("\\t"),
+        b'"' => out.extend_from_slice(b"\\\""),
+        b'\\' => out.extend_from_slice(b"\\\\"),
+        b'\n' => out.extend_from_slice(b"\\n"),
+        b'\r' => out.extend_from_slice(b"\\r"),
+        b'\t' => out.extend_from_slice(b"\\t"),
         _ => {
-            out.push_str("\\u00");
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 15)]));
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[usize::from(b >> 4)]);
+            out.push(HEX[usize::from(b & 15)]);
         }
     }
 }
@@ -89,9 +93,8 @@ pub(crate) fn push_u64(out: &mut String, mut n: u64) {
             break;
         }
     }
-    for &digit in &digits[first..] {
-        out.push(char::from(digit));
-    }
+    // SAFETY: the digits are ASCII.
+    out.push_str(unsafe { std::str::from_utf8_unchecked(&digits[first..]) });
 }
 
 #[cfg(test)]

@@ -51,7 +51,7 @@ where
     F: FnOnce(&Value) -> Result<R, Error>,
     R: Into<Value>,
 {
-    let input = match crate::read_stdin() {
+    let input = match crate::stdio::read_stdin() {
         Ok(input) => input,
         Err(e) => fail(EXIT_IO, &format!("cannot read the event: {e}")),
     };
@@ -66,7 +66,8 @@ where
         Ok(returned) => {
             let text = returned.into().to_json();
             let flushed = io::stdout().flush();
-            if let Err(e) = flushed.and_then(|()| write_stdout(text.as_bytes())) {
+            if let Err(e) = flushed.and_then(|()| crate::stdio::write_stdout(text.as_bytes(), &[]))
+            {
                 fail(EXIT_IO, &format!("cannot write the result: {e}"));
             }
         }
@@ -87,19 +88,6 @@ fn chain(error: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     text
-}
-
-/// Writes straight to fd 1 in one call, as [`crate::serve`] does.
-#[cfg(any(unix, target_os = "wasi"))]
-fn write_stdout(bytes: &[u8]) -> io::Result<()> {
-    (&*crate::raw_fd(1)).write_all(bytes)
-}
-
-#[cfg(not(any(unix, target_os = "wasi")))]
-fn write_stdout(bytes: &[u8]) -> io::Result<()> {
-    let mut out = io::stdout().lock();
-    out.write_all(bytes)?;
-    out.flush()
 }
 
 /// Reads an API Gateway HTTP API event (payload format 2.0), the event a

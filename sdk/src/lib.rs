@@ -79,6 +79,7 @@ mod json_value;
 pub mod kv;
 pub mod lambda;
 pub mod s3;
+mod stdio;
 
 pub use error::{Error, ErrorKind};
 
@@ -94,7 +95,7 @@ static ALLOCATOR: alloc::SmallObjects = alloc::SmallObjects::new();
 
 use head::{Pairs, Text};
 use std::fmt;
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, IoSlice, Write};
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -108,21 +109,50 @@ const EXIT_IO: i32 = 74;
 /// On a malformed envelope it prints why to stderr and exits with code 70; on an
 /// I/O error, with code 74. The host reports either as a function error.
 pub fn serve(handler: impl FnOnce(Request) -> Response) {
-    let input = match read_stdin() {
+    // `serve` is compiled into each function with its handler; what does not
+    // depend on the handler lives in the two calls around it, compiled once.
+    // Keeping this body small matters: the interpreter charges a function's
+    // straight-line code on every call, run or not.
+    let response = handler(read_request());
+    send(&response);
+}
+
+/// The request on stdin; on failure, exits as [`serve`] documents.
+#[inline(never)]
+fn read_request() -> Request {
+    let input = match stdio::read_stdin() {
         Ok(input) => input,
-        Err(e) => fail(EXIT_IO, &format!("cannot read the request: {e}")),
+        Err(e) => fail_io("cannot read the request", e),
     };
-    let request = match head::parse(input) {
+    match head::parse(input) {
         Ok(request) => request,
-        Err(e) => fail(EXIT_ENVELOPE, &format!("{e} (see docs/abi.md)")),
-    };
-    let response = handler(request);
+        Err(e) => fail_envelope(e),
+    }
+}
+
+/// Writes `response` to stdout; on failure, exits as [`serve`] documents.
+#[inline(never)]
+fn send(response: &Response) {
     // Anything the handler printed to stdout goes first, so the host sees a broken
     // head and says so, rather than the stray text silently extending the body.
     let flushed = io::stdout().flush();
-    if let Err(e) = flushed.and_then(|()| write_stdout(&response)) {
-        fail(EXIT_IO, &format!("cannot write the response: {e}"));
+    let written =
+        flushed.and_then(|()| stdio::write_stdout(response.head().as_bytes(), &response.body));
+    if let Err(e) = written {
+        fail_io("cannot write the response", e);
     }
+}
+
+#[cold]
+#[inline(never)]
+fn fail_io(what: &str, e: io::Error) -> ! {
+    fail(EXIT_IO, &format!("{what}: {e}"))
+}
+
+#[cold]
+#[inline(never)]
+fn fail_envelope(e: EnvelopeError) -> ! {
+    fail(EXIT_ENVELOPE, &format!("{e} (see docs/abi.md)"))
 }
 
 /// Defines the function's entry points for `handler`: `main`, which serves
@@ -162,64 +192,6 @@ macro_rules! http_main {
 fn fail(code: i32, message: &str) -> ! {
     eprintln!("wasmfaas-sdk: {message}");
     std::process::exit(code)
-}
-
-/// Room for a typical request, so that reading it takes one read and no
-/// reallocation.
-const INITIAL_INPUT: usize = 16 * 1024;
-
-/// Reads stdin to its end straight from fd 0: std's `Stdin` would first set up a
-/// lock and copy everything through an 8 KiB buffer of its own.
-#[cfg(any(unix, target_os = "wasi"))]
-fn read_stdin() -> io::Result<Vec<u8>> {
-    read_all(&mut &*raw_fd(0))
-}
-
-#[cfg(not(any(unix, target_os = "wasi")))]
-fn read_stdin() -> io::Result<Vec<u8>> {
-    read_all(&mut io::stdin().lock())
-}
-
-/// Writes the response straight to fd 1: std's line-buffered stdout would split
-/// the envelope at its last newline, and every write is a host call.
-#[cfg(any(unix, target_os = "wasi"))]
-fn write_stdout(response: &Response) -> io::Result<()> {
-    response.write_to(&mut &*raw_fd(1))
-}
-
-#[cfg(not(any(unix, target_os = "wasi")))]
-fn write_stdout(response: &Response) -> io::Result<()> {
-    response.write_to(&mut io::stdout().lock())
-}
-
-/// fd 0 or 1 as a `File` that is never closed.
-#[cfg(any(unix, target_os = "wasi"))]
-fn raw_fd(fd: i32) -> std::mem::ManuallyDrop<std::fs::File> {
-    use std::os::fd::FromRawFd;
-    // SAFETY: stdin and stdout stay open for the life of the process, and
-    // ManuallyDrop keeps this borrowed `File` from closing them.
-    std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(fd) })
-}
-
-/// Reads `source` to its end.
-fn read_all(source: &mut impl Read) -> io::Result<Vec<u8>> {
-    // Zeroed once up front (a single `memory.fill` in Wasm) so reads can go
-    // straight into it.
-    let mut input = vec![0; INITIAL_INPUT];
-    let mut len = 0;
-    loop {
-        if len == input.len() {
-            input.resize(2 * len, 0);
-        }
-        match source.read(&mut input[len..]) {
-            Ok(0) => break,
-            Ok(n) => len += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    input.truncate(len);
-    Ok(input)
 }
 
 /// Why a request envelope could not be parsed.
@@ -527,6 +499,9 @@ impl Response {
     }
 
     /// The JSON head and its `\n`, in one buffer sized up front.
+    // `push_str` of one ASCII byte is a copy; `push(char)` encodes UTF-8
+    // first, which the interpreter charges a few dozen instructions for.
+    #[allow(clippy::single_char_add_str)]
     fn head(&self) -> String {
         let names: usize = self
             .headers
@@ -540,9 +515,9 @@ impl Response {
         for (i, (name, value)) in self.headers.iter().enumerate() {
             head.push_str(if i == 0 { "[" } else { ",[" });
             json::push_string(&mut head, name);
-            head.push(',');
+            head.push_str(",");
             json::push_string(&mut head, value);
-            head.push(']');
+            head.push_str("]");
         }
         head.push_str("]}\n");
         head

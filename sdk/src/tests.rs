@@ -372,7 +372,7 @@ struct Chunks {
     calls: usize,
 }
 
-impl Read for Chunks {
+impl std::io::Read for Chunks {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.calls += 1;
         if self.calls.is_multiple_of(5) {
@@ -390,9 +390,9 @@ fn stdin_is_read_to_its_end_past_the_first_buffer() {
     for len in [
         0,
         1,
-        INITIAL_INPUT,
-        INITIAL_INPUT + 1,
-        3 * INITIAL_INPUT + 7,
+        crate::stdio::INITIAL_INPUT,
+        crate::stdio::INITIAL_INPUT + 1,
+        3 * crate::stdio::INITIAL_INPUT + 7,
     ] {
         let bytes: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
         let mut source = Chunks {
@@ -400,6 +400,7 @@ fn stdin_is_read_to_its_end_past_the_first_buffer() {
             at: 0,
             calls: 0,
         };
-        assert_eq!(read_all(&mut source).unwrap(), bytes, "{len} bytes");
+        let read = crate::stdio::read_all(|buf| crate::stdio::read_from(&mut source, buf));
+        assert_eq!(read.unwrap(), bytes, "{len} bytes");
     }
 }

@@ -9,8 +9,7 @@ use super::{CallError, CallOutcome};
 use crate::bindings::Access;
 use crate::config::Function;
 use crate::runtime::{Context, LoadedModule};
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use serde::Deserialize;
 use std::sync::Arc;
 
 // The envelope's contents are the crate's neutral HTTP vocabulary, shared
@@ -20,18 +19,6 @@ pub use crate::http::{Connection, HttpRequest, HttpResponse};
 
 /// The version written into every request head.
 pub const VERSION: u32 = 1;
-
-/// The request head as it goes over the wire.
-#[derive(Serialize)]
-struct RequestHead<'a> {
-    v: u32,
-    method: &'a str,
-    path: &'a str,
-    query: &'a str,
-    params: &'a BTreeMap<String, String>,
-    headers: Vec<(String, &'a str)>,
-    body_len: usize,
-}
 
 /// The response head as a guest writes it.
 #[derive(Deserialize)]
@@ -73,26 +60,100 @@ pub enum EnvelopeError {
 }
 
 /// Serialises `request` into the stdin envelope.
+///
+/// Written straight into one buffer sized for head and body, header names
+/// lowercased as they are written: serialising a head struct with serde made
+/// a lowercased copy of every header name and grew the buffer several times.
+/// The bytes are exactly what `serde_json` writes for the same head (a test
+/// holds them to it): a guest's fuel depends on them, and fuel is recorded.
 pub fn encode_request(request: &HttpRequest) -> Vec<u8> {
-    let head = RequestHead {
-        v: VERSION,
-        method: &request.method,
-        path: &request.path,
-        query: &request.query,
-        params: &request.params,
-        headers: request
+    let strings = request.method.len()
+        + request.path.len()
+        + request.query.len()
+        + request
+            .params
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + 6)
+            .sum::<usize>()
+        + request
             .headers
             .iter()
-            .map(|(name, value)| (name.to_ascii_lowercase(), value.as_str()))
-            .collect(),
-        body_len: request.body.len(),
-    };
-    // Serialising plain strings and integers cannot fail.
-    let mut out = serde_json::to_vec(&head).unwrap_or_default();
-    out.reserve_exact(1 + request.body.len());
-    out.push(b'\n');
+            .map(|(k, v)| k.len() + v.len() + 8)
+            .sum::<usize>();
+    // Escapes are rare; the fixed keys take under 80 bytes.
+    let mut out = Vec::with_capacity(96 + strings + 1 + request.body.len());
+    out.extend_from_slice(b"{\"v\":");
+    push_decimal(&mut out, u64::from(VERSION));
+    out.extend_from_slice(b",\"method\":");
+    push_json_string(&mut out, &request.method, false);
+    out.extend_from_slice(b",\"path\":");
+    push_json_string(&mut out, &request.path, false);
+    out.extend_from_slice(b",\"query\":");
+    push_json_string(&mut out, &request.query, false);
+    out.extend_from_slice(b",\"params\":{");
+    for (i, (name, value)) in request.params.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        push_json_string(&mut out, name, false);
+        out.push(b':');
+        push_json_string(&mut out, value, false);
+    }
+    out.extend_from_slice(b"},\"headers\":[");
+    for (i, (name, value)) in request.headers.iter().enumerate() {
+        out.extend_from_slice(if i == 0 { b"[" } else { b",[" });
+        push_json_string(&mut out, name, true);
+        out.push(b',');
+        push_json_string(&mut out, value, false);
+        out.push(b']');
+    }
+    out.extend_from_slice(b"],\"body_len\":");
+    push_decimal(&mut out, request.body.len() as u64);
+    out.extend_from_slice(b"}\n");
     out.extend_from_slice(&request.body);
     out
+}
+
+/// Appends `text` as a JSON string, escaped as `serde_json` escapes it, and
+/// ASCII-lowercased if `lowercase`.
+fn push_json_string(out: &mut Vec<u8>, text: &str, lowercase: bool) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    let bytes = text.as_bytes();
+    let mut run = 0;
+    for (at, &byte) in bytes.iter().enumerate() {
+        let escape: &[u8] = match byte {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0..=0x1f => b"",
+            b'A'..=b'Z' if lowercase => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[run..at]);
+        run = at + 1;
+        match byte {
+            b'A'..=b'Z' => out.push(byte.to_ascii_lowercase()),
+            0..=0x1f if escape.is_empty() => {
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(byte >> 4)]);
+                out.push(HEX[usize::from(byte & 15)]);
+            }
+            _ => out.extend_from_slice(escape),
+        }
+    }
+    out.extend_from_slice(&bytes[run..]);
+    out.push(b'"');
+}
+
+fn push_decimal(out: &mut Vec<u8>, n: u64) {
+    use std::io::Write;
+    // Writing to a Vec cannot fail.
+    let _ = write!(out, "{n}");
 }
 
 /// Parses a guest's stdout as a response envelope.
@@ -126,6 +187,23 @@ pub fn decode_response(stdout: &[u8]) -> Result<HttpResponse, EnvelopeError> {
         status: head.status as u16,
         headers: head.headers,
         body: stdout[newline + 1..].to_vec(),
+    })
+}
+
+/// [`decode_response`] of stdout the caller owns: the body is moved to the
+/// front of the same buffer instead of copied into a new one.
+///
+/// # Errors
+/// As [`decode_response`].
+fn decode_response_owned(mut stdout: Vec<u8>) -> Result<HttpResponse, EnvelopeError> {
+    let Some(newline) = stdout.iter().position(|&b| b == b'\n') else {
+        return decode_response(&stdout);
+    };
+    let head = decode_response(&stdout[..=newline])?;
+    stdout.drain(..=newline);
+    Ok(HttpResponse {
+        body: stdout,
+        ..head
     })
 }
 
@@ -178,13 +256,15 @@ pub fn call(
         bindings,
     );
     CallOutcome::from_report(report, |stdout| {
-        decode_response(&stdout).map_err(CallError::from)
+        decode_response_owned(stdout).map_err(CallError::from)
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Serialize;
+    use std::collections::BTreeMap;
 
     /// Response splitting: a guest's header value with CR LF reached the
     /// response head as a second header.
@@ -228,6 +308,83 @@ mod tests {
         assert_eq!(head["headers"][0][0], "x-two");
         assert_eq!(head["headers"][1][1], "2");
         assert_eq!(&bytes[newline + 1..], &body[..]);
+    }
+
+    /// The head as `encode_request` wrote it with serde before it was
+    /// written by hand: the bytes must not change, or recorded fuel would.
+    #[derive(Serialize)]
+    struct SerdeHead<'a> {
+        v: u32,
+        method: &'a str,
+        path: &'a str,
+        query: &'a str,
+        params: &'a BTreeMap<String, String>,
+        headers: Vec<(String, &'a str)>,
+        body_len: usize,
+    }
+
+    #[test]
+    fn the_hand_written_head_is_byte_for_byte_what_serde_json_writes() {
+        let every_ascii: String = (0u8..0x80).map(char::from).collect();
+        let awkward = [
+            "",
+            "plain",
+            "Mixed-Case",
+            "quote \" back \\ slash",
+            "tab\tnew\nline\rcr\u{8}\u{c}\u{1}\u{1f}\u{7f}",
+            "café ☕ 🦀 \u{2028}",
+            &every_ascii,
+        ];
+        for text in awkward {
+            let request = HttpRequest {
+                method: text.into(),
+                path: text.into(),
+                query: text.into(),
+                params: [
+                    (text.to_string(), text.to_string()),
+                    ("id".into(), "42".into()),
+                ]
+                .into(),
+                headers: vec![(text.into(), text.into()), ("X-Up".into(), "V".into())],
+                body: b"a body".to_vec(),
+                connection: None,
+            };
+            let head = SerdeHead {
+                v: VERSION,
+                method: &request.method,
+                path: &request.path,
+                query: &request.query,
+                params: &request.params,
+                headers: request
+                    .headers
+                    .iter()
+                    .map(|(name, value)| (name.to_ascii_lowercase(), value.as_str()))
+                    .collect(),
+                body_len: request.body.len(),
+            };
+            let mut expected = serde_json::to_vec(&head).unwrap();
+            expected.push(b'\n');
+            expected.extend_from_slice(&request.body);
+            assert_eq!(
+                String::from_utf8_lossy(&encode_request(&request)),
+                String::from_utf8_lossy(&expected),
+                "{text:?}"
+            );
+            assert_eq!(encode_request(&request), expected);
+        }
+    }
+
+    #[test]
+    fn an_owned_response_decodes_as_a_borrowed_one() {
+        for out in [
+            &b"{\"status\":201,\"headers\":[[\"a\",\"b\"]]}\nthe body\n\x00\xff"[..],
+            b"{}\n",
+            b"{\"status\":700}\nx",
+            b"no newline",
+            b"",
+        ] {
+            assert_eq!(decode_response_owned(out.to_vec()), decode_response(out));
+        }
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub const SDK_FILES: &[EmbeddedFile] = embed![
     "sdk/src/lambda.rs",
     "sdk/src/lib.rs",
     "sdk/src/s3.rs",
+    "sdk/src/stdio.rs",
     "sdk/src/tests.rs",
 ];
 
