@@ -6,6 +6,7 @@
 mod common;
 
 use common::dev_server::TempProject;
+use common::text;
 use std::process::{Command, Output};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,28 +15,7 @@ use std::time::Duration;
 /// A CGI program: its request body is a `http_fetch` envelope, which it
 /// sends; it answers the staged result (200), or 502 with the host's
 /// message when the call failed.
-const PROXY: &str = r#"(module
-  (import "wasmfaas" "http_fetch" (func $fetch (param i32 i32) (result i64)))
-  (import "wasmfaas" "result_read" (func $read (param i32 i32) (result i64)))
-  (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
-  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
-  (memory (export "memory") 4)
-  (data (i32.const 16) "Content-Type: text/plain\n\n")
-  (data (i32.const 100) "Status: 502 Bad Gateway\nContent-Type: text/plain\n\n")
-  (func $out (param $ptr i32) (param $len i32)
-    (i32.store (i32.const 0) (local.get $ptr))
-    (i32.store (i32.const 4) (local.get $len))
-    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
-  (func (export "_start") (local $n i64)
-    (i32.store (i32.const 0) (i32.const 8192))
-    (i32.store (i32.const 4) (i32.const 57344))
-    (drop (call $fd_read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))
-    (local.set $n (call $fetch (i32.const 8192) (i32.load (i32.const 8))))
-    (if (i64.lt_s (local.get $n) (i64.const 0))
-      (then (call $out (i32.const 100) (i32.const 50)))
-      (else (call $out (i32.const 16) (i32.const 26))))
-    (call $out (i32.const 65536)
-      (i32.wrap_i64 (call $read (i32.const 65536) (i32.const 131072))))))"#;
+const PROXY: &str = include_str!("guests/fetch_proxy.wat");
 
 /// An upstream on 127.0.0.1: `/public/hello` answers, `/public/redirect`
 /// and `/public/outside` redirect (inside and outside the grant), `/slow`
@@ -123,10 +103,6 @@ fn fetch_through(project: &TempProject, head: &str) -> Output {
         .args(["invoke", "proxy", "--path", "/proxy", "--body", &body])
         .output()
         .expect("running wasmfaas")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[test]

@@ -5,7 +5,8 @@
 mod common;
 
 use common::dev_server::TempProject;
-use std::process::{Command, Output};
+use common::text;
+use std::process::Output;
 
 /// Answers `200` with the body `now` (an `http` ABI envelope).
 fn guest() -> String {
@@ -41,17 +42,7 @@ fn project(recorded_body: &str) -> TempProject {
 }
 
 fn wasmfaas(project: &TempProject, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wasmfaas"))
-        .current_dir(project.root())
-        .env("NO_COLOR", "1")
-        .env_remove("CI")
-        .args(args)
-        .output()
-        .expect("running wasmfaas")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    common::wasmfaas_in(project.root(), args)
 }
 
 #[test]

@@ -6,7 +6,8 @@
 mod common;
 
 use common::dev_server::{DevServer, TempProject, wait_for};
-use std::process::{Command, Output};
+use common::text;
+use std::process::Output;
 
 /// Answers with its whole environment (`NAME=value` entries, NUL-separated)
 /// as the body, and writes it to its log too.
@@ -43,17 +44,7 @@ fn project(secrets_file: Option<&str>) -> TempProject {
 }
 
 fn wasmfaas(project: &TempProject, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wasmfaas"))
-        .current_dir(project.root())
-        .env("NO_COLOR", "1")
-        .env_remove("CI")
-        .args(args)
-        .output()
-        .expect("running wasmfaas")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    common::wasmfaas_in(project.root(), args)
 }
 
 #[test]

@@ -148,3 +148,20 @@ pub fn client_python(test: &str) -> Option<std::ffi::OsString> {
     }
     python
 }
+
+/// Runs the `wasmfaas` binary in `dir` with `args`, colours off and `CI`
+/// unset (so a test of local behaviour is not changed by the CI runner).
+pub fn wasmfaas_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_wasmfaas"))
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("CI")
+        .args(args)
+        .output()
+        .expect("running wasmfaas")
+}
+
+/// Command output as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
