@@ -48,6 +48,12 @@ pub enum ErrorKind {
     Storage,
     /// `FAULT` (10): a pointer or length lay outside the guest's memory.
     Fault,
+    /// `UNREACHABLE` (11): an outbound request or service call got no
+    /// answer (connection, TLS, the time left, or a failing service).
+    Unreachable,
+    /// `LIMIT` (12): a per-invocation limit is reached
+    /// (`limits.subrequests`), or service calls loop.
+    Limit,
     /// Not running inside wasmfaas (a native build, such as `cargo test`): the
     /// bindings exist only there.
     Unavailable,
@@ -73,6 +79,8 @@ impl ErrorKind {
             8 => ErrorKind::NoSuchBucket,
             9 => ErrorKind::Storage,
             10 => ErrorKind::Fault,
+            11 => ErrorKind::Unreachable,
+            12 => ErrorKind::Limit,
             code => ErrorKind::Unknown(code),
         }
     }
@@ -91,6 +99,8 @@ impl ErrorKind {
             ErrorKind::NoSuchBucket => 8,
             ErrorKind::Storage => 9,
             ErrorKind::Fault => 10,
+            ErrorKind::Unreachable => 11,
+            ErrorKind::Limit => 12,
             ErrorKind::Unknown(code) => code,
             ErrorKind::Unavailable | ErrorKind::Malformed => return None,
         })
@@ -110,6 +120,8 @@ impl ErrorKind {
             ErrorKind::NoSuchBucket => "NO_SUCH_BUCKET",
             ErrorKind::Storage => "STORAGE",
             ErrorKind::Fault => "FAULT",
+            ErrorKind::Unreachable => "UNREACHABLE",
+            ErrorKind::Limit => "LIMIT",
             ErrorKind::Unavailable => "UNAVAILABLE",
             ErrorKind::Malformed => "MALFORMED",
             ErrorKind::Unknown(_) => "UNKNOWN",

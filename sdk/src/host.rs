@@ -80,6 +80,7 @@ mod raw {
             dst_bucket: *const u8, dst_bucket_len: i32,
             dst_key: *const u8, dst_key_len: i32,
         ) -> i64;
+        fn http_fetch(request: *const u8, request_len: i32) -> i64;
         fn result_read(buf: *mut u8, len: i32) -> i64;
     }
 }
@@ -92,6 +93,10 @@ fn len(bytes: &[u8]) -> i32 {
 
 // SAFETY (every call below): each pointer comes with its own slice's length, and
 // the slices outlive the call; the host reads only within them.
+
+pub(crate) fn http_fetch(envelope: &[u8]) -> Result<Vec<u8>, Error> {
+    call(|| unsafe { raw::http_fetch(envelope.as_ptr(), len(envelope)) })
+}
 
 pub(crate) fn kv_get(ns: &str, key: &str) -> Result<Vec<u8>, Error> {
     let (ns, key) = (ns.as_bytes(), key.as_bytes());
@@ -365,7 +370,9 @@ mod tests {
             (8, ErrorKind::NoSuchBucket),
             (9, ErrorKind::Storage),
             (10, ErrorKind::Fault),
-            (11, ErrorKind::Unknown(11)),
+            (11, ErrorKind::Unreachable),
+            (12, ErrorKind::Limit),
+            (13, ErrorKind::Unknown(13)),
         ];
         for (code, kind) in cases {
             let e = finish(-code, reader(b"bucket \"x\" is not granted")).unwrap_err();

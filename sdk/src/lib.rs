@@ -74,6 +74,7 @@ mod binary;
 mod error;
 mod head;
 mod host;
+pub mod http;
 pub mod json;
 mod json_value;
 pub mod kv;

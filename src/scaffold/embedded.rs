@@ -25,6 +25,7 @@ pub const SDK_FILES: &[EmbeddedFile] = embed![
     "sdk/src/error.rs",
     "sdk/src/head.rs",
     "sdk/src/host.rs",
+    "sdk/src/http.rs",
     "sdk/src/json.rs",
     "sdk/src/json_value.rs",
     "sdk/src/kv.rs",
