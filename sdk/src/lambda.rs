@@ -214,6 +214,24 @@ impl fmt::Display for BodyError {
 /// The message already includes the parse error, so there is no `source`.
 impl std::error::Error for BodyError {}
 
+/// Headers that hold one value (RFC 9110): [`Response::with_header`]
+/// replaces them instead of joining a second value on.
+pub const SINGLE_VALUED_HEADERS: &[&str] = &[
+    "content-type",
+    "content-length",
+    "content-location",
+    "content-disposition",
+    "location",
+    "etag",
+    "last-modified",
+    "expires",
+    "date",
+    "retry-after",
+    "age",
+    "server",
+    "access-control-allow-origin",
+];
+
 /// A Lambda proxy response for API Gateway:
 /// `{"statusCode":..,"headers":{..},"body":"..","isBase64Encoded":false}`.
 #[derive(Debug, Clone, PartialEq)]
@@ -257,16 +275,24 @@ impl Response {
         self
     }
 
-    /// Adds a header. The response's `headers` is an object, so a repeated
-    /// name joins its values with `, ` (use [`Response::with_cookie`] for
-    /// `set-cookie`, which must not be joined).
+    /// Sets a header. The response's `headers` is an object: a header that
+    /// holds one value (`content-type`, `location`, … see
+    /// [`SINGLE_VALUED_HEADERS`]) is replaced, so
+    /// `Response::text(..).with_header("content-type", "application/json")`
+    /// is JSON; a list header (`allow`, `vary`, `cache-control`, …) joins
+    /// its values with `, `. Use [`Response::with_cookie`] for `set-cookie`,
+    /// which must not be joined.
     pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Response {
         let (name, value) = (name.into(), value.into());
+        let single = SINGLE_VALUED_HEADERS
+            .iter()
+            .any(|single| single.eq_ignore_ascii_case(&name));
         match self
             .headers
             .iter_mut()
             .find(|(n, _)| n.eq_ignore_ascii_case(&name))
         {
+            Some((_, existing)) if single => *existing = value,
             Some((_, existing)) => {
                 existing.push_str(", ");
                 existing.push_str(&value);
@@ -326,6 +352,25 @@ impl From<Response> for Value {
 #[cfg(test)]
 mod tests {
     use super::{ApiGatewayV2Request, BodyError, Response, Value, chain};
+
+    #[test]
+    fn a_single_valued_header_is_replaced_and_a_list_header_joined() {
+        // Issue 17: this joined two content types into one header.
+        let response = Response::text("{}")
+            .with_header("Content-Type", "application/json")
+            .with_header("allow", "GET")
+            .with_header("allow", "POST");
+        let values = |name: &str| -> Vec<String> {
+            response
+                .headers
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.clone())
+                .collect()
+        };
+        assert_eq!(values("content-type"), ["application/json"]);
+        assert_eq!(values("allow"), ["GET, POST"]);
+    }
 
     /// The example event of AWS's "payload format version 2.0" documentation,
     /// trimmed of fields no accessor reads.
