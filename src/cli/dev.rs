@@ -124,19 +124,8 @@ pub fn run(
         std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
     });
     let recorder = start_recorder(&project, args, &activity)?;
-    // Every invocation runs through one pipeline; the dispatcher's own
-    // deliveries find what they cause in the outbox, so its copy sends no
-    // change events.
     let recording = recorder.clone();
-    let (events, wakeups) = triggers::channel();
-    let pipeline = Pipeline::new(recorder.clone(), activity.clone(), events.clone());
-    // Service calls run through the pipeline too, whoever makes them.
-    let services = LiveServices::new(&live, pipeline.clone());
-    let pipeline = pipeline.with_services(services.clone());
-    let dispatching =
-        Pipeline::new(recorder, activity.clone(), EventSink::discard()).with_services(services);
-    triggers::spawn_on(wakeups, Arc::clone(&live), dispatching);
-    triggers::schedules::spawn(Arc::clone(&live), pipeline.clone());
+    let (pipeline, events) = start_pipeline(&live, recorder, &activity);
     // S3 endpoint: its writes trigger functions as the functions' own do.
     let s3 = s3_server.map(|server| {
         let credentials = project.s3_endpoint.credentials.clone();
@@ -199,6 +188,27 @@ pub fn run(
     drop(activity);
     activity_log::finish(console);
     Ok(())
+}
+
+/// The pipeline every invocation runs through, with the trigger dispatcher
+/// and the scheduler started on it; and where changes to buckets go.
+fn start_pipeline(
+    live: &Arc<Live>,
+    recorder: Recorder,
+    activity: &ActivitySink,
+) -> (Pipeline, EventSink) {
+    let (events, wakeups) = triggers::channel();
+    let pipeline = Pipeline::new(recorder.clone(), activity.clone(), events.clone());
+    // Service calls run through the pipeline too, whoever makes them.
+    let services = LiveServices::new(live, pipeline.clone());
+    let pipeline = pipeline.with_services(services.clone());
+    // The dispatcher's own deliveries find what they cause in the outbox,
+    // so its copy sends no change events.
+    let dispatching =
+        Pipeline::new(recorder, activity.clone(), EventSink::discard()).with_services(services);
+    triggers::spawn_on(wakeups, Arc::clone(live), dispatching);
+    triggers::schedules::spawn(Arc::clone(live), pipeline.clone());
+    (pipeline, events)
 }
 
 /// The dashboard over what `live` serves, on the gateway's `port`.
