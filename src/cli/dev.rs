@@ -73,6 +73,10 @@ fn allowed_host(name: &str) -> Result<String, String> {
     }
 }
 
+/// Reports the tee drains every few milliseconds: a burst of 100k
+/// requests a second fills a quarter of it between two drains.
+const TEE_INPUT_CAPACITY: usize = 2048;
+
 /// Longest wait for in-flight requests at Ctrl-C, whatever the functions' timeouts.
 const MAX_GRACE: Duration = Duration::from_secs(30);
 
@@ -83,18 +87,7 @@ pub fn run(
     quiet: bool,
 ) -> Result<(), Failure> {
     let project = Arc::new(project);
-    let (activity, activity_rx) = ActivitySink::bounded(activity_log::CAPACITY);
-    // The dashboard sees every report the console sees, through a tee.
-    let hub = Hub::new();
-    let activity_rx = if args.no_dashboard {
-        activity_rx
-    } else {
-        let hub = Arc::clone(&hub);
-        activity_rx.tee("activity-tee", activity_log::CAPACITY, move |report| {
-            hub.observe(report);
-        })
-    };
-    let console = activity_log::spawn(activity_rx, quiet);
+    let (activity, hub, console) = start_console(args, quiet);
     let token = Token::generate()
         .map_err(|error| Failure::Failed(format!("cannot make the dashboard's token: {error}")))?;
     let interrupted = on_ctrl_c()?;
@@ -188,6 +181,34 @@ pub fn run(
     drop(activity);
     activity_log::finish(console);
     Ok(())
+}
+
+/// The console, fed the reports `activity` gets; with the dashboard on, a
+/// tee also shows each to the dashboard's `hub`.
+fn start_console(
+    args: &DevArgs,
+    quiet: bool,
+) -> (ActivitySink, Arc<Hub>, std::thread::JoinHandle<()>) {
+    // With the dashboard, reports reach the console through a tee that
+    // drains this channel every few milliseconds, so it only holds a
+    // burst; the console's backlog is the tee's own channel. (A second
+    // 16k-slot channel cost about 2 ms of start-up to allocate and touch.)
+    let capacity = if args.no_dashboard {
+        activity_log::CAPACITY
+    } else {
+        TEE_INPUT_CAPACITY
+    };
+    let (activity, activity_rx) = ActivitySink::bounded(capacity);
+    let hub = Hub::new();
+    let activity_rx = if args.no_dashboard {
+        activity_rx
+    } else {
+        let hub = Arc::clone(&hub);
+        activity_rx.tee("activity-tee", activity_log::CAPACITY, move |report| {
+            hub.observe(report);
+        })
+    };
+    (activity, hub, activity_log::spawn(activity_rx, quiet))
 }
 
 /// The pipeline every invocation runs through, with the trigger dispatcher
